@@ -1,0 +1,352 @@
+//! The JSON contract of SPEC §8, shared by the server (which produces it) and the SPA (which reads it).
+//! Money is always a two-decimal string; times are RFC 3339 with the +08:00 offset.
+//! Request fields that people type (amounts) are plain strings, so a bad amount becomes a specific
+//! `AMOUNT_INVALID` answer instead of a generic "wrong type" error.
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{AccountKind, Facts, OrderFacts, PayoutType, Qualification, Role};
+use crate::meters::Meters;
+use crate::money::Money;
+use crate::policy::Policy;
+use crate::time::Time;
+use crate::violation::Violation;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShopView {
+    pub id: i64,
+    pub name: String,
+    pub qualification: Qualification,
+    pub status: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Permissions {
+    /// May see the payout entry, look up orders for payout and pay (R-P1).
+    pub payout: bool,
+    pub manage_quotas: bool,
+    pub manage_settings: bool,
+}
+
+/// `GET /api/session`: who is signed in, their shop and what they may do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub user: UserView,
+    pub shop: ShopView,
+    pub permissions: Permissions,
+    /// Send back as the `X-CSRF-Token` header on every state-changing request.
+    pub csrf_token: String,
+}
+
+/// A payout as filled in by a person. `amount` is the text typed, parsed by the rules (R-F1).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutDraft {
+    pub order_no: String,
+    /// `aggregate` or `custody`.
+    pub source_account: String,
+    /// `shipping`, `price_difference`, `product_issue` or `other`.
+    pub payout_type: String,
+    /// Yuan as typed, e.g. `"12.50"` (SPEC §5).
+    pub amount: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_item_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_duplicate_shipping: Option<bool>,
+}
+
+/// `POST /api/payouts/check`: the verdict creating would give now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckResponse {
+    pub ok: bool,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    Pending,
+    Processing,
+    Succeeded,
+    Failed,
+}
+
+impl PayoutStatus {
+    pub const ALL: [PayoutStatus; 4] =
+        [PayoutStatus::Pending, PayoutStatus::Processing, PayoutStatus::Succeeded, PayoutStatus::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "pending",
+            PayoutStatus::Processing => "processing",
+            PayoutStatus::Succeeded => "succeeded",
+            PayoutStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PayoutStatus> {
+        PayoutStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Counted payouts take up limits; a failed one never does (SPEC §3).
+    pub fn is_counted(self) -> bool {
+        self != PayoutStatus::Failed
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, PayoutStatus::Succeeded | PayoutStatus::Failed)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "待打款",
+            PayoutStatus::Processing => "打款中",
+            PayoutStatus::Succeeded => "打款成功",
+            PayoutStatus::Failed => "打款失败",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "Pending",
+            PayoutStatus::Processing => "Processing",
+            PayoutStatus::Succeeded => "Succeeded",
+            PayoutStatus::Failed => "Failed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperatorRef {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutView {
+    pub id: i64,
+    pub order_no: String,
+    pub source_account: AccountKind,
+    pub payout_type: PayoutType,
+    pub amount: Money,
+    pub status: PayoutStatus,
+    pub failure_reason: Option<String>,
+    pub linked_item_id: Option<String>,
+    pub note: Option<String>,
+    pub operator: OperatorRef,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+/// One state change of a payout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutEvent {
+    pub at: Time,
+    pub status: PayoutStatus,
+    /// Who caused it: a username, or `settlement` for the worker.
+    pub actor: String,
+    pub reason: Option<String>,
+}
+
+/// `GET /api/payouts/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutDetail {
+    #[serde(flatten)]
+    pub payout: PayoutView,
+    pub events: Vec<PayoutEvent>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutList {
+    pub items: Vec<PayoutView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A source account as the payout dialog and the settings page show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceAccountView {
+    pub kind: AccountKind,
+    pub opened: bool,
+    /// Whether this shop may pay from it (R-F6, R-F7).
+    pub allowed: bool,
+    pub balance: Money,
+    pub frozen: Money,
+    /// Held by pending and processing payouts.
+    pub reserved: Money,
+    pub available: Money,
+    /// Why it is not allowed, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_en: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Eligibility {
+    pub eligible: bool,
+    pub violations: Vec<Violation>,
+}
+
+/// `GET /api/orders/{order_no}/payout-context`: everything the workbench shows and the dialog
+/// pre-validates with. `facts` and `policy` are what the server's rules run on, so the SPA runs the
+/// very same `payout-core` functions on them; `server_time` lets it correct its own clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutContext {
+    pub order: OrderFacts,
+    pub eligibility: Eligibility,
+    pub meters: Meters,
+    pub source_accounts: Vec<SourceAccountView>,
+    pub selected_source_account: AccountKind,
+    /// The order's payouts, newest first.
+    pub payouts: Vec<PayoutView>,
+    pub facts: Facts,
+    pub policy: Policy,
+    pub server_time: Time,
+}
+
+/// One sub-account's quota, as the quota page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuotaView {
+    pub sub_account_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// Payout permission switched on.
+    pub enabled: bool,
+    pub per_payout_limit: Money,
+    pub daily_limit: Money,
+    pub used_today: Money,
+    pub manage_quotas: bool,
+}
+
+/// `PUT /api/quotas/{sub_account_id}`. Amounts as typed; zero means "no quota" (R-P2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuotaUpdate {
+    pub per_payout_limit: String,
+    pub daily_limit: String,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuotaList {
+    pub items: Vec<QuotaView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopUpView {
+    pub id: i64,
+    pub amount: Money,
+    pub reference: String,
+    pub actor: String,
+    pub created_at: Time,
+}
+
+/// `GET /api/payout-settings`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutSettings {
+    pub qualification: Qualification,
+    pub selected_source_account: AccountKind,
+    pub accounts: Vec<SourceAccountView>,
+    /// Recent custody top-ups, newest first.
+    pub top_ups: Vec<TopUpView>,
+}
+
+/// `PUT /api/payout-settings`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SettingsUpdate {
+    pub source_account: String,
+}
+
+/// `POST /api/custody/top-ups`: records an enterprise-banking top-up of the custody account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopUpRequest {
+    pub amount: String,
+    /// The bank transfer's reference number.
+    pub reference: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Time,
+    pub actor: String,
+    /// What happened, e.g. `payout.created`, `payout.succeeded`, `quota.updated`.
+    pub action: String,
+    /// What it happened to, e.g. `payout:42`, `user:3`.
+    pub target: String,
+    /// Human-readable detail (amounts, old and new values).
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditList {
+    pub items: Vec<AuditEntry>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Every error answer: `{"error": {...}}` (SPEC §8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<Violation>>,
+}

@@ -1,0 +1,22 @@
+//! Pure payout logic shared by the SPA and the server: [`Money`] and its parser (SPEC §5), the
+//! [`Policy`] (§3), the business day, the rule engine (§4), the meters and the JSON contract (§8).
+//! No I/O and no clock reads: callers pass the facts and "now", so the dialog's verdict in the
+//! browser is exactly the server's.
+
+pub mod api;
+pub mod facts;
+pub mod meters;
+pub mod money;
+pub mod policy;
+pub mod quota;
+pub mod rules;
+pub mod time;
+pub mod violation;
+
+pub use facts::{AccountKind, Facts, PayoutType, Qualification, Role};
+pub use meters::{meters, Meters};
+pub use money::{Money, MoneyError};
+pub use policy::Policy;
+pub use rules::check_payout;
+pub use time::Time;
+pub use violation::{Code, Field, Violation};

@@ -1,0 +1,342 @@
+//! Step 2: the payout as filled in (R-F1..R-F11). Fields that do not parse are reported and the
+//! checks that need them are skipped; every other check still runs, so the person sees everything.
+
+use crate::api::PayoutDraft;
+use crate::facts::{AccountKind, Facts, PayoutType, Role};
+use crate::money::Money;
+use crate::policy::Policy;
+use crate::violation::{Code, Field, Violation};
+
+pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
+    let mut v = Vec::new();
+
+    let amount = match policy.parse_payout_amount(&draft.amount) {
+        Ok(amount) => Some(amount),
+        Err(e) => {
+            v.push(Violation::new(Code::AmountInvalid, e.message_zh(), e.message_en()).on(Field::Amount));
+            None
+        }
+    };
+    if let Some(amount) = amount {
+        v.extend(amount_limits(policy, facts, amount));
+    }
+
+    let account = AccountKind::parse(&draft.source_account);
+    match account {
+        None => v.push(
+            Violation::new(
+                Code::SourceAccountNotAllowed,
+                "请选择出款账户（聚合账户或管家账户）",
+                "Choose a source account (aggregate or custody)",
+            )
+            .on(Field::SourceAccount),
+        ),
+        Some(kind) => v.extend(account_checks(facts, kind, amount)),
+    }
+
+    if let Some(item) = draft.linked_item_id.as_deref().filter(|id| !id.is_empty()) {
+        if !facts.order.items.iter().any(|i| i.id == item) {
+            v.push(
+                Violation::new(
+                    Code::LinkedItemNotInOrder,
+                    "关联商品不属于该订单",
+                    "The linked product is not a line item of this order",
+                )
+                .on(Field::LinkedItemId),
+            );
+        }
+    }
+
+    match PayoutType::parse(&draft.payout_type) {
+        None => v.push(
+            Violation::new(
+                Code::PayoutTypeInvalid,
+                "请选择打款类型：运费补偿、差价补偿、商品问题补偿或其他补偿",
+                "Choose a payout type: shipping fee, price difference, product issue or other",
+            )
+            .on(Field::PayoutType),
+        ),
+        Some(PayoutType::Shipping)
+            if facts.usage.has_counted_shipping && draft.confirm_duplicate_shipping != Some(true) =>
+        {
+            v.push(
+                Violation::new(
+                    Code::DuplicateShippingConfirmationRequired,
+                    "该订单已有运费补偿打款，确认要再次补偿运费吗？",
+                    "This order already received a shipping-fee payout. Pay shipping again?",
+                )
+                .on(Field::ConfirmDuplicateShipping),
+            )
+        }
+        Some(_) => {}
+    }
+    v
+}
+
+/// R-F2..R-F5: the amount against what the order, the operator and the shop have left.
+fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation> {
+    let mut v = Vec::new();
+    let cap = policy.order_cap(facts.order.paid_amount);
+    let order_remaining = cap.saturating_sub(facts.usage.counted_total);
+    if amount > order_remaining {
+        v.push(
+            Violation::new(
+                Code::AmountOverOrderRemaining,
+                format!("超出该订单剩余可打款金额 ¥{order_remaining}（订单上限 ¥{cap}，已打款 ¥{}）", facts.usage.counted_total),
+                format!("More than this order's remaining ¥{order_remaining} (cap ¥{cap}, paid ¥{})", facts.usage.counted_total),
+            )
+            .on(Field::Amount)
+            .figures(cap, facts.usage.counted_total),
+        );
+    }
+
+    let op = &facts.operator;
+    if op.role == Role::Sub {
+        if let Some(per) = op.per_payout_limit.filter(|m| !m.is_zero()) {
+            if amount > per {
+                v.push(
+                    Violation::new(
+                        Code::AmountOverOperatorPerPayout,
+                        format!("超出您的单笔打款限额 ¥{per}，如需调整请联系主账号"),
+                        format!("More than your per-payout limit of ¥{per}; ask the main account to adjust it"),
+                    )
+                    .on(Field::Amount)
+                    .figures(per, Money::ZERO),
+                );
+            }
+        }
+        if let Some(daily) = op.daily_limit.filter(|m| !m.is_zero()) {
+            let remaining = daily.saturating_sub(op.used_today);
+            if amount > remaining {
+                v.push(
+                    Violation::new(
+                        Code::AmountOverOperatorDailyRemaining,
+                        format!("超出您今日剩余打款额度 ¥{remaining}（每日限额 ¥{daily}）"),
+                        format!("More than your remaining daily quota of ¥{remaining} (daily limit ¥{daily})"),
+                    )
+                    .on(Field::Amount)
+                    .figures(daily, op.used_today),
+                );
+            }
+        }
+    }
+
+    let shop_remaining = policy.shop_daily_cap.saturating_sub(facts.shop_counted_today);
+    if amount > shop_remaining {
+        v.push(
+            Violation::new(
+                Code::AmountOverShopDailyRemaining,
+                format!("超出店铺今日剩余打款额度 ¥{shop_remaining}（店铺单日上限 ¥{}）", policy.shop_daily_cap),
+                format!("More than the shop's remaining ¥{shop_remaining} for today (daily cap ¥{})", policy.shop_daily_cap),
+            )
+            .on(Field::Amount)
+            .figures(policy.shop_daily_cap, facts.shop_counted_today),
+        );
+    }
+    v
+}
+
+/// R-F6..R-F8: may the shop pay from this account, is it open, does it hold enough.
+fn account_checks(facts: &Facts, kind: AccountKind, amount: Option<Money>) -> Vec<Violation> {
+    let mut v = Vec::new();
+    if !facts.shop.qualification.may_use(kind) {
+        v.push(
+            Violation::new(
+                Code::SourceAccountNotAllowed,
+                "个人资质店铺仅支持使用管家账户出款",
+                "Individually-qualified shops can pay only from the custody account",
+            )
+            .on(Field::SourceAccount),
+        );
+    }
+    let account = facts.shop.account(kind).filter(|a| a.opened);
+    match account {
+        None if kind == AccountKind::Aggregate => v.push(
+            Violation::new(
+                Code::AggregateAccountNotOpened,
+                "店铺未开通聚合账户，请选择管家账户",
+                "The shop has not opened its aggregate account; use the custody account",
+            )
+            .on(Field::SourceAccount),
+        ),
+        None => v.push(
+            Violation::new(
+                Code::InsufficientAvailableBalance,
+                "管家账户不可用，请先充值",
+                "The custody account is not available; top it up first",
+            )
+            .on(Field::SourceAccount)
+            .figures(Money::ZERO, Money::ZERO),
+        ),
+        Some(account) => {
+            let available = account.available();
+            if let Some(amount) = amount.filter(|a| *a > available) {
+                let label = (kind.label_zh(), kind.label_en());
+                let (zh, en) = if account.frozen.is_zero() {
+                    (
+                        format!("{}可用余额 ¥{available} 不足以支付 ¥{amount}", label.0),
+                        format!("The {} has ¥{available} available, less than ¥{amount}", label.1.to_lowercase()),
+                    )
+                } else {
+                    (
+                        format!(
+                            "{}可用余额 ¥{available} 不足以支付 ¥{amount}：其中 ¥{} 已被冻结，冻结资金不可用于打款，请解冻后再试",
+                            label.0, account.frozen
+                        ),
+                        format!(
+                            "The {} has ¥{available} available, less than ¥{amount}: ¥{} of its balance is frozen and frozen funds cannot be used for payouts",
+                            label.1.to_lowercase(), account.frozen
+                        ),
+                    )
+                };
+                let mut violation = Violation::new(Code::InsufficientAvailableBalance, zh, en).on(Field::Amount);
+                violation.limit = Some(available);
+                violation.remaining = Some(available);
+                violation.frozen = Some(account.frozen);
+                v.push(violation);
+            }
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{OperatorFacts, Qualification};
+    use crate::rules::fixtures::*;
+
+    fn check(f: &Facts, d: &PayoutDraft) -> Vec<Code> {
+        codes(&draft_checks(&Policy::default(), f, d))
+    }
+
+    #[test]
+    fn r_f1_invalid_amounts_are_reported_on_the_amount_field() {
+        let f = facts();
+        for bad in ["", "0", "0.00", "-5", "0.001", "1e2", "1,000", "NaN", "inf", "abc", "500.01"] {
+            let v = draft_checks(&Policy::default(), &f, &draft(bad));
+            assert_eq!(codes(&v), [Code::AmountInvalid], "amount {bad:?}");
+            assert_eq!(v[0].field, Some(Field::Amount));
+        }
+        for good in ["12", "12.5", "12.50", "0.01", " 12.5 ", "１２．５", "¥12.50"] {
+            assert_eq!(check(&f, &draft(good)), [], "amount {good:?}");
+        }
+    }
+
+    #[test]
+    fn r_f2_amount_over_order_remaining_at_each_tier_edge() {
+        let mut f = facts();
+        f.operator = OperatorFacts::main();
+        for (paid, cap) in [("15", "20"), ("20", "20"), ("20.01", "20.01"), ("500", "500"), ("500.01", "500"), ("899", "500")] {
+            f.order.paid_amount = m(paid);
+            assert_eq!(check(&f, &draft(cap)), [], "paid {paid}: the cap itself is fine");
+            let over = m(cap).checked_add(m("0.01")).unwrap().to_string();
+            let expected: &[Code] = if m(&over) > m("500") { &[Code::AmountInvalid] } else { &[Code::AmountOverOrderRemaining] };
+            assert_eq!(check(&f, &draft(&over)), expected, "paid {paid}: one fen over");
+        }
+        f.order.paid_amount = m("128");
+        f.usage.counted_total = m("100");
+        let v = draft_checks(&Policy::default(), &f, &draft("28.01"));
+        assert_eq!(codes(&v), [Code::AmountOverOrderRemaining]);
+        assert_eq!((v[0].limit, v[0].used, v[0].remaining), (Some(m("128")), Some(m("100")), Some(m("28"))));
+        assert_eq!(check(&f, &draft("28")), []);
+    }
+
+    #[test]
+    fn r_f3_sub_account_per_payout_limit() {
+        let mut f = facts();
+        f.operator.per_payout_limit = Some(m("50"));
+        assert_eq!(check(&f, &draft("50")), []);
+        let v = draft_checks(&Policy::default(), &f, &draft("50.01"));
+        assert_eq!(codes(&v), [Code::AmountOverOperatorPerPayout]);
+        assert_eq!(v[0].limit, Some(m("50")));
+        f.operator = OperatorFacts::main();
+        assert_eq!(check(&f, &draft("50.01")), []);
+    }
+
+    #[test]
+    fn r_f4_sub_account_daily_remaining() {
+        let mut f = facts();
+        f.operator.used_today = m("1900");
+        assert_eq!(check(&f, &draft("100")), []);
+        let v = draft_checks(&Policy::default(), &f, &draft("100.01"));
+        assert_eq!(codes(&v), [Code::AmountOverOperatorDailyRemaining]);
+        assert_eq!(v[0].remaining, Some(m("100")));
+    }
+
+    #[test]
+    fn r_f5_shop_daily_remaining() {
+        let mut f = facts();
+        f.shop_counted_today = m("14990");
+        assert_eq!(check(&f, &draft("10")), []);
+        let v = draft_checks(&Policy::default(), &f, &draft("10.01"));
+        assert_eq!(codes(&v), [Code::AmountOverShopDailyRemaining]);
+        assert_eq!((v[0].limit, v[0].remaining), (Some(m("15000")), Some(m("10"))));
+    }
+
+    #[test]
+    fn r_f6_individual_shop_may_pay_only_from_custody() {
+        let mut f = facts();
+        f.shop.qualification = Qualification::Individual;
+        assert_eq!(check(&f, &draft("10")), [Code::SourceAccountNotAllowed]);
+        let mut d = draft("10");
+        d.source_account = "custody".into();
+        assert_eq!(check(&f, &d), []);
+        d.source_account = "wallet".into();
+        assert_eq!(check(&f, &d), [Code::SourceAccountNotAllowed]);
+    }
+
+    #[test]
+    fn r_f7_aggregate_account_not_opened() {
+        let mut f = facts();
+        f.shop.accounts[0].opened = false;
+        assert_eq!(check(&f, &draft("10")), [Code::AggregateAccountNotOpened]);
+    }
+
+    #[test]
+    fn r_f8_frozen_funds_are_not_available_and_the_message_says_so() {
+        let mut f = facts();
+        f.operator = OperatorFacts::main();
+        f.order.paid_amount = m("899");
+        f.shop.accounts[0].balance = m("1300");
+        f.shop.accounts[0].frozen = m("1200");
+        f.shop.accounts[0].reserved = m("0.50");
+        assert_eq!(check(&f, &draft("99.50")), []);
+        let v = draft_checks(&Policy::default(), &f, &draft("99.51"));
+        assert_eq!(codes(&v), [Code::InsufficientAvailableBalance]);
+        assert_eq!((v[0].remaining, v[0].frozen), (Some(m("99.50")), Some(m("1200"))));
+        assert!(v[0].message_zh.contains("冻结") && v[0].message_zh.contains("1200.00"));
+        assert!(v[0].message_en.contains("frozen") && v[0].message_en.contains("1200.00"));
+    }
+
+    #[test]
+    fn r_f9_linked_item_must_belong_to_the_order() {
+        let f = facts();
+        let mut d = draft("10");
+        d.linked_item_id = Some("item-2".into());
+        assert_eq!(check(&f, &d), []);
+        d.linked_item_id = Some("item-of-another-order".into());
+        assert_eq!(check(&f, &d), [Code::LinkedItemNotInOrder]);
+    }
+
+    #[test]
+    fn r_f10_second_shipping_payout_needs_confirmation() {
+        let mut f = facts();
+        f.usage.has_counted_shipping = true;
+        let mut d = draft("8");
+        d.payout_type = "shipping".into();
+        assert_eq!(check(&f, &d), [Code::DuplicateShippingConfirmationRequired]);
+        d.confirm_duplicate_shipping = Some(true);
+        assert_eq!(check(&f, &d), []);
+        d.confirm_duplicate_shipping = None;
+        d.payout_type = "price_difference".into();
+        assert_eq!(check(&f, &d), [], "only a second shipping payout asks");
+    }
+
+    #[test]
+    fn r_f11_unknown_payout_type() {
+        let mut d = draft("10");
+        d.payout_type = "bonus".into();
+        assert_eq!(check(&facts(), &d), [Code::PayoutTypeInvalid]);
+    }
+}

@@ -1,0 +1,211 @@
+//! The rule engine of SPEC §4: plain functions of (policy, facts, draft, now) that return *every*
+//! violation. One function per rule group; [`check_payout`] runs them all in the order a person
+//! meets them (who may pay, the order, the order's limits, the payout as filled in).
+
+mod authorization;
+mod draft;
+mod eligibility;
+mod order_limits;
+
+pub use authorization::authorization;
+pub use draft::draft_checks;
+pub use eligibility::eligibility;
+pub use order_limits::order_limits;
+
+use crate::api::PayoutDraft;
+use crate::facts::Facts;
+use crate::policy::Policy;
+use crate::time::Time;
+use crate::violation::Violation;
+
+/// The full verdict on a draft: empty means the payout may be created now.
+pub fn check_payout(policy: &Policy, facts: &Facts, draft: &PayoutDraft, now: Time) -> Vec<Violation> {
+    let mut violations = authorization(&facts.operator);
+    violations.extend(eligibility(policy, &facts.order, &facts.shop, now));
+    violations.extend(order_limits(policy, facts, now));
+    violations.extend(draft_checks(policy, facts, draft));
+    violations
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! A shop, an operator and an order that break no rule; each test changes one thing.
+    use crate::api::PayoutDraft;
+    use crate::facts::*;
+    use crate::money::Money;
+    use crate::time::Time;
+
+    pub fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    pub fn now() -> Time {
+        Time::parse("2026-11-24T12:00:00+08:00").unwrap()
+    }
+
+    pub fn facts() -> Facts {
+        Facts {
+            shop: ShopFacts {
+                qualification: Qualification::Enterprise,
+                status: "active".into(),
+                accounts: vec![
+                    AccountFacts {
+                        kind: AccountKind::Aggregate,
+                        opened: true,
+                        balance: m("20000"),
+                        frozen: m("1200"),
+                        reserved: Money::ZERO,
+                    },
+                    AccountFacts {
+                        kind: AccountKind::Custody,
+                        opened: true,
+                        balance: m("3000"),
+                        frozen: Money::ZERO,
+                        reserved: Money::ZERO,
+                    },
+                ],
+            },
+            operator: OperatorFacts {
+                role: Role::Sub,
+                payout_enabled: true,
+                per_payout_limit: Some(m("200")),
+                daily_limit: Some(m("2000")),
+                used_today: Money::ZERO,
+            },
+            order: OrderFacts {
+                order_no: "6920241100000000002".into(),
+                source_app: "douyin_mall".into(),
+                paid_amount: m("128"),
+                ordered_at: now().plus_seconds(-10 * 86_400),
+                online_paid: true,
+                cross_border: false,
+                items: vec![
+                    OrderItem { id: "item-1".into(), title: "靠垫".into(), amount: m("28") },
+                    OrderItem { id: "item-2".into(), title: "地毯".into(), amount: m("100") },
+                ],
+            },
+            usage: OrderUsage::default(),
+            shop_counted_today: Money::ZERO,
+        }
+    }
+
+    pub fn draft(amount: &str) -> PayoutDraft {
+        PayoutDraft {
+            order_no: "6920241100000000002".into(),
+            source_account: "aggregate".into(),
+            payout_type: "price_difference".into(),
+            amount: amount.into(),
+            linked_item_id: None,
+            note: None,
+            confirm_duplicate_shipping: None,
+        }
+    }
+
+    pub fn codes(v: &[crate::violation::Violation]) -> Vec<crate::violation::Code> {
+        v.iter().map(|v| v.code).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+    use crate::facts::Role;
+    use crate::money::Money;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_clean_draft_has_no_violations() {
+        assert_eq!(check_payout(&Policy::default(), &facts(), &draft("12.50"), now()), vec![]);
+    }
+
+    #[test]
+    fn every_violation_is_reported_not_only_the_first() {
+        let mut f = facts();
+        f.shop.status = "suspended".into();
+        f.order.cross_border = true;
+        f.usage.counted_count = 5;
+        let v = check_payout(&Policy::default(), &f, &draft("0.001"), now());
+        let rules: Vec<&str> = v.iter().map(|v| v.rule.as_str()).collect();
+        assert_eq!(rules, ["R-E5", "R-E6", "R-L1", "R-F1"]);
+    }
+
+    fn arb_money(max_fen: i64) -> impl Strategy<Value = Money> {
+        (0..=max_fen).prop_map(|f| Money::from_fen(f).unwrap())
+    }
+
+    prop_compose! {
+        fn arb_facts()(
+            paid in arb_money(100_000),
+            counted_total in arb_money(60_000),
+            counted_count in 0u32..7,
+            shop_today in arb_money(1_600_000),
+            used_today in arb_money(40_000),
+            per in arb_money(30_000),
+            daily in arb_money(40_000),
+            sub in any::<bool>(),
+            available in arb_money(100_000),
+        ) -> crate::facts::Facts {
+            let mut f = facts();
+            f.order.paid_amount = paid;
+            f.usage.counted_total = counted_total;
+            f.usage.counted_count = counted_count;
+            f.shop_counted_today = shop_today;
+            f.shop.accounts[0].balance = available;
+            f.shop.accounts[0].frozen = Money::ZERO;
+            if sub {
+                f.operator.per_payout_limit = Some(per);
+                f.operator.daily_limit = Some(daily);
+                f.operator.used_today = used_today;
+            } else {
+                f.operator = crate::facts::OperatorFacts::main();
+            }
+            f
+        }
+    }
+
+    proptest! {
+        // Enough cases that thousands of drafts are accepted, not a handful.
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn r_f2_r_f5_an_accepted_draft_never_makes_a_counted_total_pass_its_cap(
+            f in arb_facts(), amount in arb_money(60_000)
+        ) {
+            let policy = Policy::default();
+            let v = check_payout(&policy, &f, &draft(&amount.to_string()), now());
+            if v.is_empty() {
+                let order_cap = policy.order_cap(f.order.paid_amount);
+                prop_assert!(f.usage.counted_total.checked_add(amount).unwrap() <= order_cap);
+                prop_assert!(f.usage.counted_count < policy.max_payouts_per_order);
+                prop_assert!(f.shop_counted_today.checked_add(amount).unwrap() <= policy.shop_daily_cap);
+                prop_assert!(amount <= f.shop.accounts[0].available());
+                if f.operator.role == Role::Sub {
+                    prop_assert!(amount <= f.operator.per_payout_limit.unwrap());
+                    prop_assert!(f.operator.used_today.checked_add(amount).unwrap() <= f.operator.daily_limit.unwrap());
+                }
+            }
+        }
+
+        #[test]
+        fn r_f1_an_accepted_draft_stays_accepted_when_its_amount_shrinks(
+            f in arb_facts(), amount in arb_money(60_000), percent in 1i64..=100
+        ) {
+            let policy = Policy::default();
+            if check_payout(&policy, &f, &draft(&amount.to_string()), now()).is_empty() {
+                let smaller = Money::from_fen((amount.to_fen() * percent / 100).max(1)).unwrap();
+                prop_assert_eq!(check_payout(&policy, &f, &draft(&smaller.to_string()), now()), vec![]);
+            }
+        }
+
+        #[test]
+        fn the_rules_never_panic_on_any_draft_text(
+            f in arb_facts(), amount in "\\PC{0,12}", kind in "\\PC{0,10}", ty in "\\PC{0,10}"
+        ) {
+            let mut d = draft(&amount);
+            d.source_account = kind;
+            d.payout_type = ty;
+            let _ = check_payout(&Policy::default(), &f, &d, now());
+        }
+    }
+}
