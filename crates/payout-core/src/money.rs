@@ -143,12 +143,10 @@ impl Money {
         if whole.len() > 12 {
             return Err(too_large);
         }
-        let yuan: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| MoneyError::NotANumber)? };
+        let yuan: i64 =
+            if whole.is_empty() { 0 } else { whole.parse().map_err(|_| MoneyError::NotANumber)? };
         let fen_part: i64 = format!("{frac:0<2}").parse().map_err(|_| MoneyError::NotANumber)?;
-        yuan.checked_mul(100)
-            .and_then(|f| f.checked_add(fen_part))
-            .and_then(Money::from_fen)
-            .ok_or(too_large)
+        yuan.checked_mul(100).and_then(|f| f.checked_add(fen_part)).and_then(Money::from_fen).ok_or(too_large)
     }
 
     /// [`Money::parse`], refusing zero: a payout or a top-up must move some money.
@@ -284,10 +282,7 @@ mod tests {
     fn r_f1_rejects_values_above_the_bound() {
         let max = Money::from_yuan(500).unwrap();
         assert_eq!(Money::parse_positive_at_most("500", max).unwrap(), max);
-        assert_eq!(
-            Money::parse_positive_at_most("500.01", max),
-            Err(MoneyError::TooLarge { max })
-        );
+        assert_eq!(Money::parse_positive_at_most("500.01", max), Err(MoneyError::TooLarge { max }));
         assert!(matches!(Money::parse("9999999999999999999999"), Err(MoneyError::TooLarge { .. })));
     }
 

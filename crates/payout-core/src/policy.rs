@@ -156,10 +156,7 @@ mod tests {
             Policy::from_json(r#"{"max_payouts_per_order":0}"#),
             Err(PolicyError::NotPositive("max_payouts_per_order"))
         );
-        assert_eq!(
-            Policy::from_json(r#"{"small_order_cap":"600.00"}"#),
-            Err(PolicyError::SmallCapAboveMax)
-        );
+        assert_eq!(Policy::from_json(r#"{"small_order_cap":"600.00"}"#), Err(PolicyError::SmallCapAboveMax));
         assert!(matches!(Policy::from_json(r#"{"shop_daily_cap":15000}"#), Err(PolicyError::Syntax(_))));
         assert!(matches!(Policy::from_json(r#"{"typo":1}"#), Err(PolicyError::Syntax(_))));
     }

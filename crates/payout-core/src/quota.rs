@@ -15,7 +15,11 @@ pub struct QuotaError {
 /// Parses and checks a quota: both amounts are zero or more with at most 2 decimals; the
 /// per-payout limit is at most the largest order cap and at most the daily limit; the daily limit
 /// is at most the shop daily cap. Returns every problem found.
-pub fn validate_quota(policy: &Policy, per_payout: &str, daily: &str) -> Result<(Money, Money), Vec<QuotaError>> {
+pub fn validate_quota(
+    policy: &Policy,
+    per_payout: &str,
+    daily: &str,
+) -> Result<(Money, Money), Vec<QuotaError>> {
     let mut errors = Vec::new();
     let mut parse = |field: &'static str, text: &str, max: Money| match Money::parse(text) {
         Ok(m) if m > max => {

@@ -73,9 +73,8 @@ impl Time {
 
 /// The first instant of a business day and the first instant of the next one: `[start, end)`.
 pub fn business_day_bounds(date: Date) -> (Time, Time) {
-    let start = |d: Date| {
-        d.to_zoned(business_tz()).map(|z| Time(z.timestamp())).unwrap_or(Time(Timestamp::MAX))
-    };
+    let start =
+        |d: Date| d.to_zoned(business_tz()).map(|z| Time(z.timestamp())).unwrap_or(Time(Timestamp::MAX));
     let next = date.tomorrow().unwrap_or(date);
     (start(date), start(next))
 }

@@ -82,8 +82,14 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
         v.push(
             Violation::new(
                 Code::AmountOverOrderRemaining,
-                format!("超出该订单剩余可打款金额 ¥{order_remaining}（订单上限 ¥{cap}，已打款 ¥{}）", facts.usage.counted_total),
-                format!("More than this order's remaining ¥{order_remaining} (cap ¥{cap}, paid ¥{})", facts.usage.counted_total),
+                format!(
+                    "超出该订单剩余可打款金额 ¥{order_remaining}（订单上限 ¥{cap}，已打款 ¥{}）",
+                    facts.usage.counted_total
+                ),
+                format!(
+                    "More than this order's remaining ¥{order_remaining} (cap ¥{cap}, paid ¥{})",
+                    facts.usage.counted_total
+                ),
             )
             .on(Field::Amount)
             .figures(cap, facts.usage.counted_total),
@@ -98,7 +104,9 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
                     Violation::new(
                         Code::AmountOverOperatorPerPayout,
                         format!("超出您的单笔打款限额 ¥{per}，如需调整请联系主账号"),
-                        format!("More than your per-payout limit of ¥{per}; ask the main account to adjust it"),
+                        format!(
+                            "More than your per-payout limit of ¥{per}; ask the main account to adjust it"
+                        ),
                     )
                     .on(Field::Amount)
                     .figures(per, Money::ZERO),
@@ -112,7 +120,9 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
                     Violation::new(
                         Code::AmountOverOperatorDailyRemaining,
                         format!("超出您今日剩余打款额度 ¥{remaining}（每日限额 ¥{daily}）"),
-                        format!("More than your remaining daily quota of ¥{remaining} (daily limit ¥{daily})"),
+                        format!(
+                            "More than your remaining daily quota of ¥{remaining} (daily limit ¥{daily})"
+                        ),
                     )
                     .on(Field::Amount)
                     .figures(daily, op.used_today),
@@ -126,8 +136,14 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
         v.push(
             Violation::new(
                 Code::AmountOverShopDailyRemaining,
-                format!("超出店铺今日剩余打款额度 ¥{shop_remaining}（店铺单日上限 ¥{}）", policy.shop_daily_cap),
-                format!("More than the shop's remaining ¥{shop_remaining} for today (daily cap ¥{})", policy.shop_daily_cap),
+                format!(
+                    "超出店铺今日剩余打款额度 ¥{shop_remaining}（店铺单日上限 ¥{}）",
+                    policy.shop_daily_cap
+                ),
+                format!(
+                    "More than the shop's remaining ¥{shop_remaining} for today (daily cap ¥{})",
+                    policy.shop_daily_cap
+                ),
             )
             .on(Field::Amount)
             .figures(policy.shop_daily_cap, facts.shop_counted_today),
@@ -175,7 +191,10 @@ fn account_checks(facts: &Facts, kind: AccountKind, amount: Option<Money>) -> Ve
                 let (zh, en) = if account.frozen.is_zero() {
                     (
                         format!("{}可用余额 ¥{available} 不足以支付 ¥{amount}", label.0),
-                        format!("The {} has ¥{available} available, less than ¥{amount}", label.1.to_lowercase()),
+                        format!(
+                            "The {} has ¥{available} available, less than ¥{amount}",
+                            label.1.to_lowercase()
+                        ),
                     )
                 } else {
                     (
@@ -189,7 +208,8 @@ fn account_checks(facts: &Facts, kind: AccountKind, amount: Option<Money>) -> Ve
                         ),
                     )
                 };
-                let mut violation = Violation::new(Code::InsufficientAvailableBalance, zh, en).on(Field::Amount);
+                let mut violation =
+                    Violation::new(Code::InsufficientAvailableBalance, zh, en).on(Field::Amount);
                 violation.limit = Some(available);
                 violation.remaining = Some(available);
                 violation.frozen = Some(account.frozen);
@@ -227,11 +247,19 @@ mod tests {
     fn r_f2_amount_over_order_remaining_at_each_tier_edge() {
         let mut f = facts();
         f.operator = OperatorFacts::main();
-        for (paid, cap) in [("15", "20"), ("20", "20"), ("20.01", "20.01"), ("500", "500"), ("500.01", "500"), ("899", "500")] {
+        for (paid, cap) in [
+            ("15", "20"),
+            ("20", "20"),
+            ("20.01", "20.01"),
+            ("500", "500"),
+            ("500.01", "500"),
+            ("899", "500"),
+        ] {
             f.order.paid_amount = m(paid);
             assert_eq!(check(&f, &draft(cap)), [], "paid {paid}: the cap itself is fine");
             let over = m(cap).checked_add(m("0.01")).unwrap().to_string();
-            let expected: &[Code] = if m(&over) > m("500") { &[Code::AmountInvalid] } else { &[Code::AmountOverOrderRemaining] };
+            let expected: &[Code] =
+                if m(&over) > m("500") { &[Code::AmountInvalid] } else { &[Code::AmountOverOrderRemaining] };
             assert_eq!(check(&f, &draft(&over)), expected, "paid {paid}: one fen over");
         }
         f.order.paid_amount = m("128");

@@ -27,7 +27,10 @@ pub fn eligibility(policy: &Policy, order: &OrderFacts, shop: &ShopFacts, now: T
         v.push(Violation::new(
             Code::OrderTooOld,
             format!("仅近 {} 个月内下单的订单可以打款（{} 及以后）", policy.order_max_age_months, earliest),
-            format!("Only orders placed within the last {} months can receive payouts (on or after {})", policy.order_max_age_months, earliest),
+            format!(
+                "Only orders placed within the last {} months can receive payouts (on or after {})",
+                policy.order_max_age_months, earliest
+            ),
         ));
     }
     if order.cross_border {

@@ -13,7 +13,10 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
     if usage.counted_count >= policy.max_payouts_per_order {
         let mut violation = Violation::new(
             Code::OrderCountLimit,
-            format!("该订单已打款 {} 次，每笔订单最多打款 {} 次", usage.counted_count, policy.max_payouts_per_order),
+            format!(
+                "该订单已打款 {} 次，每笔订单最多打款 {} 次",
+                usage.counted_count, policy.max_payouts_per_order
+            ),
             format!(
                 "This order already has {} payouts; an order can receive at most {}",
                 usage.counted_count, policy.max_payouts_per_order
@@ -40,7 +43,10 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
     if seconds_left > 0 {
         let mut violation = Violation::new(
             Code::OrderCooldown,
-            format!("同一订单 {} 秒内只能发起一笔打款，请 {} 秒后再试", policy.cooldown_seconds, seconds_left),
+            format!(
+                "同一订单 {} 秒内只能发起一笔打款，请 {} 秒后再试",
+                policy.cooldown_seconds, seconds_left
+            ),
             format!(
                 "Only one payout per order every {} seconds; try again in {} s",
                 policy.cooldown_seconds, seconds_left
@@ -68,7 +74,9 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
                 Violation::new(
                     Code::OperatorDailyLimit,
                     format!("您今日的打款额度 ¥{daily} 已用完，请联系主账号调整"),
-                    format!("You have used your whole daily quota of ¥{daily}; ask the main account to raise it"),
+                    format!(
+                        "You have used your whole daily quota of ¥{daily}; ask the main account to raise it"
+                    ),
                 )
                 .figures(daily, op.used_today),
             );
@@ -101,7 +109,8 @@ mod tests {
     #[test]
     fn r_l2_order_cap_reached_on_each_tier_edge() {
         let mut f = facts();
-        for (paid, cap) in [("15", "20"), ("20", "20"), ("20.01", "20.01"), ("500", "500"), ("500.01", "500")] {
+        for (paid, cap) in [("15", "20"), ("20", "20"), ("20.01", "20.01"), ("500", "500"), ("500.01", "500")]
+        {
             f.order.paid_amount = m(paid);
             f.usage.counted_total = m(cap).checked_sub(m("0.01")).unwrap();
             assert_eq!(check(&f, now()), [], "paid {paid}: one fen below the cap is open");

@@ -1,0 +1,127 @@
+//! The one error type of the server. Every failure becomes the SPEC §8 body
+//! `{"error":{"code","message_zh","message_en","violations"?}}` with its status; internal details
+//! are logged, never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use payout_core::api::{ErrorBody, ErrorDetail};
+use payout_core::Violation;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed; `code` says how (e.g. `INVALID_JSON`, `AMOUNT_INVALID`).
+    #[error("bad request: {code}")]
+    BadRequest { code: &'static str, zh: String, en: String, violations: Option<Vec<Violation>> },
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("too many attempts")]
+    TooManyAttempts,
+    #[error("not authorized")]
+    NotAuthorized,
+    #[error("CSRF token missing or wrong")]
+    CsrfRejected,
+    /// 404, also for another shop's things (no leak).
+    #[error("not found: {code}")]
+    NotFound { code: &'static str, zh: &'static str, en: &'static str },
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, zh: String, en: String },
+    /// 422: the payout breaks rules of SPEC §4.
+    #[error("payout rejected")]
+    Rejected(Vec<Violation>),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("store unavailable")]
+    Unavailable,
+    /// 500: a fault of ours. The cause is logged; the client gets a generic message.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::BadRequest { code, zh: zh.into(), en: en.into(), violations: None }
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::NotFound { code: "NOT_FOUND", zh: "未找到", en: "Not found" }
+    }
+
+    fn parts(self) -> (StatusCode, ErrorDetail) {
+        let detail = |code: &str, zh: &str, en: &str| ErrorDetail {
+            code: code.to_owned(),
+            message_zh: zh.to_owned(),
+            message_en: en.to_owned(),
+            violations: None,
+        };
+        match self {
+            ApiError::BadRequest { code, zh, en, violations } => {
+                (StatusCode::BAD_REQUEST, ErrorDetail { violations, ..detail(code, &zh, &en) })
+            }
+            ApiError::NotSignedIn => {
+                (StatusCode::UNAUTHORIZED, detail("NOT_SIGNED_IN", "请先登录", "Please sign in"))
+            }
+            ApiError::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                detail("INVALID_CREDENTIALS", "账号或密码错误", "Wrong username or password"),
+            ),
+            ApiError::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                detail(
+                    "TOO_MANY_ATTEMPTS",
+                    "登录失败次数过多，请稍后再试",
+                    "Too many failed sign-in attempts; try again later",
+                ),
+            ),
+            ApiError::NotAuthorized => (
+                StatusCode::FORBIDDEN,
+                detail("NOT_AUTHORIZED", "您没有权限执行此操作", "You are not allowed to do this"),
+            ),
+            ApiError::CsrfRejected => (
+                StatusCode::FORBIDDEN,
+                detail(
+                    "CSRF_TOKEN_INVALID",
+                    "页面已过期，请刷新后重试",
+                    "This page is out of date; reload it and try again",
+                ),
+            ),
+            ApiError::NotFound { code, zh, en } => (StatusCode::NOT_FOUND, detail(code, zh, en)),
+            ApiError::Conflict { code, zh, en } => (StatusCode::CONFLICT, detail(code, &zh, &en)),
+            ApiError::Rejected(violations) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorDetail {
+                    violations: Some(violations),
+                    ..detail("PAYOUT_REJECTED", "无法发起打款", "The payout cannot be made")
+                },
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                detail("PAYLOAD_TOO_LARGE", "请求内容过大", "The request is too large"),
+            ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                detail(
+                    "UNAVAILABLE",
+                    "服务暂不可用，请稍后再试",
+                    "The service is unavailable; try again shortly",
+                ),
+            ),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    detail("INTERNAL", "系统繁忙，请稍后再试", "Something went wrong on our side; try again"),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error) = self.parts();
+        (status, Json(ErrorBody { error })).into_response()
+    }
+}

@@ -1,0 +1,10 @@
+//! Serves the built SPA: files from `dist/`, and `index.html` for every other path so that deep
+//! links such as `/payout?order=…` open the app on that screen.
+
+use std::path::Path;
+
+use tower_http::services::{ServeDir, ServeFile};
+
+pub fn service(dist: &Path) -> ServeDir<ServeFile> {
+    ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")))
+}

@@ -1,0 +1,3 @@
+//! API tests: the real server over real HTTP on a fresh SQLite file per test.
+mod health;
+mod helpers;

@@ -1,0 +1,9 @@
+# Sourced by the other scripts: one place for paths and versions.
+# Cargo's target dir lives outside the clone so repeated runs (and CI on the same machine) reuse builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/payout-target}"
+export PATH="$HOME/.cargo/bin:$ROOT/tests/e2e/node_modules/.bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+TRUNK_VERSION=0.21.14
+# The wasm-bindgen CLI must equal the crate version pinned with `=` in Cargo.toml.
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$ROOT/Cargo.toml")
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, then runs every check and test.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$ROOT/scripts/env.sh"
+"$ROOT/scripts/setup.sh"
+cd "$ROOT"
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (host crates, then the SPA for wasm32)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p payout-console --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "core unit + property tests, server API tests over HTTP"
+cargo test --workspace
+
+step "SPA component tests in headless Chromium (wasm-bindgen-test)"
+cargo test -p payout-console --target wasm32-unknown-unknown
+
+"$ROOT/scripts/build.sh"
+
+step "browser end-to-end tests (Playwright + Chromium against the real server)"
+cd "$ROOT/tests/e2e"
+PAYOUT_SERVER_BIN="$CARGO_TARGET_DIR/debug/payout-server" PAYOUT_DIST="$ROOT/dist" npm test --silent

@@ -1,0 +1,2 @@
+//! Reusable widgets.
+pub mod amount_field;

@@ -1,0 +1,2 @@
+//! One module per screen of SPEC §6.
+pub mod workbench;

@@ -1,0 +1,24 @@
+// The page served by the real server runs payout-core's parser as the person types (R-F1).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('r_f1_typing_0_001_shows_the_amount_message_and_full_width_12_5_does_not', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/payout`);
+  const input = page.getByTestId('amount-input');
+  const error = page.getByTestId('amount-error');
+
+  await input.fill('0.001');
+  await assert.doesNotReject(error.filter({ hasText: '金额最多保留 2 位小数' }).waitFor());
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+
+  await input.fill('１２．５');
+  await page.waitForFunction(() => document.querySelector('[data-testid=amount-error]').textContent === '');
+  assert.equal(await input.getAttribute('aria-invalid'), 'false');
+  await page.close();
+});
