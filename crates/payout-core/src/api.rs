@@ -350,3 +350,10 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violations: Option<Vec<Violation>>,
 }
+
+/// `GET /api/operators`: the shop's accounts that can appear as a payout's operator (records filter).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperatorList {
+    pub items: Vec<OperatorRef>,
+}
