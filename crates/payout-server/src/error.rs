@@ -125,3 +125,10 @@ impl IntoResponse for ApiError {
         (status, Json(ErrorBody { error })).into_response()
     }
 }
+
+/// A store failure is ours, never the client's: a generic 500, details in the log only.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}

@@ -1,18 +1,30 @@
 //! The payout console server as a library, so integration tests drive the same [`app`] that
-//! `main` serves.
+//! `main` serves: the JSON API under `/api`, the built SPA for every other path, and the
+//! settlement worker.
 
+pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod error;
+pub mod json;
+pub mod rail;
 pub mod routes;
+pub mod settlement;
 pub mod spa;
 pub mod state;
+pub mod store;
+pub mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 pub use crate::error::ApiError;
-pub use crate::state::AppState;
+pub use crate::state::{AppState, BoxError};
 
 /// Every route: `/api/...` and the SPA for everything else.
 pub fn app(state: AppState) -> Router {
@@ -24,12 +36,32 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Opens everything the config names and serves until a shutdown signal.
-pub async fn serve(config: config::Config) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let state = AppState::from_config(&config).await?;
+/// Starts the settlement worker; cancel the token to stop it (in-flight transfers finish).
+pub fn start_worker(
+    state: &AppState,
+    rail: Arc<dyn rail::Rail>,
+    interval: Duration,
+) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let stop = CancellationToken::new();
+    let worker =
+        settlement::Worker { store: state.store.clone(), rail, clock: state.clock.clone(), interval };
+    let handle = tokio::spawn(worker.run(stop.clone()));
+    (stop, handle)
+}
+
+/// Opens everything the config names and serves until Ctrl-C or SIGTERM.
+pub async fn serve(config: config::Config) -> Result<(), BoxError> {
+    let state = AppState::open(&config, Arc::new(clock::SystemClock)).await?;
+    let rail = Arc::new(rail::SimulatedRail {
+        latency: Duration::from_millis(config.rail_latency_ms),
+        failure_percent: config.rail_failure_percent,
+    });
+    let (stop, worker) = start_worker(&state, rail, Duration::from_millis(config.settle_interval_ms));
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening");
+    tracing::info!(addr = %listener.local_addr()?, db = %config.db.display(), "listening");
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    stop.cancel();
+    let _ = worker.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -8,30 +8,12 @@ use crate::policy::Policy;
 use crate::violation::{Code, Field, Violation};
 
 pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
-    let mut v = Vec::new();
-
-    let amount = match policy.parse_payout_amount(&draft.amount) {
-        Ok(amount) => Some(amount),
-        Err(e) => {
-            v.push(Violation::new(Code::AmountInvalid, e.message_zh(), e.message_en()).on(Field::Amount));
-            None
-        }
-    };
-    if let Some(amount) = amount {
+    let mut v = draft_syntax(policy, draft);
+    if let Ok(amount) = policy.parse_payout_amount(&draft.amount) {
         v.extend(amount_limits(policy, facts, amount));
     }
-
-    let account = AccountKind::parse(&draft.source_account);
-    match account {
-        None => v.push(
-            Violation::new(
-                Code::SourceAccountNotAllowed,
-                "请选择出款账户（聚合账户或管家账户）",
-                "Choose a source account (aggregate or custody)",
-            )
-            .on(Field::SourceAccount),
-        ),
-        Some(kind) => v.extend(account_checks(facts, kind, amount)),
+    if let Some(kind) = AccountKind::parse(&draft.source_account) {
+        v.extend(account_checks(facts, kind, policy.parse_payout_amount(&draft.amount).ok()));
     }
 
     if let Some(item) = draft.linked_item_id.as_deref().filter(|id| !id.is_empty()) {
@@ -47,30 +29,64 @@ pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<
         }
     }
 
-    match PayoutType::parse(&draft.payout_type) {
-        None => v.push(
+    if PayoutType::parse(&draft.payout_type) == Some(PayoutType::Shipping)
+        && facts.usage.has_counted_shipping
+        && draft.confirm_duplicate_shipping != Some(true)
+    {
+        v.push(
+            Violation::new(
+                Code::DuplicateShippingConfirmationRequired,
+                "该订单已有运费补偿打款，确认要再次补偿运费吗？",
+                "This order already received a shipping-fee payout. Pay shipping again?",
+            )
+            .on(Field::ConfirmDuplicateShipping),
+        );
+    }
+    // Keep the fields in the order a person reads the form: amount problems first.
+    v.sort_by_key(|v| v.field.map(field_rank));
+    v
+}
+
+/// The checks that need no facts: is the draft's text well-formed at all? (R-F1 amount syntax and
+/// bounds, R-F11 payout type, an unknown source account under R-F6.) The server answers `400` when
+/// any of these fail, before it looks at the order.
+pub fn draft_syntax(policy: &Policy, draft: &PayoutDraft) -> Vec<Violation> {
+    let mut v = Vec::new();
+    if let Err(e) = policy.parse_payout_amount(&draft.amount) {
+        v.push(Violation::new(Code::AmountInvalid, e.message_zh(), e.message_en()).on(Field::Amount));
+    }
+    if AccountKind::parse(&draft.source_account).is_none() {
+        v.push(
+            Violation::new(
+                Code::SourceAccountNotAllowed,
+                "请选择出款账户（聚合账户或管家账户）",
+                "Choose a source account (aggregate or custody)",
+            )
+            .on(Field::SourceAccount),
+        );
+    }
+    if PayoutType::parse(&draft.payout_type).is_none() {
+        v.push(
             Violation::new(
                 Code::PayoutTypeInvalid,
                 "请选择打款类型：运费补偿、差价补偿、商品问题补偿或其他补偿",
                 "Choose a payout type: shipping fee, price difference, product issue or other",
             )
             .on(Field::PayoutType),
-        ),
-        Some(PayoutType::Shipping)
-            if facts.usage.has_counted_shipping && draft.confirm_duplicate_shipping != Some(true) =>
-        {
-            v.push(
-                Violation::new(
-                    Code::DuplicateShippingConfirmationRequired,
-                    "该订单已有运费补偿打款，确认要再次补偿运费吗？",
-                    "This order already received a shipping-fee payout. Pay shipping again?",
-                )
-                .on(Field::ConfirmDuplicateShipping),
-            )
-        }
-        Some(_) => {}
+        );
     }
     v
+}
+
+fn field_rank(field: Field) -> u8 {
+    match field {
+        Field::OrderNo => 0,
+        Field::Amount => 1,
+        Field::SourceAccount => 2,
+        Field::PayoutType => 3,
+        Field::ConfirmDuplicateShipping => 4,
+        Field::LinkedItemId => 5,
+    }
 }
 
 /// R-F2..R-F5: the amount against what the order, the operator and the shop have left.

@@ -8,7 +8,7 @@ mod eligibility;
 mod order_limits;
 
 pub use authorization::authorization;
-pub use draft::draft_checks;
+pub use draft::{draft_checks, draft_syntax};
 pub use eligibility::eligibility;
 pub use order_limits::order_limits;
 

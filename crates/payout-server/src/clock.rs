@@ -1,0 +1,43 @@
+//! The injected clock: the system clock in production, a hand-moved one in tests (cooldowns, the
+//! UTC+8 midnight rollover, order age).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use payout_core::Time;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Time;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Time {
+        Time::from_timestamp(jiff::Timestamp::now())
+    }
+}
+
+/// A clock that stands still until moved.
+#[derive(Clone)]
+pub struct ManualClock(Arc<AtomicI64>);
+
+impl ManualClock {
+    pub fn new(at: Time) -> ManualClock {
+        ManualClock(Arc::new(AtomicI64::new(at.unix_millis())))
+    }
+
+    pub fn set(&self, at: Time) {
+        self.0.store(at.unix_millis(), Ordering::SeqCst);
+    }
+
+    pub fn advance_secs(&self, secs: i64) {
+        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Time {
+        Time::from_unix_millis(self.0.load(Ordering::SeqCst))
+    }
+}

@@ -1,0 +1,53 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 description, generated from the handlers and types.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "小额打款 · Small-amount payout console API",
+        version = "1.0.0",
+        description = "Money is a string with two decimals; times are RFC 3339 with +08:00. \
+            State-changing requests need the X-CSRF-Token header from GET /api/session."
+    ),
+    paths(
+        super::health::health_get,
+        super::session::session_create,
+        super::session::session_get,
+        super::session::session_delete,
+        super::orders::order_context_get,
+        super::payouts::payouts_check,
+        super::payouts::payouts_create,
+        super::payouts::payouts_list,
+        super::payouts::payouts_export,
+        super::payouts::payouts_get,
+        super::payouts::operators_list,
+        super::quotas::quotas_list,
+        super::quotas::quotas_update,
+        super::settings::settings_get,
+        super::settings::settings_update,
+        super::settings::top_ups_create,
+        super::audit::audit_list,
+        openapi_get,
+    ),
+    components(schemas(
+        payout_core::api::ErrorBody,
+        payout_core::Violation,
+        payout_core::Code,
+        payout_core::Field
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(openapi_get))
+}
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "This document")))]
+pub async fn openapi_get() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

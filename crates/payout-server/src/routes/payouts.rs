@@ -1,0 +1,379 @@
+//! Payouts: check a draft, create one (idempotent), list, export and read them.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use futures::StreamExt;
+use payout_core::api::{
+    CheckResponse, ErrorBody, ErrorDetail, OperatorList, PayoutDetail, PayoutDraft, PayoutList, PayoutStatus,
+    PayoutView,
+};
+use payout_core::rules::draft_syntax;
+use payout_core::{check_payout, AccountKind, PayoutType};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::orders::{order_not_found, require_payout};
+use super::{check_len, paging};
+use crate::error::ApiError;
+use crate::json::{Json, Path, Query};
+use crate::state::AppState;
+use crate::store::{Actor, CreateOutcome, NewPayout, PayoutFilter, StoredResponse};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/payouts/check", post(payouts_check))
+        .route("/payouts", post(payouts_create).get(payouts_list))
+        .route("/payouts/export.csv", get(payouts_export))
+        .route("/payouts/{id}", get(payouts_get))
+        .route("/operators", get(operators_list))
+}
+
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// Lengths a person could never need; longer text is refused, not cut.
+fn check_draft_lengths(draft: &PayoutDraft) -> Result<(), ApiError> {
+    check_len(&draft.order_no, 32, "ORDER_NO_TOO_LONG", "订单号", "The order number")?;
+    check_len(&draft.amount, 32, "AMOUNT_TOO_LONG", "金额", "The amount")?;
+    check_len(draft.note.as_deref().unwrap_or(""), 200, "NOTE_TOO_LONG", "备注", "The note")?;
+    check_len(
+        draft.linked_item_id.as_deref().unwrap_or(""),
+        64,
+        "LINKED_ITEM_TOO_LONG",
+        "关联商品",
+        "The linked product",
+    )
+}
+
+/// The verdict creating would give now, without creating (SPEC §8).
+#[utoipa::path(post, path = "/api/payouts/check", tag = "payouts", request_body = PayoutDraft,
+    responses((status = 200, body = CheckResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, order_no = %draft.order_no))]
+pub async fn payouts_check(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(draft): Json<PayoutDraft>,
+) -> Result<axum::Json<CheckResponse>, ApiError> {
+    require_payout(&actor)?;
+    check_draft_lengths(&draft)?;
+    let now = state.clock.now();
+    let ctx =
+        state.store.order_context(&actor, draft.order_no.trim(), now).await?.ok_or_else(order_not_found)?;
+    let violations = check_payout(&state.policy, &ctx.facts, &draft, now);
+    Ok(axum::Json(CheckResponse { ok: violations.is_empty(), violations }))
+}
+
+/// Creates a payout `pending`. Idempotent per `Idempotency-Key`: a repeat gets the first answer
+/// and moves no money; the same key with another body is refused with `409`.
+#[utoipa::path(post, path = "/api/payouts", tag = "payouts", request_body = PayoutDraft,
+    params(("Idempotency-Key" = String, Header, description = "One per submission; repeat it only to retry the same submission")),
+    responses((status = 201, body = PayoutView), (status = 400, body = ErrorBody, description = "malformed draft, e.g. AMOUNT_INVALID"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "IDEMPOTENCY_KEY_REUSED"),
+        (status = 422, body = ErrorBody, description = "PAYOUT_REJECTED with every violation")))]
+#[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, user_id = actor.user_id, order_no = %draft.order_no))]
+pub async fn payouts_create(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Json(draft): Json<PayoutDraft>,
+) -> Result<Response, ApiError> {
+    require_payout(&actor)?;
+    let key = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > 128 {
+        return Err(ApiError::bad_request(
+            "IDEMPOTENCY_KEY_REQUIRED",
+            "缺少 Idempotency-Key 请求头（每次提交一个，1 到 128 个字符）",
+            "The Idempotency-Key header is required (one per submission, 1 to 128 characters)",
+        ));
+    }
+    check_draft_lengths(&draft)?;
+    let syntax = draft_syntax(&state.policy, &draft);
+    if !syntax.is_empty() {
+        let first = syntax[0].code.as_str();
+        return Err(ApiError::BadRequest {
+            code: first,
+            zh: syntax.iter().map(|v| v.message_zh.as_str()).collect::<Vec<_>>().join("；"),
+            en: syntax.iter().map(|v| v.message_en.as_str()).collect::<Vec<_>>().join("; "),
+            violations: Some(syntax),
+        });
+    }
+    let (Ok(amount), Some(source_account), Some(payout_type)) = (
+        state.policy.parse_payout_amount(&draft.amount),
+        AccountKind::parse(&draft.source_account),
+        PayoutType::parse(&draft.payout_type),
+    ) else {
+        return Err(ApiError::Internal("draft passed the syntax check but does not parse".into()));
+    };
+    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&draft).unwrap_or_default()));
+    let now = state.clock.now();
+    let policy = state.policy.clone();
+    let decide = |facts: &payout_core::Facts| check_payout(&policy, facts, &draft, now);
+    let outcome = state
+        .store
+        .payout_create(
+            NewPayout {
+                actor: &actor,
+                order_no: draft.order_no.trim(),
+                source_account,
+                payout_type,
+                amount,
+                linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
+                note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+                now,
+                idempotency_key: key,
+                request_hash: request_hash.clone(),
+            },
+            &decide,
+        )
+        .await?;
+    match outcome {
+        CreateOutcome::Created(view) => {
+            tracing::info!(payout_id = view.id, amount = %view.amount, "payout created");
+            Ok((StatusCode::CREATED, axum::Json(view)).into_response())
+        }
+        CreateOutcome::Rejected(violations) => {
+            let rejection = ApiError::Rejected(violations);
+            let body = rejection_body(&rejection);
+            let stored = StoredResponse { status: 422, body };
+            state.store.remember(actor.user_id, key, &request_hash, &stored, now).await?;
+            Ok(replay(stored))
+        }
+        CreateOutcome::Replayed(stored) => Ok(replay(stored)),
+        CreateOutcome::KeyReused => Err(ApiError::Conflict {
+            code: "IDEMPOTENCY_KEY_REUSED",
+            zh: "该 Idempotency-Key 已用于另一笔不同的打款请求".into(),
+            en: "This Idempotency-Key was already used for a different payout request".into(),
+        }),
+        CreateOutcome::OrderNotFound => Err(order_not_found()),
+    }
+}
+
+fn rejection_body(rejection: &ApiError) -> String {
+    let ApiError::Rejected(violations) = rejection else { return String::new() };
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: "PAYOUT_REJECTED".into(),
+            message_zh: "无法发起打款".into(),
+            message_en: "The payout cannot be made".into(),
+            violations: Some(violations.clone()),
+        },
+    };
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, "application/json")], stored.body).into_response()
+}
+
+/// Query text of the records page and the export; parsed into a [`PayoutFilter`] with a specific
+/// `400` for each bad parameter.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PayoutQuery {
+    pub order_no: Option<String>,
+    /// `pending`, `processing`, `succeeded` or `failed`.
+    pub status: Option<String>,
+    pub payout_type: Option<String>,
+    pub operator_id: Option<String>,
+    /// First business day (UTC+8), `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last business day (UTC+8), inclusive.
+    pub to: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn invalid(name: &str, expected_zh: &str, expected_en: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_QUERY",
+        format!("参数 {name} 不正确：{expected_zh}"),
+        format!("Invalid {name}: {expected_en}"),
+    )
+}
+
+impl PayoutQuery {
+    fn filter(&self) -> Result<PayoutFilter, ApiError> {
+        let some =
+            |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let date = |v: &Option<String>, name: &str| {
+            some(v)
+                .map(|t| {
+                    t.parse::<jiff::civil::Date>()
+                        .map_err(|_| invalid(name, "应为 YYYY-MM-DD 日期", "expected a date YYYY-MM-DD"))
+                })
+                .transpose()
+        };
+        let filter = PayoutFilter {
+            order_no: some(&self.order_no),
+            status: some(&self.status)
+                .map(|s| {
+                    PayoutStatus::parse(&s).ok_or_else(|| {
+                        invalid(
+                            "status",
+                            "应为 pending、processing、succeeded 或 failed",
+                            "expected pending, processing, succeeded or failed",
+                        )
+                    })
+                })
+                .transpose()?,
+            payout_type: some(&self.payout_type)
+                .map(|s| {
+                    PayoutType::parse(&s).ok_or_else(|| {
+                        invalid(
+                            "payout_type",
+                            "应为 shipping、price_difference、product_issue 或 other",
+                            "expected shipping, price_difference, product_issue or other",
+                        )
+                    })
+                })
+                .transpose()?,
+            operator_id: some(&self.operator_id)
+                .map(|s| {
+                    s.parse::<i64>()
+                        .map_err(|_| invalid("operator_id", "应为整数", "expected a whole number"))
+                })
+                .transpose()?,
+            from: date(&self.from, "from")?,
+            to: date(&self.to, "to")?,
+        };
+        if let Some(order_no) = &filter.order_no {
+            check_len(order_no, 32, "INVALID_QUERY", "订单号", "The order number")?;
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            if from > to {
+                return Err(invalid(
+                    "from",
+                    "开始日期不能晚于结束日期",
+                    "the start date is after the end date",
+                ));
+            }
+        }
+        Ok(filter)
+    }
+}
+
+#[utoipa::path(get, path = "/api/payouts", tag = "payouts", params(PayoutQuery),
+    responses((status = 200, body = PayoutList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
+pub async fn payouts_list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<PayoutQuery>,
+) -> Result<axum::Json<PayoutList>, ApiError> {
+    require_payout(&actor)?;
+    let filter = query.filter()?;
+    let (page, per_page) = paging(query.page.as_deref(), query.per_page.as_deref())?;
+    let rows = state.store.payouts_page(actor.shop_id, &filter, page, per_page).await?;
+    Ok(axum::Json(PayoutList { items: rows.items, total: rows.total, page, per_page }))
+}
+
+/// Every filtered row as CSV, streamed in batches: UTF-8 with a BOM (so spreadsheet apps read the
+/// Chinese text), amounts as `12.50`, times in UTC+8.
+#[utoipa::path(get, path = "/api/payouts/export.csv", tag = "payouts", params(PayoutQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
+pub async fn payouts_export(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<PayoutQuery>,
+) -> Result<Response, ApiError> {
+    require_payout(&actor)?;
+    let filter = query.filter()?;
+    let header_row = csv_line(&[
+        "打款ID id",
+        "创建时间 created_at",
+        "订单号 order_no",
+        "打款类型 payout_type",
+        "金额 amount",
+        "出款账户 source_account",
+        "操作人 operator",
+        "状态 status",
+        "失败原因 failure_reason",
+        "关联商品 linked_item_id",
+        "备注 note",
+    ]);
+    let mut head = "\u{feff}".as_bytes().to_vec();
+    head.extend(header_row);
+    let rows = state.store.payouts_stream(actor.shop_id, filter).map(|row| match row {
+        Ok(p) => Ok(bytes::Bytes::from(csv_line(&[
+            &p.id.to_string(),
+            &p.created_at.to_rfc3339(),
+            &p.order_no,
+            p.payout_type.label_zh(),
+            &p.amount.to_string(),
+            p.source_account.label_zh(),
+            &format!("{} ({})", p.operator.display_name, p.operator.username),
+            p.status.label_zh(),
+            p.failure_reason.as_deref().unwrap_or(""),
+            p.linked_item_id.as_deref().unwrap_or(""),
+            p.note.as_deref().unwrap_or(""),
+        ]))),
+        Err(e) => {
+            tracing::error!(error = %e, "export failed mid-stream");
+            Err(std::io::Error::other("export failed"))
+        }
+    });
+    let body =
+        futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(head)) }).chain(rows);
+    let filename = format!("payouts-{}.csv", state.clock.now().business_date());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// One CSV record. Cells a spreadsheet would run as a formula get a leading apostrophe.
+fn csv_line(cells: &[&str]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let safe: Vec<String> = cells
+        .iter()
+        .map(|c| if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { (*c).to_owned() })
+        .collect();
+    let _ = writer.write_record(&safe);
+    writer.into_inner().unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/api/payouts/{id}", tag = "payouts", params(("id" = i64, Path, description = "Payout id")),
+    responses((status = 200, body = PayoutDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn payouts_get(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<PayoutDetail>, ApiError> {
+    require_payout(&actor)?;
+    let detail = state.store.payout_detail(actor.shop_id, id).await?.ok_or(ApiError::NotFound {
+        code: "PAYOUT_NOT_FOUND",
+        zh: "未找到该打款记录",
+        en: "No such payout in this shop",
+    })?;
+    Ok(axum::Json(detail))
+}
+
+/// The shop's accounts, for the records page's operator filter.
+#[utoipa::path(get, path = "/api/operators", tag = "payouts",
+    responses((status = 200, body = OperatorList), (status = 403, body = ErrorBody)))]
+pub async fn operators_list(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<axum::Json<OperatorList>, ApiError> {
+    require_payout(&actor)?;
+    Ok(axum::Json(OperatorList { items: state.store.operators(actor.shop_id).await? }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formula_safe() {
+        assert_eq!(String::from_utf8(csv_line(&["a,b", "=1+1", "12.50"])).unwrap(), "\"a,b\",'=1+1,12.50\n");
+    }
+}

@@ -1,0 +1,284 @@
+//! The demo data of SPEC §9: three shops, six logins, the orders that show each rule. Ages are
+//! relative to the server's start, so the demo stays valid on any date.
+
+use payout_core::api::PayoutStatus;
+use payout_core::facts::AccountFacts;
+use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, Time};
+
+/// Password of every demo login.
+pub const DEMO_PASSWORD: &str = "demo-pass-2026";
+
+/// A whole data set, written by [`super::Store::seed`] in one transaction.
+pub struct Seed {
+    pub shops: Vec<SeedShop>,
+}
+
+pub struct SeedShop {
+    pub name: String,
+    pub qualification: Qualification,
+    pub status: String,
+    pub selected_source_account: AccountKind,
+    pub accounts: Vec<AccountFacts>,
+    pub users: Vec<SeedUser>,
+    pub orders: Vec<SeedOrder>,
+}
+
+pub struct SeedUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub payout_enabled: bool,
+    pub manage_quotas: bool,
+    pub per_payout_limit: Money,
+    pub daily_limit: Money,
+}
+
+pub struct SeedOrder {
+    pub order_no: String,
+    pub source_app: String,
+    pub paid: Money,
+    pub ordered_at: Time,
+    pub online_paid: bool,
+    pub cross_border: bool,
+    /// (title, amount); item ids are `{order_no}-{n}`.
+    pub items: Vec<(String, Money)>,
+    pub payouts: Vec<SeedPayout>,
+}
+
+pub struct SeedPayout {
+    pub operator: String,
+    pub source_account: AccountKind,
+    pub payout_type: PayoutType,
+    pub amount: Money,
+    pub status: PayoutStatus,
+    pub failure_reason: Option<String>,
+    pub created_at: Time,
+}
+
+fn yuan(text: &str) -> Money {
+    Money::parse(text).unwrap_or(Money::ZERO)
+}
+
+fn account(kind: AccountKind, opened: bool, balance: &str, frozen: &str) -> AccountFacts {
+    AccountFacts { kind, opened, balance: yuan(balance), frozen: yuan(frozen), reserved: Money::ZERO }
+}
+
+fn main_user(username: &str, display_name: &str, hash: &str) -> SeedUser {
+    SeedUser {
+        username: username.into(),
+        display_name: display_name.into(),
+        role: Role::Main,
+        password_hash: hash.into(),
+        payout_enabled: true,
+        manage_quotas: true,
+        per_payout_limit: Money::ZERO,
+        daily_limit: Money::ZERO,
+    }
+}
+
+fn sub_user(
+    username: &str,
+    display_name: &str,
+    hash: &str,
+    quota: Option<(&str, &str)>,
+    manage: bool,
+) -> SeedUser {
+    SeedUser {
+        username: username.into(),
+        display_name: display_name.into(),
+        role: Role::Sub,
+        password_hash: hash.into(),
+        payout_enabled: quota.is_some(),
+        manage_quotas: manage,
+        per_payout_limit: quota.map_or(Money::ZERO, |q| yuan(q.0)),
+        daily_limit: quota.map_or(Money::ZERO, |q| yuan(q.1)),
+    }
+}
+
+struct OrderSpec<'a> {
+    no: &'a str,
+    app: &'a str,
+    paid: &'a str,
+    days_ago: i64,
+    online_paid: bool,
+    cross_border: bool,
+    items: &'a [(&'a str, &'a str)],
+}
+
+fn order(
+    now: Time,
+    spec: OrderSpec<'_>,
+    payouts: Vec<(PayoutType, &str, PayoutStatus, Option<&str>)>,
+) -> SeedOrder {
+    let ordered_at = now.plus_seconds(-spec.days_ago * 86_400);
+    SeedOrder {
+        order_no: spec.no.into(),
+        source_app: spec.app.into(),
+        paid: yuan(spec.paid),
+        ordered_at,
+        online_paid: spec.online_paid,
+        cross_border: spec.cross_border,
+        items: spec.items.iter().map(|(t, a)| ((*t).to_owned(), yuan(a))).collect(),
+        payouts: payouts
+            .into_iter()
+            .enumerate()
+            .map(|(i, (payout_type, amount, status, reason))| SeedPayout {
+                operator: "lin.agent2".into(),
+                source_account: AccountKind::Aggregate,
+                payout_type,
+                amount: yuan(amount),
+                status,
+                failure_reason: reason.map(str::to_owned),
+                // On the order's day, a few minutes apart: no cooldown and no daily total today.
+                created_at: ordered_at.plus_seconds(3600 + 300 * i as i64),
+            })
+            .collect(),
+    }
+}
+
+/// SPEC §9, with every password hashed by `hash` (each call salts anew).
+pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
+    use PayoutStatus::{Failed, Succeeded};
+    let months_13_days = 13 * 31;
+    let base = |no: &'static str, app: &'static str, paid: &'static str, days_ago: i64| OrderSpec {
+        no,
+        app,
+        paid,
+        days_ago,
+        online_paid: true,
+        cross_border: false,
+        items: &[("北欧风亚麻抱枕套 45×45cm", "15.00")],
+    };
+    let lin_orders = vec![
+        order(now, base("6920241100000000001", "douyin", "15.00", 3), vec![]),
+        order(
+            now,
+            OrderSpec {
+                items: &[("纯棉四件套 1.8m 床", "99.00"), ("记忆棉枕头", "29.00")],
+                ..base("6920241100000000002", "douyin_mall", "128.00", 10)
+            },
+            vec![],
+        ),
+        order(
+            now,
+            OrderSpec {
+                items: &[("实木床头柜", "599.00"), ("床头灯", "180.00"), ("收纳篮 3 件装", "120.00")],
+                ..base("6920241100000000003", "douyin_lite", "899.00", 40)
+            },
+            vec![],
+        ),
+        order(now, base("6920241100000000004", "toutiao", "39.00", 6), vec![]),
+        order(
+            now,
+            OrderSpec { online_paid: false, ..base("6920241100000000005", "douyin", "59.00", 8) },
+            vec![],
+        ),
+        order(now, base("6920241100000000006", "douyin", "88.00", months_13_days), vec![]),
+        order(
+            now,
+            OrderSpec { cross_border: true, ..base("6920241100000000007", "douyin", "66.00", 12) },
+            vec![],
+        ),
+        order(
+            now,
+            OrderSpec {
+                items: &[("羊毛地毯 160×230", "300.00")],
+                ..base("6920241100000000008", "douyin", "300.00", 5)
+            },
+            (0..5).map(|_| (PayoutType::PriceDifference, "10.00", Succeeded, None)).collect(),
+        ),
+        order(
+            now,
+            OrderSpec {
+                items: &[("陶瓷餐具 4 件套", "60.00")],
+                ..base("6920241100000000009", "douyin_search", "60.00", 7)
+            },
+            vec![(PayoutType::Shipping, "8.00", Succeeded, None)],
+        ),
+        order(
+            now,
+            OrderSpec {
+                items: &[("香薰蜡烛礼盒", "45.00")],
+                ..base("6920241100000000010", "douyin_volcano", "45.00", 4)
+            },
+            vec![(
+                PayoutType::ProductIssue,
+                "12.00",
+                Failed,
+                Some("收款方钱包状态异常，转账被退回 (buyer wallet rejected the transfer)"),
+            )],
+        ),
+    ];
+    Seed {
+        shops: vec![
+            SeedShop {
+                name: "林记家居旗舰店".into(),
+                qualification: Qualification::Enterprise,
+                status: "active".into(),
+                selected_source_account: AccountKind::Aggregate,
+                accounts: vec![
+                    account(AccountKind::Aggregate, true, "20000.00", "1200.00"),
+                    account(AccountKind::Custody, true, "3000.00", "0"),
+                ],
+                users: vec![
+                    main_user("lin.admin", "林记管理员", &hash(DEMO_PASSWORD)),
+                    sub_user(
+                        "lin.agent1",
+                        "客服小林",
+                        &hash(DEMO_PASSWORD),
+                        Some(("50.00", "300.00")),
+                        false,
+                    ),
+                    sub_user(
+                        "lin.agent2",
+                        "客服主管阿杰",
+                        &hash(DEMO_PASSWORD),
+                        Some(("200.00", "2000.00")),
+                        true,
+                    ),
+                    sub_user("lin.viewer", "仓库小王", &hash(DEMO_PASSWORD), None, false),
+                ],
+                orders: lin_orders,
+            },
+            SeedShop {
+                name: "周小姐手作".into(),
+                qualification: Qualification::Individual,
+                status: "active".into(),
+                selected_source_account: AccountKind::Custody,
+                accounts: vec![
+                    account(AccountKind::Aggregate, false, "0", "0"),
+                    account(AccountKind::Custody, true, "500.00", "0"),
+                ],
+                users: vec![main_user("zhou.admin", "周小姐", &hash(DEMO_PASSWORD))],
+                orders: vec![order(
+                    now,
+                    OrderSpec {
+                        items: &[("手工编织杯垫 2 枚", "35.00")],
+                        ..base("6920241100000000101", "douyin", "35.00", 9)
+                    },
+                    vec![],
+                )],
+            },
+            SeedShop {
+                name: "孙氏数码".into(),
+                qualification: Qualification::Enterprise,
+                status: "suspended".into(),
+                selected_source_account: AccountKind::Aggregate,
+                accounts: vec![
+                    account(AccountKind::Aggregate, true, "8000.00", "0"),
+                    account(AccountKind::Custody, true, "1000.00", "0"),
+                ],
+                users: vec![main_user("sun.admin", "孙老板", &hash(DEMO_PASSWORD))],
+                orders: vec![order(
+                    now,
+                    OrderSpec {
+                        items: &[("Type-C 数据线 2m", "50.00")],
+                        ..base("6920241100000000201", "douyin", "50.00", 11)
+                    },
+                    vec![],
+                )],
+            },
+        ],
+    }
+}
