@@ -1,21 +1,55 @@
-//! `spawn_app()`: the real router on port 0, a fresh data folder per test, a client with a cookie jar.
+//! `spawn_app()`: the real router and settlement worker on port 0, a fresh SQLite file with the
+//! demo data per test, a hand-moved clock, and one cookie-jar client per signed-in user.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use payout_core::Time;
+use payout_server::clock::ManualClock;
 use payout_server::config::Config;
-use payout_server::{app, AppState};
+use payout_server::rail::SimulatedRail;
+use payout_server::{app, start_worker, AppState};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "demo-pass-2026";
+
+/// Orders of SPEC §9.
+pub const O1: &str = "6920241100000000001";
+pub const O2: &str = "6920241100000000002";
+pub const O3: &str = "6920241100000000003";
+pub const O8: &str = "6920241100000000008";
+pub const O9: &str = "6920241100000000009";
+pub const O10: &str = "6920241100000000010";
+pub const ZHOU_ORDER: &str = "6920241100000000101";
+pub const SUN_ORDER: &str = "6920241100000000201";
 
 pub struct TestApp {
     pub url: String,
-    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub db: PathBuf,
     /// Keeps the test's data folder (and its SQLite file) alive as long as the app.
     #[allow(dead_code)]
     pub dir: tempfile::TempDir,
 }
 
-impl TestApp {
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{}", self.url, path)).send().await.expect("request failed")
+/// Options a test may change.
+pub struct Spawn {
+    pub policy: Option<Value>,
+    pub rail_failure_percent: u8,
+    pub rail_latency_ms: u64,
+    pub start: &'static str,
+}
+
+impl Default for Spawn {
+    fn default() -> Self {
+        Spawn {
+            policy: None,
+            rail_failure_percent: 0,
+            rail_latency_ms: 10,
+            start: "2026-11-24T10:00:00+08:00",
+        }
     }
 }
 
@@ -33,12 +67,160 @@ pub fn test_config(dir: &std::path::Path) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_with(Spawn::default()).await
+}
+
+pub async fn spawn_with(options: Spawn) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = test_config(dir.path());
-    let state = AppState::from_config(&config).await.expect("state");
+    let mut config = test_config(dir.path());
+    if let Some(policy) = &options.policy {
+        let path = dir.path().join("policy.json");
+        std::fs::write(&path, policy.to_string()).unwrap();
+        config.policy = Some(path);
+    }
+    let clock = ManualClock::new(Time::parse(options.start).unwrap());
+    let state = AppState::open(&config, Arc::new(clock.clone())).await.expect("state");
+    let rail = Arc::new(SimulatedRail {
+        latency: Duration::from_millis(options.rail_latency_ms),
+        failure_percent: options.rail_failure_percent,
+    });
+    let _worker = start_worker(&state, rail, Duration::from_millis(config.settle_interval_ms));
     let listener = tokio::net::TcpListener::bind(config.addr).await.expect("bind");
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app(state)).await });
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    TestApp { url, client, dir }
+    TestApp { url, clock, db: config.db.clone(), dir }
+}
+
+/// One person's browser: a cookie jar and the CSRF token of their session.
+#[derive(Clone)]
+pub struct Client {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub csrf: Option<String>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The codes of the violations in an error body or a check answer.
+    pub fn codes(&self) -> Vec<String> {
+        let list = self.body["error"]["violations"].as_array().or(self.body["violations"].as_array());
+        list.map(|v| v.iter().map(|v| v["code"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn violation(&self, code: &str) -> Value {
+        let list = self.body["error"]["violations"].as_array().or(self.body["violations"].as_array());
+        list.and_then(|v| v.iter().find(|v| v["code"] == code).cloned())
+            .unwrap_or_else(|| panic!("no {code} in {}", self.body))
+    }
+
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub fn anonymous(&self) -> Client {
+        Client {
+            url: self.url.clone(),
+            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            csrf: None,
+        }
+    }
+
+    pub async fn login(&self, username: &str) -> Client {
+        let mut client = self.anonymous();
+        let answer = client
+            .send(Method::POST, "/api/session", Some(json!({"username": username, "password": PASSWORD})))
+            .await;
+        assert_eq!(answer.status, 200, "login {username}: {}", answer.body);
+        client.csrf = answer.body["csrf_token"].as_str().map(str::to_owned);
+        client
+    }
+
+    /// The SQLite file itself, for arranging state no API offers (e.g. a small balance).
+    pub async fn sql(&self, statement: &str) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display())).await.unwrap();
+        sqlx::query(statement).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+
+    pub async fn scalar(&self, query: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display())).await.unwrap();
+        let v: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        v
+    }
+
+    /// Waits (real time) until no payout is pending or processing.
+    pub async fn settled(&self) {
+        for _ in 0..500 {
+            if self.scalar("SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("payouts did not settle");
+    }
+}
+
+impl Client {
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(csrf) = &self.csrf {
+            req = req.header("X-CSRF-Token", csrf);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Self::answer(req.send().await.expect("request failed")).await
+    }
+
+    pub async fn answer(res: reqwest::Response) -> Answer {
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// `POST /api/payouts` with a given idempotency key.
+    pub async fn create_with_key(&self, key: &str, draft: Value) -> Answer {
+        let mut req =
+            self.http.post(format!("{}/api/payouts", self.url)).header("Idempotency-Key", key).json(&draft);
+        if let Some(csrf) = &self.csrf {
+            req = req.header("X-CSRF-Token", csrf);
+        }
+        Self::answer(req.send().await.expect("request failed")).await
+    }
+
+    /// `POST /api/payouts` with a fresh idempotency key.
+    pub async fn create(&self, draft: Value) -> Answer {
+        self.create_with_key(&format!("k-{}", hex::encode(rand::random::<[u8; 8]>())), draft).await
+    }
+
+    pub async fn context(&self, order_no: &str) -> Answer {
+        self.get(&format!("/api/orders/{order_no}/payout-context")).await
+    }
+}
+
+/// A draft paying `amount` on `order_no` from the aggregate account as a price difference.
+pub fn draft(order_no: &str, amount: &str) -> Value {
+    json!({"order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": amount})
 }

@@ -1,0 +1,94 @@
+//! Records: filters, pagination newest first, CSV export, detail with events.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn records_filter_paginate_newest_first_and_export_as_csv() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let agent = app.login("lin.agent1").await;
+    assert_eq!(agent.create(draft(O2, "12.50")).await.status, 201);
+    app.clock.advance_secs(61);
+    assert_eq!(admin.create(draft(O3, "30")).await.status, 201);
+    app.settled().await;
+
+    let all = admin.get("/api/payouts?per_page=3").await;
+    assert_eq!((all.body["total"].as_u64(), all.body["items"].as_array().unwrap().len()), (Some(9), 3));
+    assert_eq!(all.body["items"][0]["order_no"], O3, "newest first");
+    assert_eq!(all.body["items"][0]["status"], "succeeded");
+    let page3 = admin.get("/api/payouts?per_page=3&page=3").await;
+    assert_eq!(page3.body["items"].as_array().unwrap().len(), 3);
+    let page4 = admin.get("/api/payouts?per_page=3&page=4").await;
+    assert_eq!(page4.body["items"], json!([]));
+
+    let by_operator = admin.get("/api/payouts?operator_id=2").await;
+    assert_eq!(by_operator.body["total"], 1);
+    assert_eq!(by_operator.body["items"][0]["operator"]["username"], "lin.agent1");
+    assert_eq!(admin.get("/api/payouts?status=failed").await.body["total"], 1);
+    assert_eq!(admin.get("/api/payouts?payout_type=shipping").await.body["total"], 1);
+    assert_eq!(admin.get(&format!("/api/payouts?order_no={O8}")).await.body["total"], 5);
+    assert_eq!(
+        admin.get("/api/payouts?from=2026-11-24&to=2026-11-24").await.body["total"],
+        2,
+        "today, UTC+8"
+    );
+    assert_eq!(admin.get("/api/payouts?to=2026-11-23").await.body["total"], 7);
+
+    let res =
+        admin.http.get(format!("{}/api/payouts/export.csv?from=2026-11-24", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "header + the 2 filtered rows:\n{text}");
+    assert!(
+        lines[1].contains(O3) && lines[1].contains(",30.00,") && lines[1].contains("+08:00"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("12.50") && lines[2].contains("客服小林"), "{}", lines[2]);
+
+    let id = all.body["items"][0]["id"].as_i64().unwrap();
+    let detail = admin.get(&format!("/api/payouts/{id}")).await;
+    let events: Vec<_> = detail.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["status"].clone(), e["actor"].clone()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (json!("pending"), json!("lin.admin")),
+            (json!("processing"), json!("settlement")),
+            (json!("succeeded"), json!("settlement"))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_export_streams_every_row_of_a_large_shop() {
+    let app = spawn_app().await;
+    // 1,234 rows: more than two of the export's batches.
+    app.sql(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) \
+         INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, status, created_at, updated_at, business_date) \
+         SELECT 1, 3, '6920241100000000003', 1, 'aggregate', 'other', 1, 'failed', 1700000000000 + i, 1700000000000 + i, '2023-11-15' FROM n",
+    )
+    .await;
+    let admin = app.login("lin.admin").await;
+    let text = admin
+        .http
+        .get(format!("{}/api/payouts/export.csv", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text.lines().count(), 1 + 1234 + 7);
+}

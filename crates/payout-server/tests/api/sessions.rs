@@ -1,0 +1,86 @@
+//! Sign-in, sign-out and throttling.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn wrong_user_and_wrong_password_get_one_generic_answer() {
+    let app = spawn_app().await;
+    let anon = app.anonymous();
+    let wrong_password =
+        anon.post("/api/session", json!({"username": "lin.admin", "password": "nope"})).await;
+    let wrong_user = anon.post("/api/session", json!({"username": "nobody", "password": PASSWORD})).await;
+    assert_eq!(wrong_password.status, 401);
+    assert_eq!(wrong_password.error_code(), "INVALID_CREDENTIALS");
+    assert_eq!(wrong_password.body, wrong_user.body);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_with_the_right_password() {
+    let app = spawn_app().await;
+    let anon = app.anonymous();
+    let mut last = None;
+    for _ in 0..5 {
+        last = Some(anon.post("/api/session", json!({"username": "lin.agent1", "password": "guess"})).await);
+    }
+    assert_eq!(last.unwrap().error_code(), "TOO_MANY_ATTEMPTS");
+    let right = anon.post("/api/session", json!({"username": "lin.agent1", "password": PASSWORD})).await;
+    assert_eq!((right.status.as_u16(), right.error_code()), (429, "TOO_MANY_ATTEMPTS"));
+    app.clock.advance_secs(15 * 60);
+    assert_eq!(
+        anon.post("/api/session", json!({"username": "lin.agent1", "password": PASSWORD})).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_strict_and_sign_out_ends_it_on_the_server() {
+    let app = spawn_app().await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/session", app.url))
+        .json(&json!({"username": "lin.admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let me = reqwest::Client::new()
+        .get(format!("{}/api/session", app.url))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let me: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(me["user"]["role"], "main");
+    assert_eq!(me["shop"]["name"], "林记家居旗舰店");
+    assert_eq!(me["permissions"], json!({"payout": true, "manage_quotas": true, "manage_settings": true}));
+
+    let out = reqwest::Client::new()
+        .delete(format!("{}/api/session", app.url))
+        .header("cookie", &pair)
+        .header("X-CSRF-Token", me["csrf_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    // The old cookie, replayed, no longer works: the session ended on the server.
+    let replay = reqwest::Client::new()
+        .get(format!("{}/api/session", app.url))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+}
+
+#[tokio::test]
+async fn a_session_expires_after_twelve_hours() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    app.clock.advance_secs(12 * 3600);
+    let answer = admin.get("/api/session").await;
+    assert_eq!((answer.status.as_u16(), answer.error_code()), (401, "NOT_SIGNED_IN"));
+}
