@@ -170,6 +170,25 @@ impl TestApp {
 }
 
 impl Client {
+    pub fn anonymous(url: &str) -> Client {
+        Client {
+            url: url.to_owned(),
+            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            csrf: None,
+        }
+    }
+
+    /// Signs `username` in with the demo password.
+    pub async fn login(url: &str, username: &str) -> Client {
+        let mut client = Client::anonymous(url);
+        let answer = client
+            .send(Method::POST, "/api/session", Some(json!({"username": username, "password": PASSWORD})))
+            .await;
+        assert_eq!(answer.status, 200, "login {username}: {}", answer.body);
+        client.csrf = answer.body["csrf_token"].as_str().map(str::to_owned);
+        client
+    }
+
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
         if let Some(csrf) = &self.csrf {

@@ -6,6 +6,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod records;
+mod restart;
 mod rules;
 mod sessions;
 mod settings;

@@ -1,0 +1,106 @@
+//! Crash safety: SIGKILL the real server binary while payouts are processing, start it again on the
+//! same SQLite file, and every acknowledged payout reaches a final state exactly once with no
+//! reservation left behind.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(db: &std::path::Path, latency_ms: u64) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_payout-server"))
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(db)
+        .args(["--demo-data", "--rail-failure-percent", "30", "--settle-interval-ms", "20"])
+        .args(["--rail-latency-ms", &latency_ms.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start payout-server");
+    // Owned by `Server` at once, so the process is killed and waited for on every path.
+    let server = Server { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..300 {
+        if reqwest::get(format!("{}/api/health", server.url)).await.is_ok_and(|r| r.status() == 200) {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server did not start");
+}
+
+async fn scalar(db: &std::path::Path, query: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let v = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("payout.sqlite");
+
+    // The rail takes 5 s, so every payout is still processing when the server dies.
+    let mut server = start(&db, 5_000).await;
+    let admin = Client::login(&server.url, "lin.admin").await;
+    let mut acknowledged = vec![];
+    for (order, amount) in [(O1, "12.50"), (O2, "99.99"), (O3, "300"), (O10, "12")] {
+        let answer = admin.create(draft(order, amount)).await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        acknowledged.push(answer.body["id"].as_i64().unwrap());
+    }
+    let mut shipping = draft(O9, "5");
+    shipping["payout_type"] = json!("shipping");
+    shipping["confirm_duplicate_shipping"] = json!(true);
+    acknowledged.push(admin.create(shipping).await.body["id"].as_i64().unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(scalar(&db, "SELECT COUNT(*) FROM payouts WHERE status = 'processing'").await > 0);
+
+    server.child.kill().unwrap(); // SIGKILL: no graceful shutdown
+    server.child.wait().unwrap();
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM payouts WHERE id > 7").await,
+        5,
+        "no acknowledged payout was lost"
+    );
+
+    let _server = start(&db, 50).await;
+    for _ in 0..200 {
+        if scalar(&db, "SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for id in acknowledged {
+        let status: i64 = scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM payouts WHERE id = {id} AND status IN ('succeeded','failed')"),
+        )
+        .await;
+        assert_eq!(status, 1, "payout {id} is final");
+        let finals = scalar(&db, &format!("SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status IN ('succeeded','failed')")).await;
+        assert_eq!(finals, 1, "payout {id} settled exactly once");
+    }
+    assert_eq!(scalar(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
+    let paid =
+        scalar(&db, "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 7 AND status = 'succeeded'")
+            .await;
+    let balance =
+        scalar(&db, "SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await;
+    assert_eq!(balance, 2_000_000 - paid, "only succeeded payouts were debited");
+}
