@@ -242,9 +242,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Payouts not yet final, oldest first, skipping `exclude` (those already in flight).
     async fn unfinished(&self, exclude: &[i64], limit: u32) -> Result<Vec<Unfinished>, StoreError>;
-    /// `pending` → `processing`; false if it was not pending any more.
-    async fn mark_processing(&self, id: i64, now: Time) -> Result<bool, StoreError>;
-    /// `processing` → final, moving the reservation (debit on success, release on failure);
-    /// false if it was not processing (already settled: exactly once).
-    async fn settle(&self, id: i64, outcome: &Settlement, now: Time) -> Result<bool, StoreError>;
+    /// `pending` → `processing` for each id, in one transaction; returns the ids it moved (one no
+    /// longer pending is left alone).
+    async fn mark_processing(&self, ids: &[i64], now: Time) -> Result<Vec<i64>, StoreError>;
+    /// `processing` → final for each result, in one transaction, moving the reservation (debit on
+    /// success, release on failure). A payout that is not processing any more is skipped, so each
+    /// is settled exactly once. Returns how many were settled.
+    async fn settle(&self, results: &[(i64, Settlement)], now: Time) -> Result<usize, StoreError>;
 }

@@ -1045,69 +1045,86 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn mark_processing(&self, id: i64, now: Time) -> Result<bool, StoreError> {
+    async fn mark_processing(&self, ids: &[i64], now: Time) -> Result<Vec<i64>, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        let shop_id: Option<i64> = sqlx::query_scalar(
-            "UPDATE payouts SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'pending' RETURNING shop_id",
-        )
-        .bind(now.unix_millis())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(shop_id) = shop_id else { return Ok(false) };
-        event(&mut tx, id, now, PayoutStatus::Processing, "settlement", None).await?;
-        audit(
-            &mut tx,
-            shop_id,
-            now,
-            "settlement",
-            "payout.processing",
-            &format!("payout:{id}"),
-            "handed to the payment rail",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    async fn settle(&self, id: i64, outcome: &Settlement, now: Time) -> Result<bool, StoreError> {
-        let (_guard, mut tx) = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT shop_id, amount_fen, source_account FROM payouts WHERE id = ? AND status = 'processing'",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else { return Ok(false) };
-        let shop_id: i64 = row.try_get(0)?;
-        let amount: i64 = row.try_get(1)?;
-        let account: String = row.try_get(2)?;
-        let (status, reason, balance_change) = match outcome {
-            Settlement::Succeeded => (PayoutStatus::Succeeded, None, amount),
-            Settlement::Failed { reason } => (PayoutStatus::Failed, Some(reason.as_str()), 0),
-        };
-        // Success turns the reservation into a debit; failure only releases it.
-        sqlx::query(
-            "UPDATE accounts SET balance_fen = balance_fen - ?, reserved_fen = reserved_fen - ? WHERE shop_id = ? AND kind = ?",
-        )
-        .bind(balance_change)
-        .bind(amount)
-        .bind(shop_id)
-        .bind(&account)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE payouts SET status = ?, failure_reason = ?, updated_at = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(reason)
+        let mut moved = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let shop_id: Option<i64> = sqlx::query_scalar(
+                "UPDATE payouts SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'pending' RETURNING shop_id",
+            )
             .bind(now.unix_millis())
             .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(shop_id) = shop_id else { continue };
+            event(&mut tx, id, now, PayoutStatus::Processing, "settlement", None).await?;
+            let target = format!("payout:{id}");
+            audit(
+                &mut tx,
+                shop_id,
+                now,
+                "settlement",
+                "payout.processing",
+                &target,
+                "handed to the payment rail",
+            )
+            .await?;
+            moved.push(id);
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    async fn settle(&self, results: &[(i64, Settlement)], now: Time) -> Result<usize, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let mut settled = 0;
+        for (id, outcome) in results {
+            let row = sqlx::query(
+                "SELECT shop_id, amount_fen, source_account FROM payouts WHERE id = ? AND status = 'processing'",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { continue };
+            let shop_id: i64 = row.try_get(0)?;
+            let amount: i64 = row.try_get(1)?;
+            let account: String = row.try_get(2)?;
+            let (status, reason, debit) = match outcome {
+                Settlement::Succeeded => (PayoutStatus::Succeeded, None, amount),
+                Settlement::Failed { reason } => (PayoutStatus::Failed, Some(reason.as_str()), 0),
+            };
+            // Success turns the reservation into a debit; failure only releases it.
+            sqlx::query(
+                "UPDATE accounts SET balance_fen = balance_fen - ?, reserved_fen = reserved_fen - ? WHERE shop_id = ? AND kind = ?",
+            )
+            .bind(debit)
+            .bind(amount)
+            .bind(shop_id)
+            .bind(&account)
             .execute(&mut *tx)
             .await?;
-        event(&mut tx, id, now, status, "settlement", reason).await?;
-        let action = format!("payout.{}", status.as_str());
-        audit(&mut tx, shop_id, now, "settlement", &action, &format!("payout:{id}"), reason.unwrap_or(""))
+            sqlx::query("UPDATE payouts SET status = ?, failure_reason = ?, updated_at = ? WHERE id = ?")
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(now.unix_millis())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            event(&mut tx, *id, now, status, "settlement", reason).await?;
+            let action = format!("payout.{}", status.as_str());
+            audit(
+                &mut tx,
+                shop_id,
+                now,
+                "settlement",
+                &action,
+                &format!("payout:{id}"),
+                reason.unwrap_or(""),
+            )
             .await?;
+            settled += 1;
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(settled)
     }
 }
