@@ -745,6 +745,8 @@ impl Store for SqliteStore {
                 Ok(rows) => stream::iter(rows.into_iter().map(Ok)).boxed(),
                 Err(e) => stream::once(async { Err(e) }).boxed(),
             })
+            // Ends for good: a consumer that polls again after the end (gzip does) gets None, not a panic.
+            .fuse()
             .boxed()
     }
 
