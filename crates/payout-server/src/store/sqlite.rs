@@ -57,8 +57,10 @@ fn time(ms: i64) -> Time {
     Time::from_unix_millis(ms)
 }
 
-fn parse_or_corrupt<T>(value: Option<T>, what: &str, text: &str) -> Result<T, StoreError> {
-    value.ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {text:?}")))
+/// A text column that holds one of an enum's names (`aggregate`, `pending`, …).
+fn named<T>(row: &SqliteRow, index: usize, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let text: String = row.try_get(index)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unexpected value {text:?} in column {index}")))
 }
 
 fn business_date(t: Time) -> String {
@@ -69,16 +71,13 @@ const PAYOUT_COLUMNS: &str = "p.id, p.order_no, p.source_account, p.payout_type,
      p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, p.created_at, p.updated_at";
 
 fn payout_from_row(row: &SqliteRow) -> Result<PayoutView, StoreError> {
-    let source: String = row.try_get(2)?;
-    let kind: String = row.try_get(3)?;
-    let status: String = row.try_get(5)?;
     Ok(PayoutView {
         id: row.try_get(0)?,
         order_no: row.try_get(1)?,
-        source_account: parse_or_corrupt(AccountKind::parse(&source), "account", &source)?,
-        payout_type: parse_or_corrupt(PayoutType::parse(&kind), "payout type", &kind)?,
+        source_account: named(row, 2, AccountKind::parse)?,
+        payout_type: named(row, 3, PayoutType::parse)?,
         amount: money(row.try_get(4)?)?,
-        status: parse_or_corrupt(PayoutStatus::parse(&status), "status", &status)?,
+        status: named(row, 5, PayoutStatus::parse)?,
         failure_reason: row.try_get(6)?,
         linked_item_id: row.try_get(7)?,
         note: row.try_get(8)?,
@@ -166,9 +165,8 @@ async fn accounts(conn: &mut SqliteConnection, shop_id: i64) -> Result<Vec<Accou
     .await?;
     rows.iter()
         .map(|r| {
-            let kind: String = r.try_get(0)?;
             Ok(AccountFacts {
-                kind: parse_or_corrupt(AccountKind::parse(&kind), "account", &kind)?,
+                kind: named(r, 0, AccountKind::parse)?,
                 opened: r.try_get(1)?,
                 balance: money(r.try_get(2)?)?,
                 frozen: money(r.try_get(3)?)?,
@@ -222,8 +220,6 @@ async fn load_facts(
         .bind(actor.shop_id)
         .fetch_one(&mut *conn)
         .await?;
-    let qualification: String = shop.try_get(0)?;
-    let selected: String = shop.try_get(2)?;
 
     // The operator as stored now, not as the session remembered it: quota changes bind at once.
     let user = sqlx::query(
@@ -267,11 +263,7 @@ async fn load_facts(
     let source_app: String = order.try_get(1)?;
     let facts = Facts {
         shop: ShopFacts {
-            qualification: parse_or_corrupt(
-                Qualification::parse(&qualification),
-                "qualification",
-                &qualification,
-            )?,
+            qualification: named(&shop, 0, Qualification::parse)?,
             status: shop.try_get(1)?,
             accounts: accounts(conn, actor.shop_id).await?,
         },
@@ -288,7 +280,7 @@ async fn load_facts(
         usage,
         shop_counted_today: counted_today(conn, "shop_id", actor.shop_id, &today).await?,
     };
-    let selected = parse_or_corrupt(AccountKind::parse(&selected), "account", &selected)?;
+    let selected = named(&shop, 2, AccountKind::parse)?;
     Ok(Some((order_id, facts, selected)))
 }
 
@@ -519,7 +511,6 @@ impl Store for SqliteStore {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let role: String = r.try_get(3)?;
-        let qualification: String = r.try_get(8)?;
         Ok(Some(Actor {
             user_id: r.try_get(0)?,
             username: r.try_get(1)?,
@@ -529,11 +520,7 @@ impl Store for SqliteStore {
             manage_quotas: r.try_get(5)?,
             shop_id: r.try_get(6)?,
             shop_name: r.try_get(7)?,
-            qualification: parse_or_corrupt(
-                Qualification::parse(&qualification),
-                "qualification",
-                &qualification,
-            )?,
+            qualification: named(&r, 8, Qualification::parse)?,
             shop_status: r.try_get(9)?,
             csrf_token: r.try_get(10)?,
         }))
@@ -767,10 +754,9 @@ impl Store for SqliteStore {
         .await?
         .iter()
         .map(|r| {
-            let status: String = r.try_get(1)?;
             Ok(PayoutEvent {
                 at: time(r.try_get(0)?),
-                status: parse_or_corrupt(PayoutStatus::parse(&status), "status", &status)?,
+                status: named(r, 1, PayoutStatus::parse)?,
                 actor: r.try_get(2)?,
                 reason: r.try_get(3)?,
             })
@@ -876,10 +862,7 @@ impl Store for SqliteStore {
             .bind(shop_id)
             .fetch_one(&mut *tx)
             .await?;
-        let qualification: String = shop.try_get(0)?;
-        let qualification =
-            parse_or_corrupt(Qualification::parse(&qualification), "qualification", &qualification)?;
-        let selected: String = shop.try_get(1)?;
+        let qualification = named(&shop, 0, Qualification::parse)?;
         let accounts = accounts(&mut tx, shop_id).await?;
         let top_ups = sqlx::query(
             "SELECT id, amount_fen, reference, actor, created_at FROM top_ups WHERE shop_id = ? ORDER BY id DESC LIMIT 20",
@@ -901,7 +884,7 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(PayoutSettings {
             qualification,
-            selected_source_account: parse_or_corrupt(AccountKind::parse(&selected), "account", &selected)?,
+            selected_source_account: named(&shop, 1, AccountKind::parse)?,
             accounts: accounts.iter().map(|a| source_account_view(a, qualification)).collect(),
             top_ups,
         })
@@ -1035,13 +1018,11 @@ impl Store for SqliteStore {
             .await?
             .iter()
             .map(|r| {
-                let account: String = r.try_get(2)?;
-                let status: String = r.try_get(3)?;
                 Ok(Unfinished {
                     id: r.try_get(0)?,
                     amount: money(r.try_get(1)?)?,
-                    source_account: parse_or_corrupt(AccountKind::parse(&account), "account", &account)?,
-                    status: parse_or_corrupt(PayoutStatus::parse(&status), "status", &status)?,
+                    source_account: named(r, 2, AccountKind::parse)?,
+                    status: named(r, 3, PayoutStatus::parse)?,
                 })
             })
             .collect()
