@@ -1,29 +1,203 @@
-//! The payout console SPA (Leptos 0.8, client-side rendered). `App` holds the router; each screen
-//! is a component under `pages/`, reusable widgets under `components/`.
+//! The payout console SPA (Leptos 0.8, client-side rendered). `App` holds the router and the shell
+//! (shop, user, language switch, the navigation the role may use); each screen of SPEC §6 is a
+//! component under `pages/`, reusable widgets are under `components/`.
 #![cfg(target_arch = "wasm32")]
 
+pub mod api;
 pub mod components;
+pub mod format;
 pub mod i18n;
 pub mod pages;
+pub mod session;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes, A};
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
+use payout_core::Role;
 
-use crate::i18n::provide_lang;
+use crate::components::feedback::{ErrorView, Loading};
+use crate::components::lang_switch::LangSwitch;
+use crate::i18n::{provide_lang, use_lang};
+use crate::pages::order_detail::OrderDetail;
+use crate::pages::quotas::Quotas;
+use crate::pages::records::Records;
+use crate::pages::settings::Settings;
+use crate::pages::sign_in::SignIn;
 use crate::pages::workbench::Workbench;
+use crate::session::{provide_session, reload_session, use_permissions, SessionState};
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_lang();
+    provide_session();
     view! {
         <Router>
-            <main class="app">
-                <Routes fallback=|| "Not found">
-                    <Route path=path!("/") view=Workbench />
+            <Routes fallback=NotFound>
+                <Route path=path!("/sign-in") view=SignIn />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("/") view=Home />
                     <Route path=path!("/payout") view=Workbench />
-                </Routes>
-            </main>
+                    <Route path=path!("/records") view=Records />
+                    <Route path=path!("/orders/:order_no") view=OrderDetail />
+                    <Route path=path!("/quotas") view=Quotas />
+                    <Route path=path!("/settings") view=Settings />
+                </ParentRoute>
+            </Routes>
         </Router>
+    }
+}
+
+/// The signed-in layout. Signed out (or the session expired), it sends the person to sign in with
+/// the page they asked for in `?next=`, so deep links survive.
+#[component]
+fn Shell() -> impl IntoView {
+    let session = crate::session::use_session();
+    let location = use_location();
+    let lang = use_lang();
+    move || match session.get() {
+        SessionState::Loading => view! { <div class="boot"><Loading /></div> }.into_any(),
+        SessionState::Failed(e) => view! {
+            <div class="boot">
+                <ErrorView error=e on_retry=move || reload_session(session) />
+            </div>
+        }
+        .into_any(),
+        SessionState::SignedOut => {
+            let search = location.search.get_untracked();
+            let sep = if search.is_empty() || search.starts_with('?') { "" } else { "?" };
+            let here = format!("{}{sep}{search}", location.pathname.get_untracked());
+            let path = format!("/sign-in?next={}", js_sys::encode_uri_component(&here));
+            view! { <Redirect path /> }.into_any()
+        }
+        SessionState::SignedIn(info) => view! {
+            <a class="skip-link" href="#main">{move || lang.get().pick("跳到主要内容", "Skip to content")}</a>
+            <Header
+                shop=info.shop.name.clone()
+                user=info.user.display_name.clone()
+                main_account=info.user.role == Role::Main
+            />
+            <main id="main" class="app" tabindex="-1">
+                <Outlet />
+            </main>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
+    let lang = use_lang();
+    let permissions = use_permissions();
+    let session = crate::session::use_session();
+    let navigate = use_navigate();
+    let sign_out = Action::new_local(move |_: &()| async move {
+        let _ = api::sign_out().await;
+    });
+    Effect::new(move |_| {
+        if sign_out.version().get() > 0 && !sign_out.pending().get() {
+            navigate("/sign-in", Default::default());
+            session.set(SessionState::SignedOut);
+        }
+    });
+    let link = move |href: &'static str, zh: &'static str, en: &'static str, testid: &'static str| {
+        view! {
+            <li>
+                <A href=href attr:class="nav__link" attr:data-testid=testid>
+                    {move || lang.get().pick(zh, en)}
+                </A>
+            </li>
+        }
+    };
+    view! {
+        <header class="topbar">
+            <div class="topbar__brand">
+                <span class="topbar__product">{move || lang.get().pick("抖店 · 商家后台", "Merchant console")}</span>
+                <span class="topbar__shop" data-testid="shop-name">{shop}</span>
+            </div>
+            <div class="topbar__tools">
+                <span class="topbar__user" data-testid="user-name">
+                    {user}
+                    <span class="tag">
+                        {move || if main_account { lang.get().pick("主账号", "Main account") } else { lang.get().pick("子账号", "Sub-account") }}
+                    </span>
+                </span>
+                <LangSwitch />
+                <button
+                    type="button"
+                    class="btn btn--ghost"
+                    data-testid="sign-out"
+                    disabled=move || sign_out.pending().get()
+                    on:click=move |_| {
+                        sign_out.dispatch(());
+                    }
+                >
+                    {move || lang.get().pick("退出登录", "Sign out")}
+                </button>
+            </div>
+        </header>
+        <nav class="nav" aria-label=move || lang.get().pick("主导航", "Main")>
+            <ul class="nav__list" data-testid="nav">
+                {move || {
+                    let p = permissions.get();
+                    view! {
+                        {p.payout.then(|| link("/payout", "小额打款", "Payout", "nav-payout"))}
+                        {p.payout.then(|| link("/records", "打款记录", "Payout records", "nav-records"))}
+                        {p.manage_quotas.then(|| link("/quotas", "客服打款配额", "Agent quotas", "nav-quotas"))}
+                        {p.manage_settings.then(|| link("/settings", "打款设置", "Payout settings", "nav-settings"))}
+                    }
+                }}
+            </ul>
+        </nav>
+    }
+}
+
+/// `/`: the workbench for those who may pay; otherwise whatever they may use, or a plain word.
+#[component]
+fn Home() -> impl IntoView {
+    let lang = use_lang();
+    let permissions = use_permissions();
+    move || {
+        let p = permissions.get();
+        if p.payout {
+            view! { <Redirect path="/payout" /> }.into_any()
+        } else if p.manage_quotas {
+            view! { <Redirect path="/quotas" /> }.into_any()
+        } else if p.manage_settings {
+            view! { <Redirect path="/settings" /> }.into_any()
+        } else {
+            view! {
+                <section class="page">
+                    <h1>{move || lang.get().pick("欢迎", "Welcome")}</h1>
+                    <p class="state state--empty" data-testid="no-features">
+                        {move || {
+                            lang.get()
+                                .pick(
+                                    "您的账号暂无可用的打款功能。如需使用小额打款，请联系店铺主账号授权。",
+                                    "Your account has no payout features. Ask the shop's main account to grant payout permission.",
+                                )
+                        }}
+                    </p>
+                </section>
+            }
+                .into_any()
+        }
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <main id="main" class="app">
+            <section class="page">
+                <h1>{move || lang.get().pick("页面不存在", "Page not found")}</h1>
+                <p>
+                    <a class="link" href="/">
+                        {move || lang.get().pick("返回首页", "Back to the start")}
+                    </a>
+                </p>
+            </section>
+        </main>
     }
 }

@@ -2,45 +2,44 @@
 //! R-F1 message beside the field, in Chinese by default.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{mount, type_into};
 use leptos::prelude::*;
 use leptos::task::tick;
-use payout_console::pages::workbench::Workbench;
-use wasm_bindgen::JsCast;
+use payout_console::components::amount_field::{parse_amount, AmountField};
+use payout_core::Policy;
 use wasm_bindgen_test::*;
-use web_sys::{Event, HtmlElement, HtmlInputElement};
+use web_sys::HtmlInputElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn type_into(input: &HtmlInputElement, text: &str) {
-    input.set_value(text);
-    let event = Event::new("input").unwrap();
-    input.dispatch_event(&event).unwrap();
-}
-
-fn by_testid<T: JsCast>(id: &str) -> T {
-    document()
-        .query_selector(&format!("[data-testid={id}]"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
-        .unchecked_into()
-}
-
 #[wasm_bindgen_test]
 async fn r_f1_amount_field_shows_the_parser_verdict_as_you_type() {
-    mount_to_body(Workbench);
-    let input: HtmlInputElement = by_testid("amount-input");
-    let error: HtmlElement = by_testid("amount-error");
+    let page = mount(|| {
+        let value = RwSignal::new(String::new());
+        let policy = Policy::default();
+        let errors = Signal::derive(move || {
+            let text = value.get();
+            if text.trim().is_empty() {
+                return vec![];
+            }
+            parse_amount(&policy, &text).err().map(|e| vec![e.message_zh()]).unwrap_or_default()
+        });
+        view! { <AmountField value errors /> }
+    });
+    let input: HtmlInputElement = page.find("amount-input");
 
-    assert_eq!(error.text_content().unwrap(), "", "an empty field shows no error yet");
+    assert_eq!(page.text("amount-error"), "", "an empty field shows no error yet");
 
     type_into(&input, "0.001");
     tick().await;
-    assert_eq!(error.text_content().unwrap(), "金额最多保留 2 位小数");
+    assert_eq!(page.text("amount-error"), "金额最多保留 2 位小数");
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
 
     type_into(&input, "１２．５");
     tick().await;
-    assert_eq!(error.text_content().unwrap(), "", "full-width digits are a valid amount");
+    assert_eq!(page.text("amount-error"), "", "full-width digits are a valid amount");
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("false"));
 
     for (bad, message) in [
@@ -50,6 +49,6 @@ async fn r_f1_amount_field_shows_the_parser_verdict_as_you_type() {
     ] {
         type_into(&input, bad);
         tick().await;
-        assert_eq!(error.text_content().unwrap(), message, "typing {bad:?}");
+        assert_eq!(page.text("amount-error"), message, "typing {bad:?}");
     }
 }

@@ -1,5 +1,5 @@
-//! The amount input: parses as the person types with `payout-core`'s parser (SPEC §5, R-F1) and
-//! shows the problem beside the field.
+//! The money input: a labelled text field with a `¥` prefix whose messages (from `payout-core`'s
+//! parser or rule engine, SPEC §5 and R-F1..R-F8) are shown beside it and announced.
 
 use leptos::prelude::*;
 use payout_core::{Money, MoneyError, Policy};
@@ -11,35 +11,42 @@ pub fn parse_amount(policy: &Policy, text: &str) -> Result<Money, MoneyError> {
     policy.parse_payout_amount(text)
 }
 
-/// A labelled amount input with its R-F1 message.
+/// A labelled amount input with its messages.
 ///
 /// `value` is the text as typed (kept even when invalid, so nothing the person typed is lost);
-/// `error` is shown under the field, from the parser or from the rule engine.
+/// `errors` are shown under the field, one per line, already in the current language.
 #[component]
 pub fn AmountField(
     /// The text in the field.
     value: RwSignal<String>,
-    /// The message to show beside the field, if any (already in the current language).
+    /// The messages to show beside the field (empty when the amount is fine).
     #[prop(into)]
-    error: Signal<Option<String>>,
-    /// The input's id, for the label and for tests.
+    errors: Signal<Vec<String>>,
+    /// The input's id, for the label and for tests (`{id}-input`, `{id}-error` test ids).
     #[prop(optional, into)]
     id: Option<String>,
+    /// The label; "打款金额 / Amount" when not given.
+    #[prop(optional, into)]
+    label: Option<Signal<String>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = id.unwrap_or_else(|| "amount".to_owned());
     let error_id = format!("{id}-error");
-    let has_error = move || error.get().is_some();
+    let label =
+        label.unwrap_or_else(|| Signal::derive(move || lang.get().pick("打款金额", "Amount").to_owned()));
+    let has_error = move || errors.with(|e| !e.is_empty());
     view! {
         <div class="field" class:field--invalid=has_error>
             <label class="field__label" for=id.clone()>
-                {move || lang.get().pick("打款金额", "Amount")}
+                {label}
             </label>
             <div class="field__control money-input">
-                <span class="money-input__prefix" aria-hidden="true">"¥"</span>
+                <span class="money-input__prefix" aria-hidden="true">
+                    "¥"
+                </span>
                 <input
                     id=id.clone()
-                    data-testid="amount-input"
+                    data-testid=format!("{id}-input")
                     type="text"
                     inputmode="decimal"
                     autocomplete="off"
@@ -50,8 +57,10 @@ pub fn AmountField(
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
             </div>
-            <p id=error_id class="field__error" data-testid="amount-error" role="alert" aria-live="polite">
-                {move || error.get().unwrap_or_default()}
+            <p id=error_id.clone() class="field__error" data-testid=error_id aria-live="polite">
+                {move || {
+                    errors.get().into_iter().map(|m| view! { <span class="field__msg">{m}</span> }).collect_view()
+                }}
             </p>
         </div>
     }

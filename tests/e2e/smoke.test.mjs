@@ -9,7 +9,11 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 test('r_f1_typing_0_001_shows_the_amount_message_and_full_width_12_5_does_not', async () => {
   const page = await browser.newPage();
-  await page.goto(`${server.url}/payout`);
+  await page.goto(`${server.url}/payout?order=6920241100000000002`);
+  await page.getByTestId('username').fill('lin.agent1');
+  await page.getByTestId('password').fill('demo-pass-2026');
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('open-payout').click();
   const input = page.getByTestId('amount-input');
   const error = page.getByTestId('amount-error');
 

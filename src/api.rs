@@ -1,0 +1,276 @@
+//! The JSON API client (SPEC §8). Every call returns `Result<T, ApiError>`: an `ErrorBody` from the
+//! server and a network failure both become an [`ApiError`] that views show the same way.
+//!
+//! The CSRF token of the session is kept here and sent on every state-changing request. A `401` on
+//! any call but the session's own tells the app (through [`on_unauthorized`]) that the session ended.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use payout_core::api::{
+    ErrorBody, LoginRequest, OperatorList, PayoutContext, PayoutDetail, PayoutDraft, PayoutList,
+    PayoutSettings, PayoutView, QuotaList, QuotaUpdate, QuotaView, SessionInfo, SettingsUpdate, TopUpRequest,
+    TopUpView,
+};
+use payout_core::Violation;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::i18n::Lang;
+
+/// What went wrong with a call, ready to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status; `0` when the request never got an answer (network failure).
+    pub status: u16,
+    /// The `code` of the error body (`NETWORK` and `BAD_RESPONSE` for failures on our side).
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+    pub violations: Vec<Violation>,
+}
+
+impl ApiError {
+    fn network() -> ApiError {
+        ApiError {
+            status: 0,
+            code: "NETWORK".into(),
+            message_zh: "网络异常，请检查网络后重试".into(),
+            message_en: "Network problem; check your connection and try again".into(),
+            violations: vec![],
+        }
+    }
+
+    fn bad_response(status: u16) -> ApiError {
+        ApiError {
+            status,
+            code: "BAD_RESPONSE".into(),
+            message_zh: format!("服务暂时不可用（{status}），请稍后重试"),
+            message_en: format!("The service is unavailable ({status}); try again later"),
+            violations: vec![],
+        }
+    }
+
+    /// The request may or may not have reached the server: retrying must reuse the same attempt.
+    pub fn is_network(&self) -> bool {
+        self.status == 0
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        lang.pick(&self.message_zh, &self.message_en)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status, self.message_en)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+thread_local! {
+    static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
+    static ON_UNAUTHORIZED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Called whenever an API call answers `401` (the session expired or was signed out elsewhere).
+pub fn on_unauthorized(f: impl Fn() + 'static) {
+    ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+}
+
+fn remember(session: &SessionInfo) {
+    CSRF.with(|c| *c.borrow_mut() = Some(session.csrf_token.clone()));
+}
+
+/// Adds the CSRF header (state-changing requests).
+fn csrf(req: RequestBuilder) -> RequestBuilder {
+    match CSRF.with(|c| c.borrow().clone()) {
+        Some(token) => req.header("X-CSRF-Token", &token),
+        None => req,
+    }
+}
+
+async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> Result<Response, ApiError> {
+    let res = res.map_err(|_| ApiError::network())?;
+    if res.ok() {
+        return Ok(res);
+    }
+    let status = res.status();
+    if status == 401 && !session_call {
+        ON_UNAUTHORIZED.with(|h| {
+            if let Some(h) = h.borrow().as_ref() {
+                h()
+            }
+        });
+    }
+    match res.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiError {
+            status,
+            code: body.error.code,
+            message_zh: body.error.message_zh,
+            message_en: body.error.message_en,
+            violations: body.error.violations.unwrap_or_default(),
+        }),
+        Err(_) => Err(ApiError::bad_response(status)),
+    }
+}
+
+async fn json<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
+    let status = res.status();
+    res.json::<T>().await.map_err(|_| ApiError::bad_response(status))
+}
+
+async fn get<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, ApiError> {
+    json(answer(req.send().await, false).await?).await
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(req: RequestBuilder, body: &B) -> Result<T, ApiError> {
+    let req = csrf(req).json(body).map_err(|_| ApiError::network())?;
+    json(answer(req.send().await, false).await?).await
+}
+
+/// A path segment, percent-encoded.
+fn seg(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+// --- session ---------------------------------------------------------------------------------
+
+/// `GET /api/session`: `Ok(None)` when nobody is signed in.
+pub async fn session() -> Result<Option<SessionInfo>, ApiError> {
+    match answer(Request::get("/api/session").send().await, true).await {
+        Ok(res) => {
+            let info: SessionInfo = json(res).await?;
+            remember(&info);
+            Ok(Some(info))
+        }
+        Err(e) if e.status == 401 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn sign_in(login: &LoginRequest) -> Result<SessionInfo, ApiError> {
+    let req = Request::post("/api/session").json(login).map_err(|_| ApiError::network())?;
+    let info: SessionInfo = json(answer(req.send().await, true).await?).await?;
+    remember(&info);
+    Ok(info)
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    answer(csrf(Request::delete("/api/session")).send().await, true).await?;
+    CSRF.with(|c| *c.borrow_mut() = None);
+    Ok(())
+}
+
+// --- payouts ---------------------------------------------------------------------------------
+
+pub async fn payout_context(order_no: &str) -> Result<PayoutContext, ApiError> {
+    get(Request::get(&format!("/api/orders/{}/payout-context", seg(order_no)))).await
+}
+
+/// `POST /api/payouts`: the same `idempotency_key` for a retry of the same attempt.
+pub async fn create_payout(draft: &PayoutDraft, idempotency_key: &str) -> Result<PayoutView, ApiError> {
+    send(Request::post("/api/payouts").header("Idempotency-Key", idempotency_key), draft).await
+}
+
+/// Filters of the records list and its CSV export, as URL query pairs (empty ones left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PayoutFilter {
+    pub order_no: String,
+    pub status: String,
+    pub payout_type: String,
+    pub operator_id: String,
+    pub from: String,
+    pub to: String,
+    pub page: u32,
+}
+
+impl PayoutFilter {
+    pub const PER_PAGE: u32 = 20;
+
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs: Vec<(&'static str, String)> = [
+            ("order_no", self.order_no.trim()),
+            ("status", &self.status),
+            ("payout_type", &self.payout_type),
+            ("operator_id", &self.operator_id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect();
+        if self.page > 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        pairs
+    }
+
+    /// `?a=1&b=2` (or empty), percent-encoded.
+    pub fn query_string(&self) -> String {
+        let pairs = self.pairs();
+        if pairs.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", seg(v))).collect();
+        format!("?{}", parts.join("&"))
+    }
+
+    /// Where the CSV of all rows matching the filter (every page) downloads from.
+    pub fn export_url(&self) -> String {
+        let filter = PayoutFilter { page: 0, ..self.clone() };
+        format!("/api/payouts/export.csv{}", filter.query_string())
+    }
+}
+
+pub async fn payouts(filter: &PayoutFilter) -> Result<PayoutList, ApiError> {
+    let mut pairs = filter.pairs();
+    pairs.push(("per_page", PayoutFilter::PER_PAGE.to_string()));
+    get(Request::get("/api/payouts").query(pairs.iter().map(|(k, v)| (*k, v.as_str())))).await
+}
+
+pub async fn payout(id: i64) -> Result<PayoutDetail, ApiError> {
+    get(Request::get(&format!("/api/payouts/{id}"))).await
+}
+
+pub async fn operators() -> Result<OperatorList, ApiError> {
+    get(Request::get("/api/operators")).await
+}
+
+// --- quotas and settings ---------------------------------------------------------------------
+
+pub async fn quotas() -> Result<QuotaList, ApiError> {
+    get(Request::get("/api/quotas")).await
+}
+
+pub async fn update_quota(sub_account_id: i64, update: &QuotaUpdate) -> Result<QuotaView, ApiError> {
+    send(Request::put(&format!("/api/quotas/{sub_account_id}")), update).await
+}
+
+pub async fn settings() -> Result<PayoutSettings, ApiError> {
+    get(Request::get("/api/payout-settings")).await
+}
+
+pub async fn update_settings(update: &SettingsUpdate) -> Result<PayoutSettings, ApiError> {
+    send(Request::put("/api/payout-settings"), update).await
+}
+
+pub async fn top_up(request: &TopUpRequest) -> Result<TopUpView, ApiError> {
+    send(Request::post("/api/custody/top-ups"), request).await
+}
+
+/// A fresh idempotency key for one payout attempt: a random UUID (v4). `getRandomValues` works on
+/// plain-HTTP origins too, unlike `randomUUID`.
+pub fn new_idempotency_key() -> String {
+    let mut b = [0u8; 16];
+    if let Ok(crypto) = leptos::prelude::window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut b);
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}

@@ -1,0 +1,175 @@
+//! Order detail (SPEC §6.4) at `/orders/{order_no}`: the order, every payout on it with its state
+//! changes, and the totals.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params;
+use leptos_router::params::Params;
+use payout_core::api::{PayoutContext, PayoutDetail, PayoutStatus};
+use payout_core::Money;
+
+use crate::api::{self, ApiError};
+use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed};
+use crate::components::status_badge::StatusBadge;
+use crate::format;
+use crate::i18n::use_lang;
+use crate::session::use_permissions;
+
+#[derive(Params, Clone, Debug, PartialEq)]
+struct OrderParams {
+    order_no: Option<String>,
+}
+
+#[component]
+pub fn OrderDetail() -> impl IntoView {
+    let permissions = use_permissions();
+    view! {
+        <Show when=move || permissions.get().payout fallback=NotAllowed>
+            <OrderDetailScreen />
+        </Show>
+    }
+}
+
+/// The order's context and each payout with its events. (The API has no one-call history yet, so
+/// each payout's events come from `GET /api/payouts/{id}`.)
+async fn load(order_no: String) -> Result<(PayoutContext, Vec<PayoutDetail>), ApiError> {
+    let ctx = api::payout_context(&order_no).await?;
+    let mut details = Vec::with_capacity(ctx.payouts.len());
+    for p in &ctx.payouts {
+        details.push(api::payout(p.id).await?);
+    }
+    Ok((ctx, details))
+}
+
+#[component]
+fn OrderDetailScreen() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params::<OrderParams>();
+    let order_no = Memo::new(move |_| {
+        params.with(|p| p.as_ref().ok().and_then(|p| p.order_no.clone()).unwrap_or_default())
+    });
+    let data = LocalResource::new(move || load(order_no.get()));
+    view! {
+        <section class="page" aria-labelledby="detail-title">
+            <nav class="breadcrumb" aria-label=move || lang.get().pick("位置", "Breadcrumb")>
+                <a class="link" href="/records">{move || lang.get().pick("打款记录", "Payout records")}</a>
+                <span aria-hidden="true">" › "</span>
+                <span aria-current="page">{move || lang.get().pick("订单详情", "Order detail")}</span>
+            </nav>
+            <div class="page__head">
+                <h1 id="detail-title">
+                    {move || lang.get().pick("订单 ", "Order ")}
+                    <span class="mono">{order_no}</span>
+                </h1>
+                <a class="btn btn--primary" href=move || format!("/payout?order={}", order_no.get())>
+                    {move || lang.get().pick("去打款", "Pay on this order")}
+                </a>
+            </div>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((ctx, details)) => view! { <Detail ctx details /> }.into_any(),
+                        Err(e) => view! { <ErrorView error=e on_retry=move || data.refetch() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn sum(details: &[PayoutDetail], keep: impl Fn(PayoutStatus) -> bool) -> Money {
+    details
+        .iter()
+        .filter(|d| keep(d.payout.status))
+        .fold(Money::ZERO, |acc, d| acc.saturating_add(d.payout.amount))
+}
+
+#[component]
+fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
+    let lang = use_lang();
+    let order = ctx.order.clone();
+    let m = ctx.meters.clone();
+    let succeeded = sum(&details, |s| s == PayoutStatus::Succeeded);
+    let in_flight = sum(&details, |s| !s.is_final());
+    let failed = sum(&details, |s| s == PayoutStatus::Failed);
+    let fact = move |zh: &'static str, en: &'static str, value: String| {
+        view! {
+            <div>
+                <dt>{move || lang.get().pick(zh, en)}</dt>
+                <dd>{value}</dd>
+            </div>
+        }
+    };
+    let source = order.source_app.clone();
+    view! {
+        <article class="card">
+            <dl class="facts">
+                <div>
+                    <dt>{move || lang.get().pick("下单来源", "Source app")}</dt>
+                    <dd>{move || format::source_app(lang.get(), &source)}</dd>
+                </div>
+                {fact("实付金额", "Paid", format::money(order.paid_amount))}
+                {fact("下单时间", "Ordered at", format::time(order.ordered_at))}
+                {fact("商品数", "Line items", order.items.len().to_string())}
+            </dl>
+            <h2 class="card__title">{move || lang.get().pick("合计", "Totals")}</h2>
+            <dl class="facts facts--totals" data-testid="totals">
+                {fact("订单打款上限", "Order cap", format::money(m.order_cap))}
+                {fact("已计入额度", "Counted", format::money(m.order_counted))}
+                {fact("剩余可打款", "Remaining", format::money(m.order_remaining))}
+                {fact("打款成功", "Succeeded", format::money(succeeded))}
+                {fact("处理中", "In progress", format::money(in_flight))}
+                {fact("打款失败（不计入）", "Failed (not counted)", format::money(failed))}
+                {fact("计入笔数", "Counted payouts", format!("{} / {}", m.order_payout_count, ctx.policy.max_payouts_per_order))}
+            </dl>
+        </article>
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title" class="card__title">{move || lang.get().pick("打款历史", "Payout history")}</h2>
+            {if details.is_empty() {
+                view! { <Empty zh="该订单还没有打款" en="No payouts on this order yet" /> }.into_any()
+            } else {
+                view! {
+                    <ol class="history" data-testid="history">
+                        {details.into_iter().map(|d| view! { <HistoryItem d /> }).collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn HistoryItem(d: PayoutDetail) -> impl IntoView {
+    let lang = use_lang();
+    let p = d.payout;
+    view! {
+        <li class="history__item">
+            <div class="history__head">
+                <strong>{format::money(p.amount)}</strong>
+                <span>{move || format::payout_type(lang.get(), p.payout_type)}</span>
+                <span class="muted">{move || format::account(lang.get(), p.source_account)}</span>
+                <span class="muted">{p.operator.display_name.clone()}</span>
+                <StatusBadge status=p.status />
+            </div>
+            {p.note.clone().map(|n| view! { <p class="muted">{n}</p> })}
+            <ul class="events">
+                {d
+                    .events
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <li>
+                                <span class="nowrap">{format::time(e.at)}</span>
+                                " "
+                                <StatusBadge status=e.status />
+                                " "
+                                <span class="muted">{e.actor}</span>
+                                {e.reason.map(|r| view! { <span>" · " {r}</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </li>
+    }
+}

@@ -1,0 +1,274 @@
+//! Payout settings (打款设置, SPEC §6.6, main account): both source accounts with balance, frozen
+//! and available; the account payouts come from (aggregate not selectable for individual shops,
+//! with the reason); and the custody account's enterprise-banking top-up.
+
+use leptos::prelude::*;
+use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
+use payout_core::Money;
+
+use crate::api::{self, ApiError};
+use crate::components::amount_field::AmountField;
+use crate::components::feedback::{ErrorView, Loading, NotAllowed};
+use crate::format;
+use crate::i18n::use_lang;
+use crate::session::use_permissions;
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    let permissions = use_permissions();
+    view! {
+        <Show when=move || permissions.get().manage_settings fallback=NotAllowed>
+            <SettingsScreen />
+        </Show>
+    }
+}
+
+#[component]
+fn SettingsScreen() -> impl IntoView {
+    let lang = use_lang();
+    let data = LocalResource::new(api::settings);
+    // Kept here so the top-up's confirmation survives the reload of the balances it causes.
+    let top_up_done = RwSignal::new(None::<Result<TopUpView, ApiError>>);
+    view! {
+        <section class="page" aria-labelledby="settings-title">
+            <h1 id="settings-title">{move || lang.get().pick("打款设置", "Payout settings")}</h1>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(s) => view! { <SettingsView s top_up_done on_changed=move || data.refetch() /> }.into_any(),
+                        Err(e) => view! { <ErrorView error=e on_retry=move || data.refetch() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsView(
+    s: PayoutSettings,
+    top_up_done: RwSignal<Option<Result<TopUpView, ApiError>>>,
+    #[prop(into)] on_changed: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let selected = RwSignal::new(s.selected_source_account.as_str().to_owned());
+    let saved = RwSignal::new(s.selected_source_account.as_str().to_owned());
+    let result = RwSignal::new(None::<Result<(), ApiError>>);
+    let save = Action::new_local(move |kind: &String| {
+        let update = SettingsUpdate { source_account: kind.clone() };
+        async move {
+            let r = api::update_settings(&update).await;
+            if let Ok(s) = &r {
+                saved.try_set(s.selected_source_account.as_str().to_owned());
+            }
+            result.try_set(Some(r.map(|_| ())));
+        }
+    });
+    let pending = save.pending();
+    let accounts = s.accounts.clone();
+    view! {
+        <div class="accounts" data-testid="accounts">
+            {s.accounts.iter().cloned().map(|a| view! { <AccountCard a /> }).collect_view()}
+        </div>
+        <form
+            class="card"
+            aria-labelledby="source-title"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(selected.get_untracked());
+            }
+        >
+            <fieldset class="field">
+                <legend id="source-title" class="card__title">
+                    {move || lang.get().pick("出款账户", "Source account for payouts")}
+                </legend>
+                <div class="choices">
+                    {accounts
+                        .into_iter()
+                        .map(|a| {
+                            let kind = a.kind.as_str();
+                            let id = format!("settings-source-{kind}");
+                            let reason_id = format!("{id}-reason");
+                            let reason = (!a.allowed)
+                                .then(|| {
+                                    let (zh, en) = (a.reason_zh.clone(), a.reason_en.clone());
+                                    move || {
+                                        lang.get()
+                                            .pick(
+                                                zh.as_deref().unwrap_or("该账户不可用于出款"),
+                                                en.as_deref().unwrap_or("This account cannot be used for payouts"),
+                                            )
+                                            .to_owned()
+                                    }
+                                });
+                            view! {
+                                <label class="choice" class:choice--disabled=!a.allowed for=id.clone()>
+                                    <input
+                                        type="radio"
+                                        name="settings_source"
+                                        id=id.clone()
+                                        data-testid=id.clone()
+                                        value=kind
+                                        disabled=!a.allowed
+                                        aria-describedby=(!a.allowed).then(|| reason_id.clone())
+                                        prop:checked=move || selected.get() == kind
+                                        on:change=move |_| selected.set(kind.to_owned())
+                                    />
+                                    <span class="choice__body">
+                                        <span class="choice__title">{move || format::account(lang.get(), a.kind)}</span>
+                                        <span class="choice__meta">
+                                            {move || lang.get().pick("可用 ", "Available ")}
+                                            {format::money(a.available)}
+                                        </span>
+                                        {reason.map(|r| view! { <span class="choice__reason" id=reason_id.clone()>{r}</span> })}
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </fieldset>
+            <div class="form__actions form__actions--start">
+                <button
+                    type="submit"
+                    class="btn btn--primary"
+                    data-testid="settings-save"
+                    disabled=move || pending.get() || selected.get() == saved.get()
+                >
+                    {move || lang.get().pick("保存", "Save")}
+                </button>
+                <span role="status" data-testid="settings-result">
+                    {move || match result.get() {
+                        Some(Ok(())) => lang.get().pick("已保存", "Saved").to_owned(),
+                        Some(Err(e)) => e.message(lang.get()).to_owned(),
+                        None => String::new(),
+                    }}
+                </span>
+            </div>
+        </form>
+        <TopUp top_ups=s.top_ups done=top_up_done on_changed />
+    }
+}
+
+#[component]
+fn AccountCard(a: SourceAccountView) -> impl IntoView {
+    let lang = use_lang();
+    let row = move |zh: &'static str, en: &'static str, m: Money| {
+        view! {
+            <div>
+                <dt>{move || lang.get().pick(zh, en)}</dt>
+                <dd>{format::money(m)}</dd>
+            </div>
+        }
+    };
+    view! {
+        <article class="card account" data-testid=format!("account-{}", a.kind.as_str())>
+            <h2 class="card__title">{move || format::account(lang.get(), a.kind)}</h2>
+            {if a.opened {
+                view! {
+                    <dl class="facts facts--account">
+                        {row("余额", "Balance", a.balance)}
+                        {row("冻结", "Frozen", a.frozen)}
+                        {row("处理中占用", "Held by payouts", a.reserved)}
+                        {row("可用", "Available", a.available)}
+                    </dl>
+                }
+                    .into_any()
+            } else {
+                view! { <p class="muted">{move || lang.get().pick("未开通", "Not opened")}</p> }.into_any()
+            }}
+        </article>
+    }
+}
+
+#[component]
+fn TopUp(
+    top_ups: Vec<TopUpView>,
+    done: RwSignal<Option<Result<TopUpView, ApiError>>>,
+    #[prop(into)] on_changed: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let amount = RwSignal::new(String::new());
+    let reference = RwSignal::new(String::new());
+    let amount_errors = Signal::derive(move || {
+        let text = amount.get();
+        if text.trim().is_empty() {
+            return vec![];
+        }
+        Money::parse_positive(&text)
+            .err()
+            .map(|e| vec![lang.get().pick(&e.message_zh(), &e.message_en()).to_owned()])
+            .unwrap_or_default()
+    });
+    let valid = move || Money::parse_positive(&amount.get()).is_ok() && !reference.get().trim().is_empty();
+    let submit = Action::new_local(move |req: &TopUpRequest| {
+        let req = req.clone();
+        async move {
+            let r = api::top_up(&req).await;
+            if r.is_ok() {
+                amount.try_set(String::new());
+                reference.try_set(String::new());
+                on_changed.run(());
+            }
+            done.try_set(Some(r));
+        }
+    });
+    let pending = submit.pending();
+    view! {
+        <form
+            class="card"
+            aria-labelledby="topup-title"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if valid() {
+                    submit.dispatch(TopUpRequest { amount: amount.get_untracked(), reference: reference.get_untracked().trim().to_owned() });
+                }
+            }
+        >
+            <h2 id="topup-title" class="card__title">{move || lang.get().pick("管家账户充值", "Top up the custody account")}</h2>
+            <p class="muted">
+                {move || lang.get().pick("仅支持企业网银转账，到账后在此登记流水号。", "Enterprise online banking only: record the transfer's reference once it arrives.")}
+            </p>
+            <div class="form-row">
+                <AmountField
+                    value=amount
+                    errors=amount_errors
+                    id="topup-amount"
+                    label=Signal::derive(move || lang.get().pick("充值金额", "Amount").to_owned())
+                />
+                <div class="field">
+                    <label class="field__label" for="topup-reference">{move || lang.get().pick("银行流水号", "Bank reference")}</label>
+                    <input
+                        id="topup-reference"
+                        class="input"
+                        data-testid="topup-reference"
+                        autocomplete="off"
+                        maxlength="64"
+                        prop:value=move || reference.get()
+                        on:input=move |ev| reference.set(event_target_value(&ev))
+                    />
+                </div>
+            </div>
+            <div class="form__actions form__actions--start">
+                <button type="submit" class="btn btn--primary" data-testid="topup-submit" disabled=move || pending.get() || !valid()>
+                    {move || lang.get().pick("登记充值", "Record top-up")}
+                </button>
+                <span role="status" data-testid="topup-result">
+                    {move || match done.get() {
+                        Some(Ok(t)) => format!("{} {}", lang.get().pick("已登记充值", "Top-up recorded:"), format::money(t.amount)),
+                        Some(Err(e)) => e.message(lang.get()).to_owned(),
+                        None => String::new(),
+                    }}
+                </span>
+            </div>
+            {(!top_ups.is_empty()).then(|| view! {
+                <h3 class="card__subtitle">{move || lang.get().pick("最近充值", "Recent top-ups")}</h3>
+                <ul class="plain-list">
+                    {top_ups.into_iter().map(|t| view! {
+                        <li>{format::time(t.created_at)} " · " {format::money(t.amount)} " · " <span class="mono">{t.reference}</span> " · " {t.actor}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </form>
+    }
+}

@@ -1,0 +1,91 @@
+//! Sign in (SPEC §6.1): username and password; wrong credentials give one generic message. After
+//! signing in the person goes to `?next=` (the page they asked for), or to the start.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use payout_core::api::LoginRequest;
+
+use crate::api::{self, ApiError};
+use crate::components::lang_switch::LangSwitch;
+use crate::i18n::use_lang;
+use crate::session::{safe_next, use_session, SessionState};
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let lang = use_lang();
+    let session = use_session();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let next = Memo::new(move |_| safe_next(query.read().get("next")));
+
+    // Already signed in (or just signed in): go on.
+    Effect::new(move |_| {
+        if matches!(session.get(), SessionState::SignedIn(_)) {
+            navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let sign_in = Action::new_local(move |login: &LoginRequest| {
+        let login = login.clone();
+        async move {
+            let info = api::sign_in(&login).await?;
+            session.set(SessionState::SignedIn(info));
+            Ok::<(), ApiError>(())
+        }
+    });
+    let pending = sign_in.pending();
+    let error = move || sign_in.value().get().and_then(|r| r.err());
+
+    view! {
+        <main id="main" class="signin">
+            <div class="signin__lang">
+                <LangSwitch />
+            </div>
+            <form
+                class="signin__card"
+                aria-labelledby="signin-title"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    sign_in.dispatch(LoginRequest { username: username.get_untracked().trim().to_owned(), password: password.get_untracked() });
+                }
+            >
+                <h1 id="signin-title">{move || lang.get().pick("登录商家后台", "Sign in to the merchant console")}</h1>
+                <p class="muted">{move || lang.get().pick("小额打款 · 售后工具", "Small-amount payouts · after-sales")}</p>
+                <div class="field">
+                    <label class="field__label" for="username">{move || lang.get().pick("账号", "Username")}</label>
+                    <input
+                        id="username"
+                        class="input"
+                        data-testid="username"
+                        autocomplete="username"
+                        required
+                        prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="field">
+                    <label class="field__label" for="password">{move || lang.get().pick("密码", "Password")}</label>
+                    <input
+                        id="password"
+                        class="input"
+                        type="password"
+                        data-testid="password"
+                        autocomplete="current-password"
+                        required
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </div>
+                <p class="field__error" role="alert" data-testid="signin-error">
+                    {move || error().map(|e| e.message(lang.get()).to_owned())}
+                </p>
+                <button type="submit" class="btn btn--primary btn--block" data-testid="signin-submit" disabled=move || pending.get()>
+                    {move || if pending.get() { lang.get().pick("登录中…", "Signing in…") } else { lang.get().pick("登录", "Sign in") }}
+                </button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,156 @@
+//! Shared by the component tests: a hand-made payout context (the demo shop's order 2, a
+//! sub-account with 200/2000), mounting into a fresh container, and DOM helpers.
+#![allow(dead_code)]
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use payout_core::api::{Eligibility, PayoutContext, SourceAccountView};
+use payout_core::facts::*;
+use payout_core::{meters, Money, Policy, Time};
+use wasm_bindgen::JsCast;
+use web_sys::{Event, HtmlElement, HtmlInputElement};
+
+pub fn m(s: &str) -> Money {
+    Money::parse(s).unwrap()
+}
+
+pub fn now() -> Time {
+    Time::from_unix_millis(js_sys::Date::now() as i64)
+}
+
+pub fn facts() -> Facts {
+    Facts {
+        shop: ShopFacts {
+            qualification: Qualification::Enterprise,
+            status: "active".into(),
+            accounts: vec![
+                AccountFacts {
+                    kind: AccountKind::Aggregate,
+                    opened: true,
+                    balance: m("20000"),
+                    frozen: m("1200"),
+                    reserved: Money::ZERO,
+                },
+                AccountFacts {
+                    kind: AccountKind::Custody,
+                    opened: true,
+                    balance: m("3000"),
+                    frozen: Money::ZERO,
+                    reserved: Money::ZERO,
+                },
+            ],
+        },
+        operator: OperatorFacts {
+            role: Role::Sub,
+            payout_enabled: true,
+            per_payout_limit: Some(m("200")),
+            daily_limit: Some(m("2000")),
+            used_today: Money::ZERO,
+        },
+        order: OrderFacts {
+            order_no: "6920241100000000002".into(),
+            source_app: "douyin_mall".into(),
+            paid_amount: m("128"),
+            ordered_at: now().plus_seconds(-10 * 86_400),
+            online_paid: true,
+            cross_border: false,
+            items: vec![
+                OrderItem { id: "item-1".into(), title: "靠垫".into(), amount: m("28") },
+                OrderItem { id: "item-2".into(), title: "地毯".into(), amount: m("100") },
+            ],
+        },
+        usage: OrderUsage::default(),
+        shop_counted_today: Money::ZERO,
+    }
+}
+
+/// The context the server would send for these facts (accounts as the settings show them).
+pub fn context(facts: Facts) -> PayoutContext {
+    let policy = Policy::default();
+    let t = now();
+    let source_accounts = facts
+        .shop
+        .accounts
+        .iter()
+        .map(|a| {
+            let allowed = a.opened && facts.shop.qualification.may_use(a.kind);
+            SourceAccountView {
+                kind: a.kind,
+                opened: a.opened,
+                allowed,
+                balance: a.balance,
+                frozen: a.frozen,
+                reserved: a.reserved,
+                available: a.available(),
+                reason_zh: (!allowed).then(|| "个人资质店铺仅支持使用管家账户出款".to_owned()),
+                reason_en: (!allowed)
+                    .then(|| "Individually-qualified shops can pay only from the custody account".to_owned()),
+            }
+        })
+        .collect();
+    PayoutContext {
+        order: facts.order.clone(),
+        eligibility: Eligibility { eligible: true, violations: vec![] },
+        meters: meters(&policy, &facts, t),
+        source_accounts,
+        selected_source_account: AccountKind::Aggregate,
+        payouts: vec![],
+        facts,
+        policy,
+        server_time: t,
+    }
+}
+
+/// Mounts `view` into a new container; the returned guard unmounts it and removes the container.
+pub struct Mounted {
+    pub root: HtmlElement,
+    _handle: Box<dyn std::any::Any>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+pub fn mount<F, V>(view: F) -> Mounted
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView + 'static,
+{
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let handle = mount_to(root.clone(), view);
+    Mounted { root, _handle: Box::new(handle) }
+}
+
+impl Mounted {
+    pub fn find<T: JsCast>(&self, testid: &str) -> T {
+        self.find_opt(testid).unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+    }
+
+    pub fn find_opt<T: JsCast>(&self, testid: &str) -> Option<T> {
+        self.root.query_selector(&format!("[data-testid='{testid}']")).unwrap().map(|e| e.unchecked_into())
+    }
+
+    pub fn text(&self, testid: &str) -> String {
+        self.find::<HtmlElement>(testid).text_content().unwrap_or_default()
+    }
+}
+
+pub fn type_into(input: &HtmlInputElement, text: &str) {
+    input.set_value(text);
+    input.dispatch_event(&Event::new("input").unwrap()).unwrap();
+}
+
+pub fn select(el: &web_sys::HtmlSelectElement, value: &str) {
+    el.set_value(value);
+    el.dispatch_event(&Event::new("change").unwrap()).unwrap();
+}
+
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
