@@ -30,18 +30,9 @@ pub fn status(lang: Lang, s: PayoutStatus) -> &'static str {
     lang.pick(s.label_zh(), s.label_en())
 }
 
-/// The app an order was placed in. (`payout-core` keeps its label table private to the rules.)
+/// The app an order was placed in.
 pub fn source_app(lang: Lang, app: &str) -> String {
-    let (zh, en) = match app {
-        "douyin" => ("抖音", "Douyin"),
-        "douyin_lite" => ("抖音极速版", "Douyin Lite"),
-        "douyin_volcano" => ("抖音火山版", "Douyin Volcano"),
-        "douyin_search" => ("抖音搜索", "Douyin Search"),
-        "douyin_jingxuan" => ("抖音精选", "Douyin Jingxuan"),
-        "douyin_mall" => ("抖音商城", "Douyin Mall"),
-        "toutiao" => ("今日头条", "Toutiao"),
-        other => (other, other),
-    };
+    let (zh, en) = payout_core::facts::source_app_label(app);
     lang.pick(zh, en).to_owned()
 }
 

@@ -59,7 +59,13 @@ fn QuotasScreen() -> impl IntoView {
                                         </tr>
                                     </thead>
                                     <tbody>
-                                        {l.items.into_iter().map(|q| view! { <QuotaRow q /> }).collect_view()}
+                                        {
+                                            let policy = l.policy;
+                                            l.items
+                                                .into_iter()
+                                                .map(|q| view! { <QuotaRow q policy=policy.clone() /> })
+                                                .collect_view()
+                                        }
                                     </tbody>
                                 </table>
                             </div>
@@ -74,16 +80,13 @@ fn QuotasScreen() -> impl IntoView {
 }
 
 #[component]
-fn QuotaRow(q: QuotaView) -> impl IntoView {
+fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
     let lang = use_lang();
     let row = RwSignal::new(q);
     let editing = RwSignal::new(false);
     let per = RwSignal::new(String::new());
     let daily = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<ApiError>);
-    // The quota list carries no policy; the default policy bounds the local check and the server's
-    // `QUOTA_INVALID` answer is shown the same way if the deployment's policy differs.
-    let policy = Policy::default();
     let problems =
         Memo::new(move |_| validate_quota(&policy, &per.get(), &daily.get()).err().unwrap_or_default());
     let field_errors = move |field: &'static str| {

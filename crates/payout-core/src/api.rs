@@ -272,6 +272,8 @@ pub struct QuotaUpdate {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaList {
     pub items: Vec<QuotaView>,
+    /// The deployment's policy, which bounds quota values (`quota::validate_quota`).
+    pub policy: Policy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,6 +53,20 @@ impl PayoutType {
     }
 }
 
+/// The name of the app an order was placed in, as (zh-CN, en); unknown apps show their identifier.
+pub fn source_app_label(source_app: &str) -> (&str, &str) {
+    match source_app {
+        "douyin" => ("抖音", "Douyin"),
+        "douyin_lite" => ("抖音极速版", "Douyin Lite"),
+        "douyin_volcano" => ("抖音火山版", "Douyin Volcano"),
+        "douyin_search" => ("抖音搜索", "Douyin Search"),
+        "douyin_jingxuan" => ("抖音精选", "Douyin Jingxuan"),
+        "douyin_mall" => ("抖音商城", "Douyin Mall"),
+        "toutiao" => ("今日头条", "Toutiao"),
+        other => (other, other),
+    }
+}
+
 /// One of the shop's two payout source accounts (出款账户).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,7 +1,7 @@
 //! Order eligibility, checked when an order is looked up and again when paying (R-E2..R-E6).
 //! R-E1 (no such order in this shop) is the store's answer, not a rule over facts.
 
-use crate::facts::{OrderFacts, ShopFacts};
+use crate::facts::{source_app_label, OrderFacts, ShopFacts};
 use crate::policy::Policy;
 use crate::time::{months_back, Time};
 use crate::violation::{Code, Violation};
@@ -11,8 +11,8 @@ pub fn eligibility(policy: &Policy, order: &OrderFacts, shop: &ShopFacts, now: T
     if !policy.is_eligible_source(&order.source_app) {
         v.push(Violation::new(
             Code::OrderSourceNotEligible,
-            format!("该订单来自「{}」，仅抖音系 App（抖音、抖音极速版、抖音火山版、抖音搜索、抖音精选、抖音商城）下单的订单可以打款", source_label_zh(&order.source_app)),
-            format!("This order was placed in \"{}\"; only orders from the Douyin apps (Douyin, Lite, Volcano, Search, Jingxuan, Mall) can receive payouts", order.source_app),
+            format!("该订单来自「{}」，仅抖音系 App（抖音、抖音极速版、抖音火山版、抖音搜索、抖音精选、抖音商城）下单的订单可以打款", source_app_label(&order.source_app).0),
+            format!("This order was placed in {}; only orders from the Douyin apps (Douyin, Lite, Volcano, Search, Jingxuan, Mall) can receive payouts", order.source_app),
         ));
     }
     if !order.online_paid {
@@ -48,20 +48,6 @@ pub fn eligibility(policy: &Policy, order: &OrderFacts, shop: &ShopFacts, now: T
         ));
     }
     v
-}
-
-/// The Chinese name of a source app, for messages; unknown apps show their identifier.
-pub fn source_label_zh(source_app: &str) -> &str {
-    match source_app {
-        "douyin" => "抖音",
-        "douyin_lite" => "抖音极速版",
-        "douyin_volcano" => "抖音火山版",
-        "douyin_search" => "抖音搜索",
-        "douyin_jingxuan" => "抖音精选",
-        "douyin_mall" => "抖音商城",
-        "toutiao" => "今日头条",
-        other => other,
-    }
 }
 
 #[cfg(test)]

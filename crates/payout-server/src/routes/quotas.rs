@@ -32,7 +32,7 @@ pub async fn quotas_list(
 ) -> Result<axum::Json<QuotaList>, ApiError> {
     require_quota_manager(&actor)?;
     let items = state.store.quotas(actor.shop_id, state.clock.now().business_date()).await?;
-    Ok(axum::Json(QuotaList { items }))
+    Ok(axum::Json(QuotaList { items, policy: (*state.policy).clone() }))
 }
 
 /// Changes take effect for the very next payout (the rules read the quota inside the payout's
