@@ -30,6 +30,15 @@ pub fn status(lang: Lang, s: PayoutStatus) -> &'static str {
     lang.pick(s.label_zh(), s.label_en())
 }
 
+/// Who made a state change: a username, or the settlement worker.
+pub fn actor(lang: Lang, actor: &str) -> String {
+    if actor == payout_core::api::SETTLEMENT_ACTOR {
+        lang.pick("系统结算", "Settlement").to_owned()
+    } else {
+        actor.to_owned()
+    }
+}
+
 /// The app an order was placed in.
 pub fn source_app(lang: Lang, app: &str) -> String {
     let (zh, en) = payout_core::facts::source_app_label(app);

@@ -163,7 +163,7 @@ fn HistoryItem(d: PayoutDetail) -> impl IntoView {
                                 " "
                                 <StatusBadge status=e.status />
                                 " "
-                                <span class="muted">{e.actor}</span>
+                                <span class="muted">{move || format::actor(lang.get(), &e.actor)}</span>
                                 {e.reason.map(|r| view! { <span>" · " {r}</span> })}
                             </li>
                         }

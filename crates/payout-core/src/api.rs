@@ -170,6 +170,9 @@ pub struct PayoutView {
     pub updated_at: Time,
 }
 
+/// The actor of the state changes the settlement worker makes.
+pub const SETTLEMENT_ACTOR: &str = "settlement";
+
 /// One state change of a payout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

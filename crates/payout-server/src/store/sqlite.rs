@@ -13,7 +13,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use jiff::civil::Date;
 use payout_core::api::{
     AuditEntry, OperatorRef, PayoutDetail, PayoutEvent, PayoutSettings, PayoutStatus, PayoutView, QuotaView,
-    TopUpView,
+    TopUpView, SETTLEMENT_ACTOR,
 };
 use payout_core::facts::{AccountFacts, OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
 use payout_core::time::business_day_bounds;
@@ -426,12 +426,13 @@ impl Store for SqliteStore {
                         id,
                         p.created_at.plus_seconds(2),
                         PayoutStatus::Processing,
-                        "settlement",
+                        SETTLEMENT_ACTOR,
                         None,
                     )
                     .await?;
                     let reason = p.failure_reason.as_deref();
-                    event(&mut tx, id, p.created_at.plus_seconds(5), p.status, "settlement", reason).await?;
+                    event(&mut tx, id, p.created_at.plus_seconds(5), p.status, SETTLEMENT_ACTOR, reason)
+                        .await?;
                 }
             }
         }
@@ -1040,13 +1041,13 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(shop_id) = shop_id else { continue };
-            event(&mut tx, id, now, PayoutStatus::Processing, "settlement", None).await?;
+            event(&mut tx, id, now, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;
             let target = format!("payout:{id}");
             audit(
                 &mut tx,
                 shop_id,
                 now,
-                "settlement",
+                SETTLEMENT_ACTOR,
                 "payout.processing",
                 &target,
                 "handed to the payment rail",
@@ -1093,13 +1094,13 @@ impl Store for SqliteStore {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            event(&mut tx, *id, now, status, "settlement", reason).await?;
+            event(&mut tx, *id, now, status, SETTLEMENT_ACTOR, reason).await?;
             let action = format!("payout.{}", status.as_str());
             audit(
                 &mut tx,
                 shop_id,
                 now,
-                "settlement",
+                SETTLEMENT_ACTOR,
                 &action,
                 &format!("payout:{id}"),
                 reason.unwrap_or(""),
