@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
+use payout_core::top_up::parse_top_up;
 use payout_core::Money;
 
 use crate::api::{self, ApiError};
@@ -195,12 +196,12 @@ fn TopUp(
         if text.trim().is_empty() {
             return vec![];
         }
-        Money::parse_positive(&text)
+        parse_top_up(&text)
             .err()
             .map(|e| vec![lang.get().pick(&e.message_zh(), &e.message_en()).to_owned()])
             .unwrap_or_default()
     });
-    let valid = move || Money::parse_positive(&amount.get()).is_ok() && !reference.get().trim().is_empty();
+    let valid = move || parse_top_up(&amount.get()).is_ok() && !reference.get().trim().is_empty();
     let submit = Action::new_local(move |req: &TopUpRequest| {
         let req = req.clone();
         async move {

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod quota;
 pub mod rules;
 pub mod time;
+pub mod top_up;
 pub mod violation;
 
 pub use facts::{AccountKind, Facts, PayoutType, Qualification, Role};

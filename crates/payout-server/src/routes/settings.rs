@@ -27,11 +27,6 @@ fn require_main(actor: &Actor) -> Result<(), ApiError> {
     }
 }
 
-/// The largest single top-up this console records.
-fn max_top_up() -> Money {
-    Money::from_yuan(1_000_000).unwrap_or(Money::ZERO)
-}
-
 #[utoipa::path(get, path = "/api/payout-settings", tag = "settings",
     responses((status = 200, body = PayoutSettings), (status = 403, body = ErrorBody)))]
 pub async fn settings_get(
@@ -88,13 +83,12 @@ pub async fn top_ups_create(
     Json(body): Json<TopUpRequest>,
 ) -> Result<(StatusCode, axum::Json<TopUpView>), ApiError> {
     require_main(&actor)?;
-    let amount =
-        Money::parse_positive_at_most(&body.amount, max_top_up()).map_err(|e| ApiError::BadRequest {
-            code: "AMOUNT_INVALID",
-            zh: format!("充值金额：{}", e.message_zh()),
-            en: format!("Top-up amount: {}", e.message_en()),
-            violations: None,
-        })?;
+    let amount = payout_core::top_up::parse_top_up(&body.amount).map_err(|e| ApiError::BadRequest {
+        code: "AMOUNT_INVALID",
+        zh: format!("充值金额：{}", e.message_zh()),
+        en: format!("Top-up amount: {}", e.message_en()),
+        violations: None,
+    })?;
     let reference = body.reference.trim();
     if reference.is_empty() {
         return Err(ApiError::bad_request(
