@@ -1,4 +1,5 @@
 //! Reusable widgets.
+pub mod account_choice;
 pub mod amount_field;
 pub mod dialog;
 pub mod feedback;

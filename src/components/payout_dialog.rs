@@ -10,6 +10,7 @@ use payout_core::api::{PayoutContext, PayoutDraft, PayoutView};
 use payout_core::{check_payout, Field, PayoutType, Time, Violation};
 
 use crate::api::{self, ApiError};
+use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
 use crate::components::dialog::Modal;
 use crate::format;
@@ -158,47 +159,7 @@ pub fn PayoutDialog(
 
     let account_options = accounts
         .into_iter()
-        .map(|a| {
-            let kind = a.kind.as_str();
-            let id = format!("source-{kind}");
-            let reason_id = format!("{id}-reason");
-            let reason = (!a.allowed).then(|| {
-                let (zh, en) = (a.reason_zh.clone(), a.reason_en.clone());
-                move || {
-                    lang.get()
-                        .pick(
-                            zh.as_deref().unwrap_or("该账户不可用于出款"),
-                            en.as_deref().unwrap_or("This account cannot be used for payouts"),
-                        )
-                        .to_owned()
-                }
-            });
-            view! {
-                <label class="choice" class:choice--disabled=!a.allowed for=id.clone()>
-                    <input
-                        type="radio"
-                        id=id.clone()
-                        name="source_account"
-                        value=kind
-                        data-testid=id.clone()
-                        disabled=!a.allowed
-                        aria-describedby=(!a.allowed).then(|| reason_id.clone())
-                        prop:checked=move || source.get() == kind
-                        on:change=move |_| source.set(kind.to_owned())
-                    />
-                    <span class="choice__body">
-                        <span class="choice__title">{move || format::account(lang.get(), a.kind)}</span>
-                        <span class="choice__meta">
-                            {move || lang.get().pick("可用 ", "Available ")}
-                            <strong>{format::money(a.available)}</strong>
-                            {move || lang.get().pick(" · 冻结 ", " · frozen ")}
-                            {format::money(a.frozen)}
-                        </span>
-                        {reason.map(|r| view! { <span class="choice__reason" id=reason_id.clone()>{r}</span> })}
-                    </span>
-                </label>
-            }
-        })
+        .map(|account| view! { <AccountChoice account group="source_account" id_prefix="source" selected=source /> })
         .collect_view();
 
     view! {

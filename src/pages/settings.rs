@@ -8,6 +8,7 @@ use payout_core::top_up::parse_top_up;
 use payout_core::Money;
 
 use crate::api::{self, ApiError};
+use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
 use crate::components::feedback::{ErrorView, Loading, NotAllowed};
 use crate::format;
@@ -86,44 +87,9 @@ fn SettingsView(
                 <div class="choices">
                     {accounts
                         .into_iter()
-                        .map(|a| {
-                            let kind = a.kind.as_str();
-                            let id = format!("settings-source-{kind}");
-                            let reason_id = format!("{id}-reason");
-                            let reason = (!a.allowed)
-                                .then(|| {
-                                    let (zh, en) = (a.reason_zh.clone(), a.reason_en.clone());
-                                    move || {
-                                        lang.get()
-                                            .pick(
-                                                zh.as_deref().unwrap_or("该账户不可用于出款"),
-                                                en.as_deref().unwrap_or("This account cannot be used for payouts"),
-                                            )
-                                            .to_owned()
-                                    }
-                                });
+                        .map(|account| {
                             view! {
-                                <label class="choice" class:choice--disabled=!a.allowed for=id.clone()>
-                                    <input
-                                        type="radio"
-                                        name="settings_source"
-                                        id=id.clone()
-                                        data-testid=id.clone()
-                                        value=kind
-                                        disabled=!a.allowed
-                                        aria-describedby=(!a.allowed).then(|| reason_id.clone())
-                                        prop:checked=move || selected.get() == kind
-                                        on:change=move |_| selected.set(kind.to_owned())
-                                    />
-                                    <span class="choice__body">
-                                        <span class="choice__title">{move || format::account(lang.get(), a.kind)}</span>
-                                        <span class="choice__meta">
-                                            {move || lang.get().pick("可用 ", "Available ")}
-                                            {format::money(a.available)}
-                                        </span>
-                                        {reason.map(|r| view! { <span class="choice__reason" id=reason_id.clone()>{r}</span> })}
-                                    </span>
-                                </label>
+                                <AccountChoice account group="settings_source" id_prefix="settings-source" selected />
                             }
                         })
                         .collect_view()}

@@ -6,62 +6,20 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use payout_core::api::{Eligibility, PayoutContext, SourceAccountView};
 use payout_core::facts::*;
-use payout_core::{meters, Money, Policy, Time};
+use payout_core::{meters, Policy, Time};
 use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, HtmlInputElement};
 
-pub fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
-}
+#[allow(unused_imports)] // not every test binary needs it
+pub use payout_core::fixtures::m;
 
 pub fn now() -> Time {
     Time::from_unix_millis(js_sys::Date::now() as i64)
 }
 
+/// SPEC §9's order 2 and lin.agent2's quota, breaking no rule (payout-core's shared fixture).
 pub fn facts() -> Facts {
-    Facts {
-        shop: ShopFacts {
-            qualification: Qualification::Enterprise,
-            status: "active".into(),
-            accounts: vec![
-                AccountFacts {
-                    kind: AccountKind::Aggregate,
-                    opened: true,
-                    balance: m("20000"),
-                    frozen: m("1200"),
-                    reserved: Money::ZERO,
-                },
-                AccountFacts {
-                    kind: AccountKind::Custody,
-                    opened: true,
-                    balance: m("3000"),
-                    frozen: Money::ZERO,
-                    reserved: Money::ZERO,
-                },
-            ],
-        },
-        operator: OperatorFacts {
-            role: Role::Sub,
-            payout_enabled: true,
-            per_payout_limit: Some(m("200")),
-            daily_limit: Some(m("2000")),
-            used_today: Money::ZERO,
-        },
-        order: OrderFacts {
-            order_no: "6920241100000000002".into(),
-            source_app: "douyin_mall".into(),
-            paid_amount: m("128"),
-            ordered_at: now().plus_seconds(-10 * 86_400),
-            online_paid: true,
-            cross_border: false,
-            items: vec![
-                OrderItem { id: "item-1".into(), title: "靠垫".into(), amount: m("28") },
-                OrderItem { id: "item-2".into(), title: "地毯".into(), amount: m("100") },
-            ],
-        },
-        usage: OrderUsage::default(),
-        shop_counted_today: Money::ZERO,
-    }
+    payout_core::fixtures::facts_at(now())
 }
 
 /// The context the server would send for these facts (accounts as the settings show them).

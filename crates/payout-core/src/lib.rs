@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod facts;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod meters;
 pub mod money;
 pub mod policy;

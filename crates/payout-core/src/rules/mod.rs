@@ -29,76 +29,17 @@ pub fn check_payout(policy: &Policy, facts: &Facts, draft: &PayoutDraft, now: Ti
 
 #[cfg(test)]
 pub(crate) mod fixtures {
-    //! A shop, an operator and an order that break no rule; each test changes one thing.
-    use crate::api::PayoutDraft;
-    use crate::facts::*;
-    use crate::money::Money;
+    //! The shared fixtures at a fixed "now", plus helpers for the rule tests.
+    use crate::facts::Facts;
+    pub use crate::fixtures::{draft, m};
     use crate::time::Time;
-
-    pub fn m(s: &str) -> Money {
-        Money::parse(s).unwrap()
-    }
 
     pub fn now() -> Time {
         Time::parse("2026-11-24T12:00:00+08:00").unwrap()
     }
 
     pub fn facts() -> Facts {
-        Facts {
-            shop: ShopFacts {
-                qualification: Qualification::Enterprise,
-                status: "active".into(),
-                accounts: vec![
-                    AccountFacts {
-                        kind: AccountKind::Aggregate,
-                        opened: true,
-                        balance: m("20000"),
-                        frozen: m("1200"),
-                        reserved: Money::ZERO,
-                    },
-                    AccountFacts {
-                        kind: AccountKind::Custody,
-                        opened: true,
-                        balance: m("3000"),
-                        frozen: Money::ZERO,
-                        reserved: Money::ZERO,
-                    },
-                ],
-            },
-            operator: OperatorFacts {
-                role: Role::Sub,
-                payout_enabled: true,
-                per_payout_limit: Some(m("200")),
-                daily_limit: Some(m("2000")),
-                used_today: Money::ZERO,
-            },
-            order: OrderFacts {
-                order_no: "6920241100000000002".into(),
-                source_app: "douyin_mall".into(),
-                paid_amount: m("128"),
-                ordered_at: now().plus_seconds(-10 * 86_400),
-                online_paid: true,
-                cross_border: false,
-                items: vec![
-                    OrderItem { id: "item-1".into(), title: "靠垫".into(), amount: m("28") },
-                    OrderItem { id: "item-2".into(), title: "地毯".into(), amount: m("100") },
-                ],
-            },
-            usage: OrderUsage::default(),
-            shop_counted_today: Money::ZERO,
-        }
-    }
-
-    pub fn draft(amount: &str) -> PayoutDraft {
-        PayoutDraft {
-            order_no: "6920241100000000002".into(),
-            source_account: "aggregate".into(),
-            payout_type: "price_difference".into(),
-            amount: amount.into(),
-            linked_item_id: None,
-            note: None,
-            confirm_duplicate_shipping: None,
-        }
+        crate::fixtures::facts_at(now())
     }
 
     pub fn codes(v: &[crate::violation::Violation]) -> Vec<crate::violation::Code> {
