@@ -66,3 +66,20 @@ pub fn NotAllowed() -> impl IntoView {
         </section>
     }
 }
+
+/// The article's advice while a payout on the order is `processing`: wait, do not pay again.
+#[component]
+pub fn ProcessingWarning() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <p class="notice notice--warn" role="status" data-testid="processing-warning">
+            {move || {
+                lang.get()
+                    .pick(
+                        "该订单有一笔打款正在处理中，请等待结果后再决定是否再次打款。",
+                        "A payout on this order is processing; wait for its result before paying again.",
+                    )
+            }}
+        </p>
+    }
+}

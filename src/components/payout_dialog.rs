@@ -13,6 +13,7 @@ use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
 use crate::components::dialog::Modal;
+use crate::components::feedback::ProcessingWarning;
 use crate::format;
 use crate::i18n::use_lang;
 
@@ -163,225 +164,217 @@ pub fn PayoutDialog(
         .collect_view();
 
     view! {
-        <Modal title=title on_close=on_close testid="payout-dialog">
-            <form
-                class="form"
-                novalidate
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    if !blocked() && !pending.get_untracked() {
-                        submit.dispatch(());
-                    }
-                }
-            >
-                <Show when=move || processing>
-                    <p class="notice notice--warn" role="status" data-testid="processing-warning">
-                        {move || {
-                            lang.get()
-                                .pick(
-                                    "该订单有一笔打款正在处理中，请等待结果后再决定是否再次打款。",
-                                    "A payout on this order is processing; wait for its result before paying again.",
-                                )
-                        }}
-                    </p>
-                </Show>
-                <div class="form__general" aria-live="polite" data-testid="general-errors">
-                    {move || {
-                        let general = messages(None);
-                        (!general.is_empty())
-                            .then(|| {
-                                view! {
-                                    <ul class="notice notice--error">
-                                        {general.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                                    </ul>
-                                }
-                            })
-                    }}
-                </div>
-
-                <fieldset class="field">
-                    <legend class="field__label">{move || lang.get().pick("出款账户", "Source account")}</legend>
-                    <div class="choices">{account_options}</div>
-                    <p class="field__error" data-testid="source-error" aria-live="polite">
-                        {move || {
-                            messages(Some(Field::SourceAccount))
-                                .into_iter()
-                                .map(|m| view! { <span class="field__msg">{m}</span> })
-                                .collect_view()
-                        }}
-                    </p>
-                </fieldset>
-
-                <div class="field" class:field--invalid=move || !type_errors().is_empty()>
-                    <label class="field__label" for="payout-type">
-                        {move || lang.get().pick("打款类型", "Payout type")}
-                    </label>
-                    <select
-                        id="payout-type"
-                        class="select"
-                        data-testid="payout-type"
-                        aria-describedby="payout-type-error"
-                        prop:value=move || payout_type.get()
-                        on:change=move |ev| {
-                            type_touched.set(true);
-                            payout_type.set(event_target_value(&ev));
+            <Modal title=title on_close=on_close testid="payout-dialog">
+                <form
+                    class="form"
+                    novalidate
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        if !blocked() && !pending.get_untracked() {
+                            submit.dispatch(());
                         }
-                        on:blur=move |_| type_touched.set(true)
-                    >
-                        <option value="">{move || lang.get().pick("请选择打款类型", "Choose a payout type")}</option>
-                        {PayoutType::ALL
-                            .into_iter()
-                            .map(|t| {
-                                view! {
-                                    <option value=t.as_str() selected=move || payout_type.get() == t.as_str()>
-                                        {move || format::payout_type(lang.get(), t)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                    <p id="payout-type-error" class="field__error" data-testid="payout-type-error" aria-live="polite">
-                        {move || type_errors().into_iter().map(|m| view! { <span class="field__msg">{m}</span> }).collect_view()}
-                    </p>
-                </div>
+                    }
+                >
+                    <Show when=move || processing>
+    <ProcessingWarning />
+    </Show>
+                    <div class="form__general" aria-live="polite" data-testid="general-errors">
+                        {move || {
+                            let general = messages(None);
+                            (!general.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul class="notice notice--error">
+                                            {general.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                                        </ul>
+                                    }
+                                })
+                        }}
+                    </div>
 
-                <Show when=needs_dup_confirm>
-                    <div class="confirm" data-testid="duplicate-shipping">
-                        <p class="confirm__title">
+                    <fieldset class="field">
+                        <legend class="field__label">{move || lang.get().pick("出款账户", "Source account")}</legend>
+                        <div class="choices">{account_options}</div>
+                        <p class="field__error" data-testid="source-error" aria-live="polite">
                             {move || {
-                                lang.get()
-                                    .pick(
-                                        "该订单已有运费补偿打款，确认要再次补偿运费吗？",
-                                        "This order already received a shipping-fee payout. Pay shipping again?",
-                                    )
+                                messages(Some(Field::SourceAccount))
+                                    .into_iter()
+                                    .map(|m| view! { <span class="field__msg">{m}</span> })
+                                    .collect_view()
                             }}
                         </p>
-                        <ul class="confirm__list">
-                            {earlier_shipping
-                                .iter()
-                                .map(|p| {
-                                    let (at, amount, status) = (p.created_at, p.amount, p.status);
+                    </fieldset>
+
+                    <div class="field" class:field--invalid=move || !type_errors().is_empty()>
+                        <label class="field__label" for="payout-type">
+                            {move || lang.get().pick("打款类型", "Payout type")}
+                        </label>
+                        <select
+                            id="payout-type"
+                            class="select"
+                            data-testid="payout-type"
+                            aria-describedby="payout-type-error"
+                            prop:value=move || payout_type.get()
+                            on:change=move |ev| {
+                                type_touched.set(true);
+                                payout_type.set(event_target_value(&ev));
+                            }
+                            on:blur=move |_| type_touched.set(true)
+                        >
+                            <option value="">{move || lang.get().pick("请选择打款类型", "Choose a payout type")}</option>
+                            {PayoutType::ALL
+                                .into_iter()
+                                .map(|t| {
                                     view! {
-                                        <li>
-                                            {format::time(at)} " · " {format::money(amount)} " · "
-                                            {move || format::status(lang.get(), status)}
-                                        </li>
+                                        <option value=t.as_str() selected=move || payout_type.get() == t.as_str()>
+                                            {move || format::payout_type(lang.get(), t)}
+                                        </option>
                                     }
                                 })
                                 .collect_view()}
-                        </ul>
-                        <label class="check">
-                            <input
-                                type="checkbox"
-                                data-testid="confirm-duplicate-shipping"
-                                prop:checked=move || confirm_dup.get()
-                                on:change=move |ev| confirm_dup.set(event_target_checked(&ev))
-                            />
-                            {move || lang.get().pick("确认再次补偿运费", "Yes, pay shipping again")}
-                        </label>
+                        </select>
+                        <p id="payout-type-error" class="field__error" data-testid="payout-type-error" aria-live="polite">
+                            {move || type_errors().into_iter().map(|m| view! { <span class="field__msg">{m}</span> }).collect_view()}
+                        </p>
                     </div>
-                </Show>
 
-                <AmountField value=amount errors=amount_errors />
+                    <Show when=needs_dup_confirm>
+                        <div class="confirm" data-testid="duplicate-shipping">
+                            <p class="confirm__title">
+                                {move || {
+                                    lang.get()
+                                        .pick(
+                                            "该订单已有运费补偿打款，确认要再次补偿运费吗？",
+                                            "This order already received a shipping-fee payout. Pay shipping again?",
+                                        )
+                                }}
+                            </p>
+                            <ul class="confirm__list">
+                                {earlier_shipping
+                                    .iter()
+                                    .map(|p| {
+                                        let (at, amount, status) = (p.created_at, p.amount, p.status);
+                                        view! {
+                                            <li>
+                                                {format::time(at)} " · " {format::money(amount)} " · "
+                                                {move || format::status(lang.get(), status)}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    data-testid="confirm-duplicate-shipping"
+                                    prop:checked=move || confirm_dup.get()
+                                    on:change=move |ev| confirm_dup.set(event_target_checked(&ev))
+                                />
+                                {move || lang.get().pick("确认再次补偿运费", "Yes, pay shipping again")}
+                            </label>
+                        </div>
+                    </Show>
 
-                <div class="field">
-                    <label class="field__label" for="linked-item">
-                        {move || lang.get().pick("关联商品（选填）", "Linked product (optional)")}
-                    </label>
-                    <select
-                        id="linked-item"
-                        class="select"
-                        data-testid="linked-item"
-                        aria-describedby="linked-item-error"
-                        prop:value=move || linked.get()
-                        on:change=move |ev| linked.set(event_target_value(&ev))
-                    >
-                        <option value="">{move || lang.get().pick("不关联商品", "None")}</option>
-                        {items
-                            .into_iter()
-                            .map(|i| {
-                                let id = i.id.clone();
-                                let selected = {
-                                    let id = id.clone();
-                                    move || linked.get() == id
-                                };
-                                view! {
-                                    <option value=id selected=selected>
-                                        {format!("{}（{}）", i.title, format::money(i.amount))}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                    <p id="linked-item-error" class="field__error" aria-live="polite">
-                        {move || {
-                            messages(Some(Field::LinkedItemId))
+                    <AmountField value=amount errors=amount_errors />
+
+                    <div class="field">
+                        <label class="field__label" for="linked-item">
+                            {move || lang.get().pick("关联商品（选填）", "Linked product (optional)")}
+                        </label>
+                        <select
+                            id="linked-item"
+                            class="select"
+                            data-testid="linked-item"
+                            aria-describedby="linked-item-error"
+                            prop:value=move || linked.get()
+                            on:change=move |ev| linked.set(event_target_value(&ev))
+                        >
+                            <option value="">{move || lang.get().pick("不关联商品", "None")}</option>
+                            {items
                                 .into_iter()
-                                .map(|m| view! { <span class="field__msg">{m}</span> })
-                                .collect_view()
-                        }}
-                    </p>
-                </div>
+                                .map(|i| {
+                                    let id = i.id.clone();
+                                    let selected = {
+                                        let id = id.clone();
+                                        move || linked.get() == id
+                                    };
+                                    view! {
+                                        <option value=id selected=selected>
+                                            {format!("{}（{}）", i.title, format::money(i.amount))}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                        <p id="linked-item-error" class="field__error" aria-live="polite">
+                            {move || {
+                                messages(Some(Field::LinkedItemId))
+                                    .into_iter()
+                                    .map(|m| view! { <span class="field__msg">{m}</span> })
+                                    .collect_view()
+                            }}
+                        </p>
+                    </div>
 
-                <div class="field">
-                    <label class="field__label" for="payout-note">
-                        {move || lang.get().pick("备注（选填）", "Note (optional)")}
-                    </label>
-                    <textarea
-                        id="payout-note"
-                        class="textarea"
-                        rows="2"
-                        maxlength="200"
-                        data-testid="payout-note"
-                        prop:value=move || note.get()
-                        on:input=move |ev| note.set(event_target_value(&ev))
-                    ></textarea>
-                </div>
+                    <div class="field">
+                        <label class="field__label" for="payout-note">
+                            {move || lang.get().pick("备注（选填）", "Note (optional)")}
+                        </label>
+                        <textarea
+                            id="payout-note"
+                            class="textarea"
+                            rows="2"
+                            maxlength="200"
+                            data-testid="payout-note"
+                            prop:value=move || note.get()
+                            on:input=move |ev| note.set(event_target_value(&ev))
+                        ></textarea>
+                    </div>
 
-                <div class="form__failure" aria-live="assertive" data-testid="submit-error">
-                    {move || {
-                        failure
-                            .get()
-                            .map(|e| {
-                                let retry = e.is_network();
-                                view! {
-                                    <p class="notice notice--error">
-                                        {e.message(lang.get()).to_owned()}
-                                        {retry
-                                            .then(|| {
-                                                lang.get()
-                                                    .pick(
-                                                        " 再次提交将沿用本次请求，不会重复打款。",
-                                                        " Submitting again repeats this same request; it cannot pay twice.",
-                                                    )
-                                            })}
-                                    </p>
-                                }
-                            })
-                    }}
-                </div>
-
-                <div class="form__actions">
-                    <button type="button" class="btn" on:click=move |_| on_close.run(())>
-                        {move || lang.get().pick("取消", "Cancel")}
-                    </button>
-                    <button
-                        type="submit"
-                        class="btn btn--primary"
-                        data-testid="submit-payout"
-                        disabled=move || blocked() || pending.get()
-                        aria-busy=move || pending.get().to_string()
-                    >
+                    <div class="form__failure" aria-live="assertive" data-testid="submit-error">
                         {move || {
-                            if pending.get() {
-                                lang.get().pick("提交中…", "Submitting…")
-                            } else {
-                                lang.get().pick("确认打款", "Pay")
-                            }
+                            failure
+                                .get()
+                                .map(|e| {
+                                    let retry = e.is_network();
+                                    view! {
+                                        <p class="notice notice--error">
+                                            {e.message(lang.get()).to_owned()}
+                                            {retry
+                                                .then(|| {
+                                                    lang.get()
+                                                        .pick(
+                                                            " 再次提交将沿用本次请求，不会重复打款。",
+                                                            " Submitting again repeats this same request; it cannot pay twice.",
+                                                        )
+                                                })}
+                                        </p>
+                                    }
+                                })
                         }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
-    }
+                    </div>
+
+                    <div class="form__actions">
+                        <button type="button" class="btn" on:click=move |_| on_close.run(())>
+                            {move || lang.get().pick("取消", "Cancel")}
+                        </button>
+                        <button
+                            type="submit"
+                            class="btn btn--primary"
+                            data-testid="submit-payout"
+                            disabled=move || blocked() || pending.get()
+                            aria-busy=move || pending.get().to_string()
+                        >
+                            {move || {
+                                if pending.get() {
+                                    lang.get().pick("提交中…", "Submitting…")
+                                } else {
+                                    lang.get().pick("确认打款", "Pay")
+                                }
+                            }}
+                        </button>
+                    </div>
+                </form>
+            </Modal>
+        }
 }

@@ -10,7 +10,7 @@ use payout_core::api::{PayoutContext, PayoutDraft, PayoutStatus, PayoutView};
 use payout_core::{check_payout, meters, Code, Meters, Money, Time};
 
 use crate::api;
-use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed, ProcessingWarning};
 use crate::components::meter::MetersPanel;
 use crate::components::payout_dialog::PayoutDialog;
 use crate::components::status_badge::StatusBadge;
@@ -244,167 +244,159 @@ fn OrderView(
     let processing = move || current.with(|c| c.as_ref().is_some_and(|c| c.facts.usage.has_processing));
 
     view! {
-        <div class="order" data-testid="order-view">
-            <article class="card" aria-labelledby="order-title">
-                <header class="card__header">
-                    <h2 id="order-title" class="card__title">
-                        {move || lang.get().pick("订单 ", "Order ")}
-                        <span data-testid="order-no">{move || ctx().map(|c| c.order.order_no)}</span>
+            <div class="order" data-testid="order-view">
+                <article class="card" aria-labelledby="order-title">
+                    <header class="card__header">
+                        <h2 id="order-title" class="card__title">
+                            {move || lang.get().pick("订单 ", "Order ")}
+                            <span data-testid="order-no">{move || ctx().map(|c| c.order.order_no)}</span>
+                        </h2>
+                        <a
+                            class="link"
+                            href=move || ctx().map(|c| format!("/orders/{}", c.order.order_no))
+                        >
+                            {move || lang.get().pick("订单详情与打款历史", "Order detail and history")}
+                        </a>
+                    </header>
+                    <dl class="facts">
+                        <div>
+                            <dt>{move || lang.get().pick("下单来源", "Source app")}</dt>
+                            <dd data-testid="order-source">
+                                {move || ctx().map(|c| format::source_app(lang.get(), &c.order.source_app))}
+                            </dd>
+                        </div>
+                        <div>
+                            <dt>{move || lang.get().pick("实付金额", "Paid")}</dt>
+                            <dd data-testid="order-paid">{move || ctx().map(|c| format::money(c.order.paid_amount))}</dd>
+                        </div>
+                        <div>
+                            <dt>{move || lang.get().pick("下单时间", "Ordered at")}</dt>
+                            <dd>{move || ctx().map(|c| format::time(c.order.ordered_at))}</dd>
+                        </div>
+                        <div>
+                            <dt>{move || lang.get().pick("支付方式", "Payment")}</dt>
+                            <dd>
+                                {move || {
+                                    ctx()
+                                        .map(|c| {
+                                            let l = lang.get();
+                                            let mut s = if c.order.online_paid {
+                                                l.pick("在线支付", "Paid online")
+                                            } else {
+                                                l.pick("货到付款", "Cash on delivery")
+                                            }
+                                                .to_owned();
+                                            if c.order.cross_border {
+                                                s.push_str(l.pick(" · 跨境", " · cross-border"));
+                                            }
+                                            s
+                                        })
+                                }}
+                            </dd>
+                        </div>
+                    </dl>
+                    <div class="table-wrap">
+                        <table class="table table--compact">
+                            <caption class="sr-only">{move || lang.get().pick("商品明细", "Line items")}</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{move || lang.get().pick("商品", "Product")}</th>
+                                    <th scope="col">{move || lang.get().pick("商品单号", "Item")}</th>
+                                    <th scope="col" class="num">{move || lang.get().pick("金额", "Amount")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {move || {
+                                    ctx()
+                                        .map(|c| {
+                                            c.order
+                                                .items
+                                                .into_iter()
+                                                .map(|i| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>{i.title}</td>
+                                                            <td class="mono">{i.id}</td>
+                                                            <td class="num">{format::money(i.amount)}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()
+                                        })
+                                }}
+                            </tbody>
+                        </table>
+                    </div>
+                </article>
+
+                <section class="card" aria-labelledby="eligibility-title" data-testid="eligibility">
+                    <h2 id="eligibility-title" class="card__title">
+                        {move || lang.get().pick("打款资格", "Eligibility")}
                     </h2>
-                    <a
-                        class="link"
-                        href=move || ctx().map(|c| format!("/orders/{}", c.order.order_no))
-                    >
-                        {move || lang.get().pick("订单详情与打款历史", "Order detail and history")}
-                    </a>
-                </header>
-                <dl class="facts">
-                    <div>
-                        <dt>{move || lang.get().pick("下单来源", "Source app")}</dt>
-                        <dd data-testid="order-source">
-                            {move || ctx().map(|c| format::source_app(lang.get(), &c.order.source_app))}
-                        </dd>
-                    </div>
-                    <div>
-                        <dt>{move || lang.get().pick("实付金额", "Paid")}</dt>
-                        <dd data-testid="order-paid">{move || ctx().map(|c| format::money(c.order.paid_amount))}</dd>
-                    </div>
-                    <div>
-                        <dt>{move || lang.get().pick("下单时间", "Ordered at")}</dt>
-                        <dd>{move || ctx().map(|c| format::time(c.order.ordered_at))}</dd>
-                    </div>
-                    <div>
-                        <dt>{move || lang.get().pick("支付方式", "Payment")}</dt>
-                        <dd>
-                            {move || {
-                                ctx()
-                                    .map(|c| {
-                                        let l = lang.get();
-                                        let mut s = if c.order.online_paid {
-                                            l.pick("在线支付", "Paid online")
-                                        } else {
-                                            l.pick("货到付款", "Cash on delivery")
-                                        }
-                                            .to_owned();
-                                        if c.order.cross_border {
-                                            s.push_str(l.pick(" · 跨境", " · cross-border"));
-                                        }
-                                        s
-                                    })
-                            }}
-                        </dd>
-                    </div>
-                </dl>
-                <div class="table-wrap">
-                    <table class="table table--compact">
-                        <caption class="sr-only">{move || lang.get().pick("商品明细", "Line items")}</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">{move || lang.get().pick("商品", "Product")}</th>
-                                <th scope="col">{move || lang.get().pick("商品单号", "Item")}</th>
-                                <th scope="col" class="num">{move || lang.get().pick("金额", "Amount")}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {move || {
-                                ctx()
-                                    .map(|c| {
-                                        c.order
-                                            .items
+                    <div aria-live="polite">
+                        {move || {
+                            let r = reasons.get();
+                            if r.is_empty() {
+                                view! {
+                                    <p class="verdict verdict--ok" data-testid="eligible">
+                                        {move || lang.get().pick("该订单可以发起小额打款", "This order can receive a payout")}
+                                    </p>
+                                }
+                                    .into_any()
+                            } else {
+                                let l = lang.get();
+                                view! {
+                                    <ul class="reasons" data-testid="reasons">
+                                        {r
                                             .into_iter()
-                                            .map(|i| {
+                                            .map(|v| {
                                                 view! {
-                                                    <tr>
-                                                        <td>{i.title}</td>
-                                                        <td class="mono">{i.id}</td>
-                                                        <td class="num">{format::money(i.amount)}</td>
-                                                    </tr>
+                                                    <li class="reason" data-code=v.code.as_str()>
+                                                        <span class="reason__rule">{v.rule.clone()}</span>
+                                                        <span>{v.message(l.core_key()).to_owned()}</span>
+                                                    </li>
                                                 }
                                             })
-                                            .collect_view()
-                                    })
-                            }}
-                        </tbody>
-                    </table>
-                </div>
-            </article>
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                        }}
+                    </div>
+                    <Show when=processing>
+    <ProcessingWarning />
+    </Show>
+                    <MetersPanel meters=live_meters operator_daily_limit=daily_limit />
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="btn btn--primary btn--large"
+                            data-testid="open-payout"
+                            disabled=blocked
+                            aria-describedby="eligibility-title"
+                            on:click=move |_| on_pay.run(())
+                        >
+                            {move || lang.get().pick("发起打款", "Pay")}
+                        </button>
+                    </div>
+                </section>
 
-            <section class="card" aria-labelledby="eligibility-title" data-testid="eligibility">
-                <h2 id="eligibility-title" class="card__title">
-                    {move || lang.get().pick("打款资格", "Eligibility")}
-                </h2>
-                <div aria-live="polite">
+                <section class="card" aria-labelledby="order-payouts-title">
+                    <h2 id="order-payouts-title" class="card__title">
+                        {move || lang.get().pick("该订单的打款", "Payouts on this order")}
+                    </h2>
                     {move || {
-                        let r = reasons.get();
-                        if r.is_empty() {
-                            view! {
-                                <p class="verdict verdict--ok" data-testid="eligible">
-                                    {move || lang.get().pick("该订单可以发起小额打款", "This order can receive a payout")}
-                                </p>
-                            }
-                                .into_any()
+                        let payouts = ctx().map(|c| c.payouts).unwrap_or_default();
+                        if payouts.is_empty() {
+                            view! { <Empty zh="该订单还没有打款" en="No payouts on this order yet" /> }.into_any()
                         } else {
-                            let l = lang.get();
-                            view! {
-                                <ul class="reasons" data-testid="reasons">
-                                    {r
-                                        .into_iter()
-                                        .map(|v| {
-                                            view! {
-                                                <li class="reason" data-code=v.code.as_str()>
-                                                    <span class="reason__rule">{v.rule.clone()}</span>
-                                                    <span>{v.message(l.core_key()).to_owned()}</span>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
+                            view! { <OrderPayouts payouts /> }.into_any()
                         }
                     }}
-                </div>
-                <Show when=processing>
-                    <p class="notice notice--warn" role="status" data-testid="processing-warning">
-                        {move || {
-                            lang.get()
-                                .pick(
-                                    "该订单有一笔打款正在处理中，请等待结果后再决定是否再次打款。",
-                                    "A payout on this order is processing; wait for its result before paying again.",
-                                )
-                        }}
-                    </p>
-                </Show>
-                <MetersPanel meters=live_meters operator_daily_limit=daily_limit />
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="btn btn--primary btn--large"
-                        data-testid="open-payout"
-                        disabled=blocked
-                        aria-describedby="eligibility-title"
-                        on:click=move |_| on_pay.run(())
-                    >
-                        {move || lang.get().pick("发起打款", "Pay")}
-                    </button>
-                </div>
-            </section>
-
-            <section class="card" aria-labelledby="order-payouts-title">
-                <h2 id="order-payouts-title" class="card__title">
-                    {move || lang.get().pick("该订单的打款", "Payouts on this order")}
-                </h2>
-                {move || {
-                    let payouts = ctx().map(|c| c.payouts).unwrap_or_default();
-                    if payouts.is_empty() {
-                        view! { <Empty zh="该订单还没有打款" en="No payouts on this order yet" /> }.into_any()
-                    } else {
-                        view! { <OrderPayouts payouts /> }.into_any()
-                    }
-                }}
-            </section>
-        </div>
-    }
+                </section>
+            </div>
+        }
 }
 
 /// Only while nothing is loaded (never on screen): keeps the meters signal total.
