@@ -18,9 +18,11 @@ pub mod views;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use crate::error::ApiError;
@@ -28,9 +30,29 @@ pub use crate::state::{AppState, BoxError};
 
 /// Every route: `/api/...` and the SPA for everything else.
 pub fn app(state: AppState) -> Router {
+    // Balances and payouts are nobody's to cache; the console must not be framed (clickjacking a
+    // payout button) nor have its responses sniffed into another type.
+    let api = routes::router().layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
     Router::new()
-        .nest("/api", routes::router())
+        .nest("/api", api)
         .fallback_service(spa::service(&state.dist))
+        // The SPA's files revalidate (a cheap 304), so a new release is picked up at once.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -18,3 +18,15 @@ async fn unknown_api_paths_get_a_json_404_and_other_paths_get_the_spa() {
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("<!-- payout test dist -->"), "deep links serve index.html");
 }
+
+#[tokio::test]
+async fn answers_carry_no_store_and_anti_framing_headers() {
+    let app = spawn_app().await;
+    let api = reqwest::get(format!("{}/api/health", app.url)).await.unwrap();
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert_eq!(api.headers()["x-frame-options"], "DENY");
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    let page = reqwest::get(format!("{}/payout", app.url)).await.unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+}
