@@ -109,9 +109,8 @@ pub async fn payouts_create(
         return Err(ApiError::Internal("draft passed the syntax check but does not parse".into()));
     };
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&draft).unwrap_or_default()));
-    let now = state.clock.now();
     let policy = state.policy.clone();
-    let decide = |facts: &payout_core::Facts| check_payout(&policy, facts, &draft, now);
+    let decide = |facts: &payout_core::Facts, at| check_payout(&policy, facts, &draft, at);
     let outcome = state
         .store
         .payout_create(
@@ -123,10 +122,10 @@ pub async fn payouts_create(
                 amount,
                 linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
                 note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-                now,
                 idempotency_key: key,
                 request_hash: request_hash.clone(),
             },
+            &*state.clock,
             &decide,
         )
         .await?;
@@ -139,7 +138,7 @@ pub async fn payouts_create(
             let rejection = ApiError::Rejected(violations);
             let body = rejection_body(&rejection);
             let stored = StoredResponse { status: 422, body };
-            state.store.remember(actor.user_id, key, &request_hash, &stored, now).await?;
+            state.store.remember(actor.user_id, key, &request_hash, &stored, state.clock.now()).await?;
             Ok(replay(stored))
         }
         CreateOutcome::Replayed(stored) => Ok(replay(stored)),

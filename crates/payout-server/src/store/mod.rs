@@ -8,6 +8,8 @@ pub mod demo;
 pub mod sqlite;
 
 use async_trait::async_trait;
+
+use crate::clock::Clock;
 use futures::stream::BoxStream;
 use jiff::civil::Date;
 use payout_core::api::{
@@ -84,8 +86,9 @@ pub struct PayoutFilter {
     pub to: Option<Date>,
 }
 
-/// A validated payout to create. The store loads the facts inside its transaction and asks
-/// `decide` (the rule engine) for the verdict, so the check and the write see the same state.
+/// A validated payout to create. The store reads the clock and loads the facts inside its
+/// transaction and asks `decide` (the rule engine) for the verdict, so the check and the write see
+/// the same state and the same instant, however long the transaction waited for the write lock.
 pub struct NewPayout<'a> {
     pub actor: &'a Actor,
     pub order_no: &'a str,
@@ -94,7 +97,6 @@ pub struct NewPayout<'a> {
     pub amount: Money,
     pub linked_item_id: Option<String>,
     pub note: Option<String>,
-    pub now: Time,
     pub idempotency_key: &'a str,
     /// Hash of the request body: the same key with another body is refused.
     pub request_hash: String,
@@ -195,7 +197,8 @@ pub trait Store: Send + Sync + 'static {
     async fn payout_create(
         &self,
         new: NewPayout<'_>,
-        decide: &(dyn for<'f> Fn(&'f Facts) -> Vec<Violation> + Send + Sync),
+        clock: &dyn Clock,
+        decide: &(dyn for<'f> Fn(&'f Facts, Time) -> Vec<Violation> + Send + Sync),
     ) -> Result<CreateOutcome, StoreError>;
     async fn payouts_page(
         &self,

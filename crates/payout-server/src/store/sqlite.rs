@@ -29,6 +29,7 @@ use super::{
     Actor, CreateOutcome, Credentials, NewPayout, OrderContext, Page, PayoutFilter, QuotaChange, Settlement,
     Store, StoreError, StoredResponse, Unfinished,
 };
+use crate::clock::Clock;
 use crate::views::source_account_view;
 
 pub struct SqliteStore {
@@ -563,9 +564,13 @@ impl Store for SqliteStore {
     async fn payout_create(
         &self,
         new: NewPayout<'_>,
-        decide: &(dyn for<'f> Fn(&'f Facts) -> Vec<Violation> + Send + Sync),
+        clock: &dyn Clock,
+        decide: &(dyn for<'f> Fn(&'f Facts, Time) -> Vec<Violation> + Send + Sync),
     ) -> Result<CreateOutcome, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
+        // "Now" is when this transaction holds the write lock, not when the request arrived: the
+        // cooldown and the daily totals are measured against the moment the payout is written.
+        let at = clock.now();
         let seen = sqlx::query(
             "SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = ? AND key = ?",
         )
@@ -584,15 +589,15 @@ impl Store for SqliteStore {
                 body: seen.try_get(2)?,
             }));
         }
-        let Some((order_id, facts, _)) = load_facts(&mut tx, new.actor, new.order_no, new.now).await? else {
+        let Some((order_id, facts, _)) = load_facts(&mut tx, new.actor, new.order_no, at).await? else {
             return Ok(CreateOutcome::OrderNotFound);
         };
-        let violations = decide(&facts);
+        let violations = decide(&facts, at);
         if !violations.is_empty() {
             return Ok(CreateOutcome::Rejected(violations));
         }
 
-        let now = new.now.unix_millis();
+        let now = at.unix_millis();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, status, linked_item_id, note, created_at, updated_at, business_date) \
              VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
@@ -608,7 +613,7 @@ impl Store for SqliteStore {
         .bind(&new.note)
         .bind(now)
         .bind(now)
-        .bind(business_date(new.now))
+        .bind(business_date(at))
         .fetch_one(&mut *tx)
         .await?;
         // The CHECK on accounts refuses a reservation beyond the available balance, a last line of
@@ -619,7 +624,7 @@ impl Store for SqliteStore {
             .bind(new.source_account.as_str())
             .execute(&mut *tx)
             .await?;
-        event(&mut tx, id, new.now, PayoutStatus::Pending, &new.actor.username, None).await?;
+        event(&mut tx, id, at, PayoutStatus::Pending, &new.actor.username, None).await?;
         let detail = format!(
             "order {} · {} · ¥{} · {}",
             new.order_no,
@@ -630,7 +635,7 @@ impl Store for SqliteStore {
         audit(
             &mut tx,
             new.actor.shop_id,
-            new.now,
+            at,
             &new.actor.username,
             "payout.created",
             &format!("payout:{id}"),
