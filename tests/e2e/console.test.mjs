@@ -50,6 +50,26 @@ test('deep_link_survives_sign_in_and_r_p1_viewer_has_no_payout_entry', async () 
   await viewer.context().close();
 });
 
+test('an_expired_session_returns_to_sign_in_and_then_to_the_page_asked_for', async () => {
+  const page = await signedIn('lin.agent1', '/payout');
+  // The session ends on the server (as when it expires) while the page stays open.
+  await page.evaluate(async () => {
+    const me = await (await fetch('/api/session')).json();
+    await fetch('/api/session', { method: 'DELETE', headers: { 'X-CSRF-Token': me.csrf_token } });
+  });
+  // The already-loaded app looks an order up: its API call meets the 401.
+  await page.getByTestId('order-search').fill(ORDER(2));
+  await page.getByTestId('order-search-submit').click();
+  await page.waitForURL((u) => u.pathname === '/sign-in');
+  assert.equal(new URL(page.url()).searchParams.get('next'), `/payout?order=${ORDER(2)}`);
+  await page.getByTestId('username').fill('lin.agent1');
+  await page.getByTestId('password').fill('demo-pass-2026');
+  await page.getByTestId('signin-submit').click();
+  await page.waitForURL((u) => u.pathname === '/payout' && u.searchParams.get('order') === ORDER(2));
+  await page.getByTestId('open-payout').waitFor();
+  await page.context().close();
+});
+
 test('sign_in_with_a_wrong_password_gives_one_generic_message', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
