@@ -4,6 +4,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/payout-target}"
 export PATH="$HOME/.cargo/bin:$ROOT/tests/e2e/node_modules/.bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 TRUNK_VERSION=0.21.14
+SCHEMATHESIS_VERSION=4.32.5
+# pip puts the command beside the python3 that installed it (no reliance on pyenv shims or PATH).
+SCHEMATHESIS="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/schemathesis"
 # The wasm-bindgen CLI must equal the crate version pinned with `=` in Cargo.toml.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$ROOT/Cargo.toml")
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

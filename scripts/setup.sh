@@ -34,3 +34,9 @@ if ! (cd "$ROOT/tests/e2e" && npm ls --silent >/dev/null 2>&1); then
   step "npm ci (binaryen, playwright-core, axe-core)"
   (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# schemathesis (PyPI) fuzzes the API through its OpenAPI description (scripts/fuzz-api.sh).
+if [ "$("$SCHEMATHESIS" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+  step "pip install schemathesis $SCHEMATHESIS_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi

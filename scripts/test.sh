@@ -21,6 +21,9 @@ cargo test -p payout-console --target wasm32-unknown-unknown
 
 "$ROOT/scripts/build.sh"
 
+step "API fuzzing (schemathesis through /api/openapi.json: no 5xx for any input)"
+"$ROOT/scripts/fuzz-api.sh"
+
 step "browser end-to-end tests (Playwright + Chromium against the real server)"
 cd "$ROOT/tests/e2e"
 PAYOUT_SERVER_BIN="$CARGO_TARGET_DIR/debug/payout-server" PAYOUT_DIST="$ROOT/dist" npm test --silent
