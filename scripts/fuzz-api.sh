@@ -22,7 +22,9 @@ session="$(curl -sf -D - -o "$dir/me.json" -H 'content-type: application/json' \
   | sed -n 's/^set-cookie: *\(payout_session=[^;]*\).*/\1/ip')"
 csrf="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$dir/me.json")"
 
-# DELETE /api/session is left out: it would sign the fuzzer out halfway.
+# DELETE /api/session is left out: it would sign the fuzzer out halfway. Run from the temporary
+# folder so schemathesis' own files stay out of the clone.
+cd "$dir"
 "$SCHEMATHESIS" run "$url/api/openapi.json" \
   -H "Cookie: $session" -H "X-CSRF-Token: $csrf" -H "Idempotency-Key: fuzz" \
   --checks not_a_server_error --max-examples 40 --seed 20261124 --exclude-method DELETE \
