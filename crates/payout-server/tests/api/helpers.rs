@@ -125,21 +125,11 @@ impl Answer {
 
 impl TestApp {
     pub fn anonymous(&self) -> Client {
-        Client {
-            url: self.url.clone(),
-            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
-            csrf: None,
-        }
+        Client::anonymous(&self.url)
     }
 
     pub async fn login(&self, username: &str) -> Client {
-        let mut client = self.anonymous();
-        let answer = client
-            .send(Method::POST, "/api/session", Some(json!({"username": username, "password": PASSWORD})))
-            .await;
-        assert_eq!(answer.status, 200, "login {username}: {}", answer.body);
-        client.csrf = answer.body["csrf_token"].as_str().map(str::to_owned);
-        client
+        Client::login(&self.url, username).await
     }
 
     /// The SQLite file itself, for arranging state no API offers (e.g. a small balance).
@@ -150,10 +140,7 @@ impl TestApp {
     }
 
     pub async fn scalar(&self, query: &str) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display())).await.unwrap();
-        let v: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
-        pool.close().await;
-        v
+        scalar_at(&self.db, query).await
     }
 
     /// Waits (real time) until no payout is pending or processing.
@@ -242,4 +229,12 @@ impl Client {
 /// A draft paying `amount` on `order_no` from the aggregate account as a price difference.
 pub fn draft(order_no: &str, amount: &str) -> Value {
     json!({"order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": amount})
+}
+
+/// One integer from the SQLite file at `db` (a fresh connection, so it sees every commit).
+pub async fn scalar_at(db: &std::path::Path, query: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let v: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    v
 }

@@ -43,13 +43,6 @@ async fn start(db: &std::path::Path, latency_ms: u64) -> Server {
     panic!("server did not start");
 }
 
-async fn scalar(db: &std::path::Path, query: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    let v = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    v
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,38 +62,41 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     shipping["confirm_duplicate_shipping"] = json!(true);
     acknowledged.push(admin.create(shipping).await.body["id"].as_i64().unwrap());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(scalar(&db, "SELECT COUNT(*) FROM payouts WHERE status = 'processing'").await > 0);
+    assert!(scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE status = 'processing'").await > 0);
 
     server.child.kill().unwrap(); // SIGKILL: no graceful shutdown
     server.child.wait().unwrap();
     assert_eq!(
-        scalar(&db, "SELECT COUNT(*) FROM payouts WHERE id > 7").await,
+        scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE id > 7").await,
         5,
         "no acknowledged payout was lost"
     );
 
     let _server = start(&db, 50).await;
     for _ in 0..200 {
-        if scalar(&db, "SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0 {
+        if scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for id in acknowledged {
-        let status: i64 = scalar(
+        let status: i64 = scalar_at(
             &db,
             &format!("SELECT COUNT(*) FROM payouts WHERE id = {id} AND status IN ('succeeded','failed')"),
         )
         .await;
         assert_eq!(status, 1, "payout {id} is final");
-        let finals = scalar(&db, &format!("SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status IN ('succeeded','failed')")).await;
+        let finals = scalar_at(&db, &format!("SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status IN ('succeeded','failed')")).await;
         assert_eq!(finals, 1, "payout {id} settled exactly once");
     }
-    assert_eq!(scalar(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
-    let paid =
-        scalar(&db, "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 7 AND status = 'succeeded'")
-            .await;
+    assert_eq!(scalar_at(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
+    let paid = scalar_at(
+        &db,
+        "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 7 AND status = 'succeeded'",
+    )
+    .await;
     let balance =
-        scalar(&db, "SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await;
+        scalar_at(&db, "SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await;
     assert_eq!(balance, 2_000_000 - paid, "only succeeded payouts were debited");
 }
