@@ -254,7 +254,11 @@ pub struct QuotaView {
     pub sub_account_id: i64,
     pub username: String,
     pub display_name: String,
-    /// Payout permission switched on.
+    /// Payout permission (the article's 岗位 grant, R-P1): granted and revoked by the main account
+    /// only (D6).
+    pub payout_permission: bool,
+    /// The quota is switched on (R-P2); quota managers switch it for sub-accounts that hold payout
+    /// permission.
     pub enabled: bool,
     pub per_payout_limit: Money,
     pub daily_limit: Money,
@@ -269,6 +273,16 @@ pub struct QuotaUpdate {
     pub per_payout_limit: String,
     pub daily_limit: String,
     pub enabled: bool,
+}
+
+/// `PUT /api/sub-accounts/{id}/permissions` (main account only, D6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermissionsUpdate {
+    /// Payout permission (R-P1).
+    pub payout: bool,
+    /// May manage other sub-accounts' quotas.
+    pub manage_quotas: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

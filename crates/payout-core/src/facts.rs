@@ -192,8 +192,11 @@ impl ShopFacts {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorFacts {
     pub role: Role,
-    /// Sub-accounts: payout permission granted and enabled. Always true for the main account.
+    /// Sub-accounts: payout permission granted by the main account (R-P1). Always true for the
+    /// main account.
     pub payout_enabled: bool,
+    /// Sub-accounts: the quota is switched on (R-P2). Always true for the main account.
+    pub quota_enabled: bool,
     pub per_payout_limit: Option<Money>,
     pub daily_limit: Option<Money>,
     /// This sub-account's counted payouts today.
@@ -205,6 +208,7 @@ impl OperatorFacts {
         OperatorFacts {
             role: Role::Main,
             payout_enabled: true,
+            quota_enabled: true,
             per_payout_limit: None,
             daily_limit: None,
             used_today: Money::ZERO,

@@ -38,6 +38,7 @@ pub fn facts_at(now: Time) -> Facts {
         operator: OperatorFacts {
             role: Role::Sub,
             payout_enabled: true,
+            quota_enabled: true,
             per_payout_limit: Some(m("200")),
             daily_limit: Some(m("2000")),
             used_today: Money::ZERO,

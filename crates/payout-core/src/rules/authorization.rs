@@ -15,6 +15,13 @@ pub fn authorization(operator: &OperatorFacts) -> Vec<Violation> {
             "You do not have payout permission; ask the shop's main account to grant it",
         )];
     }
+    if !operator.quota_enabled {
+        return vec![Violation::new(
+            Code::OperatorNoQuota,
+            "您的打款配额已停用，请联系主账号或配额管理员",
+            "Your payout quota is switched off; ask the main account or a quota manager",
+        )];
+    }
     let unset = |limit: Option<crate::money::Money>| limit.is_none_or(|m| m.is_zero());
     if unset(operator.per_payout_limit) || unset(operator.daily_limit) {
         return vec![Violation::new(
@@ -54,5 +61,14 @@ mod tests {
         assert_eq!(codes(&authorization(&op)), [Code::OperatorNoQuota]);
         op.per_payout_limit = Some(m("0.01"));
         assert_eq!(authorization(&op), vec![]);
+    }
+
+    #[test]
+    fn r_p2_sub_account_whose_quota_is_switched_off_cannot_pay() {
+        let mut op = facts().operator;
+        op.quota_enabled = false;
+        assert_eq!(codes(&authorization(&op)), [Code::OperatorNoQuota]);
+        op.payout_enabled = false;
+        assert_eq!(codes(&authorization(&op)), [Code::NotAuthorized], "R-P1 is reported before R-P2");
     }
 }

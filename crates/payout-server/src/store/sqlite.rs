@@ -224,7 +224,7 @@ async fn load_facts(
 
     // The operator as stored now, not as the session remembered it: quota changes bind at once.
     let user = sqlx::query(
-        "SELECT role, payout_enabled, per_payout_limit_fen, daily_limit_fen FROM users WHERE id = ?",
+        "SELECT role, payout_enabled, per_payout_limit_fen, daily_limit_fen, quota_enabled FROM users WHERE id = ?",
     )
     .bind(actor.user_id)
     .fetch_one(&mut *conn)
@@ -237,6 +237,7 @@ async fn load_facts(
         OperatorFacts {
             role: Role::Sub,
             payout_enabled: user.try_get(1)?,
+            quota_enabled: user.try_get(4)?,
             per_payout_limit: Some(money(user.try_get(2)?)?),
             daily_limit: Some(money(user.try_get(3)?)?),
             used_today: counted_today(conn, "operator_id", actor.user_id, &today).await?,
@@ -787,7 +788,7 @@ impl Store for SqliteStore {
 
     async fn quotas(&self, shop_id: i64, today: Date) -> Result<Vec<QuotaView>, StoreError> {
         let rows = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.payout_enabled, u.per_payout_limit_fen, u.daily_limit_fen, u.manage_quotas, \
+            "SELECT u.id, u.username, u.display_name, u.quota_enabled, u.per_payout_limit_fen, u.daily_limit_fen, u.manage_quotas, u.payout_enabled, \
                     (SELECT COALESCE(SUM(p.amount_fen), 0) FROM payouts p \
                       WHERE p.operator_id = u.id AND p.business_date = ? AND p.status != 'failed') \
              FROM users u WHERE u.shop_id = ? AND u.role = 'sub' ORDER BY u.id",
@@ -806,7 +807,8 @@ impl Store for SqliteStore {
                     per_payout_limit: money(r.try_get(4)?)?,
                     daily_limit: money(r.try_get(5)?)?,
                     manage_quotas: r.try_get(6)?,
-                    used_today: money(r.try_get(7)?)?,
+                    used_today: money(r.try_get(8)?)?,
+                    payout_permission: r.try_get(7)?,
                 })
             })
             .collect()
@@ -821,7 +823,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<QuotaView>, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         let old = sqlx::query(
-            "SELECT per_payout_limit_fen, daily_limit_fen, payout_enabled, username FROM users WHERE id = ? AND shop_id = ? AND role = 'sub'",
+            "SELECT per_payout_limit_fen, daily_limit_fen, quota_enabled, username FROM users WHERE id = ? AND shop_id = ? AND role = 'sub'",
         )
         .bind(sub_account_id)
         .bind(actor.shop_id)
@@ -829,7 +831,7 @@ impl Store for SqliteStore {
         .await?;
         let Some(old) = old else { return Ok(None) };
         sqlx::query(
-            "UPDATE users SET per_payout_limit_fen = ?, daily_limit_fen = ?, payout_enabled = ? WHERE id = ?",
+            "UPDATE users SET per_payout_limit_fen = ?, daily_limit_fen = ?, quota_enabled = ? WHERE id = ?",
         )
         .bind(change.per_payout_limit.to_fen())
         .bind(change.daily_limit.to_fen())

@@ -60,7 +60,10 @@ async fn a_lowered_quota_binds_the_very_next_payout() {
         .put("/api/quotas/2", json!({"per_payout_limit": "30", "daily_limit": "300", "enabled": false}))
         .await;
     assert_eq!(disabled.body["enabled"], false);
-    assert_eq!(agent.create(draft(O2, "10")).await.status, 403, "R-P1 once permission is switched off");
+    // D6: the quota switch is not the payout permission; switched off, the agent has no quota (R-P2).
+    let refused = agent.create(draft(O2, "10")).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.codes(), ["OPERATOR_NO_QUOTA"]);
 }
 
 #[tokio::test]
