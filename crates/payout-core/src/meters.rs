@@ -56,6 +56,7 @@ pub fn cooldown_seconds_left(policy: &Policy, last_created_at: Option<Time>, now
 mod tests {
     use super::*;
     use crate::facts::OperatorFacts;
+    use crate::money::Money;
     use crate::rules::fixtures::*;
 
     #[test]
@@ -73,8 +74,13 @@ mod tests {
         assert_eq!(got.cooldown_seconds_left, 45);
         assert_eq!(got.operator_daily_remaining, Some(m("1850")));
         assert_eq!(got.shop_daily_remaining, m("14000"));
+        assert_eq!((got.order_counted, got.order_payout_count), (m("28"), 2));
+        assert_eq!((got.operator_per_payout_limit, got.shop_daily_cap), (Some(m("200")), m("15000")));
+        f.operator.per_payout_limit = None;
+        assert_eq!(meters(&Policy::default(), &f, now()).operator_per_payout_limit, Some(Money::ZERO));
         f.operator = OperatorFacts::main();
-        assert_eq!(meters(&Policy::default(), &f, now()).operator_daily_remaining, None);
+        let main = meters(&Policy::default(), &f, now());
+        assert_eq!((main.operator_daily_remaining, main.operator_per_payout_limit), (None, None), "D4");
     }
 
     #[test]

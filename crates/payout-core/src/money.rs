@@ -305,6 +305,112 @@ mod tests {
         assert_eq!(Money::from_fen(-1), None);
     }
 
+    #[test]
+    fn r_f1_a_signed_zero_is_zero_not_negative() {
+        // "-0" is a zero amount with a sign: the fix is "more than 0", not "not negative".
+        assert_eq!(Money::parse("-0"), Err(MoneyError::Zero));
+        assert_eq!(Money::parse("－０．００"), Err(MoneyError::Zero));
+        // A sign before a number that is otherwise only badly written is still "negative".
+        assert_eq!(Money::parse("-0.001"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse("-9999999999999"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse("-abc"), Err(MoneyError::NotANumber));
+    }
+
+    #[test]
+    fn r_p2_zero_parses_for_quotas_but_not_for_payouts() {
+        assert_eq!(Money::parse("0"), Ok(Money::ZERO));
+        assert_eq!(Money::parse("000.0"), Ok(Money::ZERO));
+        assert_eq!(Money::parse_positive("000.0"), Err(MoneyError::Zero));
+    }
+
+    #[test]
+    fn r_f1_the_largest_amount_parses_and_one_fen_more_does_not() {
+        let max = Money::from_fen(MAX_FEN).unwrap();
+        assert_eq!(Money::parse("999999999999.99"), Ok(max), "12 digits of yuan fit");
+        assert_eq!(Money::parse("000999999999999.99"), Ok(max), "leading zeros are not digits that count");
+        let too_large = Err(MoneyError::TooLarge { max });
+        assert_eq!(Money::parse("1000000000000"), too_large, "13 digits of yuan do not");
+        assert_eq!(Money::parse("1000000000000.00"), too_large);
+        assert_eq!(Money::parse("99999999999999999999999"), too_large, "beyond i64 is still too large");
+    }
+
+    #[test]
+    fn from_str_is_the_parser() {
+        assert_eq!("１２．５".parse::<Money>(), Ok(Money::from_fen(1250).unwrap()));
+        assert_eq!("1e2".parse::<Money>(), Err(MoneyError::NotANumber));
+    }
+
+    #[test]
+    fn r_f1_every_amount_error_explains_itself_in_both_languages() {
+        let max = Money::from_yuan(500).unwrap();
+        let errors = [
+            MoneyError::Empty,
+            MoneyError::NotANumber,
+            MoneyError::Negative,
+            MoneyError::TooManyDecimals,
+            MoneyError::Zero,
+            MoneyError::TooLarge { max },
+        ];
+        let zh: Vec<String> = errors.iter().map(MoneyError::message_zh).collect();
+        let en: Vec<String> = errors.iter().map(MoneyError::message_en).collect();
+        for (i, (z, e)) in zh.iter().zip(&en).enumerate() {
+            assert!(z.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "zh message {z:?} is Chinese");
+            assert!(
+                e.starts_with(|c: char| c.is_ascii_uppercase()),
+                "en message {e:?} is an English sentence"
+            );
+            assert!(zh[..i].iter().all(|other| other != z), "zh message {z:?} is specific to its error");
+            assert!(en[..i].iter().all(|other| other != e), "en message {e:?} is specific to its error");
+        }
+        assert!(zh[5].contains("¥500.00") && en[5].contains("¥500.00"), "the bound is named");
+    }
+
+    #[test]
+    fn saturating_add_sums_and_stops_at_the_largest_amount() {
+        let a = Money::from_fen(1250).unwrap();
+        assert_eq!(a.saturating_add(Money::from_fen(50).unwrap()), Money::from_fen(1300).unwrap());
+        let max = Money::from_fen(MAX_FEN).unwrap();
+        assert_eq!(max.saturating_add(a), max);
+        assert_eq!(a.checked_add(a), Money::from_fen(2500));
+        assert_eq!(a.saturating_sub(Money::from_fen(50).unwrap()), Money::from_fen(1200).unwrap());
+    }
+
+    /// The full-width form an IME produces for an ASCII amount.
+    fn fullwidth(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32('０' as u32 + (c as u32 - '0' as u32)).unwrap(),
+                '.' => '．',
+                '-' => '－',
+                '¥' => '￥',
+                ' ' => '\u{3000}',
+                _ => c,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn r_f1_full_width_and_ascii_forms_agree(s in "[-¥ 0-9.]{0,16}") {
+            prop_assert_eq!(Money::parse(&fullwidth(&s)), Money::parse(&s));
+        }
+
+        #[test]
+        fn r_f1_spaces_and_the_yuan_sign_do_not_change_the_value(fen in 0..=MAX_FEN, yen in 0usize..3, pad in 0usize..3) {
+            let m = Money::from_fen(fen).unwrap();
+            let text = format!("{}{}{m}{}", " ".repeat(pad), ["", "¥", "￥ "][yen], "\u{3000}".repeat(pad));
+            prop_assert_eq!(Money::parse(&text), Ok(m));
+        }
+
+        #[test]
+        fn r_f1_whatever_parses_is_within_bounds_and_round_trips(s in "[-¥ 0-9.０-９．]{0,20}") {
+            if let Ok(m) = Money::parse(&s) {
+                prop_assert!(m.to_fen() <= MAX_FEN);
+                prop_assert_eq!(Money::parse(&m.to_string()), Ok(m));
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn parser_never_panics_on_any_string(s in "\\PC*") {

@@ -147,6 +147,35 @@ mod tests {
     }
 
     #[test]
+    fn r_l2_small_order_cap_may_equal_max_order_cap() {
+        let p = Policy::from_json(r#"{"small_order_cap":"500.00"}"#).unwrap();
+        assert_eq!(p.order_cap(m("20")), m("500"));
+        assert_eq!(Policy::from_json(r#"{"small_order_cap":"500.01"}"#), Err(PolicyError::SmallCapAboveMax));
+    }
+
+    #[test]
+    fn r_f1_payout_amounts_are_bounded_by_the_largest_cap() {
+        let p = Policy::default();
+        assert_eq!(p.largest_cap(), m("500"));
+        assert_eq!(p.parse_payout_amount("500"), Ok(m("500")));
+        assert_eq!(p.parse_payout_amount("500.01"), Err(MoneyError::TooLarge { max: m("500") }));
+        assert_eq!(p.parse_payout_amount("0"), Err(MoneyError::Zero));
+    }
+
+    #[test]
+    fn every_limit_must_be_positive() {
+        for field in ["small_order_threshold", "small_order_cap", "max_order_cap", "shop_daily_cap"] {
+            let json = format!(r#"{{"{field}":"0.00"}}"#);
+            assert_eq!(Policy::from_json(&json), Err(PolicyError::NotPositive(field)), "{json}");
+        }
+        assert_eq!(
+            Policy::from_json(r#"{"order_max_age_months":0}"#),
+            Err(PolicyError::NotPositive("order_max_age_months"))
+        );
+        assert_eq!(Policy::from_json(r#"{"eligible_sources":[]}"#), Err(PolicyError::NoEligibleSources));
+    }
+
+    #[test]
     fn loads_from_json_with_defaults_and_validates() {
         let p = Policy::from_json(r#"{"shop_daily_cap":"20000.00","cooldown_seconds":30}"#).unwrap();
         assert_eq!(p.shop_daily_cap, m("20000"));

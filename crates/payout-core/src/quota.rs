@@ -72,4 +72,16 @@ mod tests {
         assert_eq!(fields(validate_quota(&p, "100", "50")), ["per_payout_limit"]);
         assert_eq!(fields(validate_quota(&p, "-1", "50")), ["per_payout_limit"]);
     }
+
+    #[test]
+    fn r_p2_quota_limits_are_inclusive() {
+        let p = Policy::default();
+        assert_eq!(validate_quota(&p, "500", "15000"), Ok((m("500"), m("15000"))), "both at their bound");
+        assert_eq!(validate_quota(&p, "200", "200"), Ok((m("200"), m("200"))), "per-payout equal to daily");
+        assert_eq!(fields(validate_quota(&p, "200.01", "200")), ["per_payout_limit"]);
+    }
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
 }

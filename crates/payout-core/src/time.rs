@@ -145,6 +145,29 @@ mod tests {
     }
 
     #[test]
+    fn unix_clock_values_convert_both_ways() {
+        // 2026-11-24T10:05:00.250Z: what `Date.now()` and the store's integer columns hold.
+        let at = t("2026-11-24T10:05:00.250Z");
+        assert_eq!(at.unix_millis(), 1_795_514_700_250);
+        assert_eq!(at.unix_seconds(), 1_795_514_700);
+        assert_eq!(Time::from_unix_millis(1_795_514_700_250), at);
+        assert_eq!(Time::from_unix_millis(-1_000), t("1969-12-31T23:59:59Z"));
+        assert_eq!(Time::from_unix_seconds(1_795_514_700), Some(t("2026-11-24T10:05:00Z")));
+        assert_eq!(Time::from_timestamp(at.timestamp()), at);
+        assert_eq!(at.timestamp(), "2026-11-24T10:05:00.250Z".parse::<Timestamp>().unwrap());
+    }
+
+    #[test]
+    fn out_of_range_clock_values_clamp_or_fail_instead_of_panicking() {
+        assert_eq!(Time::from_unix_millis(i64::MAX).timestamp(), Timestamp::MAX);
+        assert_eq!(Time::from_unix_millis(i64::MIN).timestamp(), Timestamp::MIN);
+        assert_eq!(Time::from_unix_seconds(i64::MAX), None);
+        assert_eq!(Time::from_unix_seconds(i64::MIN), None);
+        let last = Time::from_timestamp(Timestamp::MAX);
+        assert_eq!(last.plus_seconds(1), last, "adding past the end stays at the end");
+    }
+
+    #[test]
     fn twelve_months_back_is_the_same_day_a_year_earlier() {
         assert_eq!(months_back(t("2026-11-24T12:00:00+08:00"), 12).to_string(), "2025-11-24");
         // Just after UTC+8 midnight the business day is already the 25th.

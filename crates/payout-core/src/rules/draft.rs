@@ -354,6 +354,50 @@ mod tests {
     }
 
     #[test]
+    fn r_f8_a_custody_account_that_is_not_opened_has_nothing_available() {
+        let mut f = facts();
+        f.shop.accounts[1].opened = false;
+        let mut d = draft("10");
+        d.source_account = "custody".into();
+        let v = draft_checks(&Policy::default(), &f, &d);
+        assert_eq!(
+            codes(&v),
+            [Code::InsufficientAvailableBalance],
+            "not R-F7: that is the aggregate account's"
+        );
+        assert_eq!((v[0].field, v[0].remaining), (Some(Field::SourceAccount), Some(Money::ZERO)));
+        f.shop.accounts.truncate(1);
+        assert_eq!(check(&f, &d), [Code::InsufficientAvailableBalance], "no custody account at all");
+    }
+
+    #[test]
+    fn violations_follow_the_order_of_the_form_fields() {
+        let mut f = facts();
+        f.shop.qualification = Qualification::Individual; // R-F6, on the source account
+        f.shop.accounts[0].balance = m("1210"); // 10.00 available: R-F8, on the amount
+        f.usage.has_counted_shipping = true; // R-F10, on the confirmation
+        let mut d = draft("20");
+        d.payout_type = "shipping".into();
+        d.linked_item_id = Some("item-of-another-order".into()); // R-F9, on the linked product
+        let v = draft_checks(&Policy::default(), &f, &d);
+        let fields: Vec<Option<Field>> = v.iter().map(|v| v.field).collect();
+        assert_eq!(
+            fields,
+            [Field::Amount, Field::SourceAccount, Field::ConfirmDuplicateShipping, Field::LinkedItemId]
+                .map(Some)
+        );
+        assert_eq!(
+            codes(&v),
+            [
+                Code::InsufficientAvailableBalance,
+                Code::SourceAccountNotAllowed,
+                Code::DuplicateShippingConfirmationRequired,
+                Code::LinkedItemNotInOrder
+            ]
+        );
+    }
+
+    #[test]
     fn r_f9_linked_item_must_belong_to_the_order() {
         let f = facts();
         let mut d = draft("10");
