@@ -5,7 +5,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
-use jiff::{Timestamp, ToSpan};
+use jiff::{Span, Timestamp, ToSpan};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The business-day offset, UTC+08:00 (SPEC §3).
@@ -84,7 +84,9 @@ pub fn business_day_bounds(date: Date) -> (Time, Time) {
 /// An order placed on that day is still in; the day before is too old.
 pub fn months_back(now: Time, months: u32) -> Date {
     let today = now.business_date();
-    today.checked_sub(i64::from(months).months()).unwrap_or(Date::MIN)
+    // `try_months`, not `months()`: a span past jiff's range (a policy of 300,000 months) must
+    // mean "every order is recent enough", not a panic.
+    Span::new().try_months(months).ok().and_then(|span| today.checked_sub(span).ok()).unwrap_or(Date::MIN)
 }
 
 impl fmt::Display for Time {
@@ -173,5 +175,14 @@ mod tests {
         // Just after UTC+8 midnight the business day is already the 25th.
         assert_eq!(months_back(t("2026-11-24T16:30:00Z"), 12).to_string(), "2025-11-25");
         assert_eq!(months_back(t("2028-02-29T09:00:00+08:00"), 12).to_string(), "2027-02-28");
+    }
+
+    #[test]
+    fn r_e4_an_age_limit_beyond_the_calendar_lets_every_order_in() {
+        // Found by the check_payout fuzz target: `order_max_age_months` is deployment configuration
+        // and any positive value passes Policy::validate, but jiff's spans end at 239,976 months.
+        assert_eq!(months_back(t("2026-11-24T12:00:00+08:00"), 239_976), Date::MIN);
+        assert_eq!(months_back(t("2026-11-24T12:00:00+08:00"), u32::MAX), Date::MIN);
+        assert_eq!(months_back(Time::from_timestamp(Timestamp::MIN), 1), Date::MIN);
     }
 }
