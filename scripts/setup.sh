@@ -40,3 +40,13 @@ if [ "$("$SCHEMATHESIS" --version 2>/dev/null)" != "schemathesis, version $SCHEM
   step "pip install schemathesis $SCHEMATHESIS_VERSION"
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+
+# cargo-fuzz fuzzes payout-core (scripts/fuzz-core.sh); libFuzzer needs the pinned nightly compiler.
+if ! rustup toolchain list | grep -q "^$FUZZ_TOOLCHAIN-"; then
+  step "rustup toolchain install $FUZZ_TOOLCHAIN (for cargo-fuzz)"
+  rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal
+fi
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+  step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi

@@ -16,6 +16,9 @@ cargo clippy -p payout-console --target wasm32-unknown-unknown --all-targets -- 
 step "core unit + property tests, server API tests over HTTP"
 cargo test --workspace
 
+step "core fuzzing (cargo-fuzz: amount parser and rule engine, ${FUZZ_SECONDS:-30} s each)"
+"$ROOT/scripts/fuzz-core.sh"
+
 step "SPA component tests in headless Chromium (wasm-bindgen-test)"
 cargo test -p payout-console --target wasm32-unknown-unknown
 
