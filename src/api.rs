@@ -32,6 +32,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// No definite answer: the request may or may not have been carried out (no answer at all,
+    /// a timeout, or a gateway's 502/503/504). A retry must reuse the idempotency key.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self.status, 0 | 408 | 500..=599)
+    }
+
     fn network() -> ApiError {
         ApiError {
             status: 0,
@@ -258,8 +264,9 @@ pub async fn update_settings(update: &SettingsUpdate) -> Result<PayoutSettings, 
     send(Request::put("/api/payout-settings"), update).await
 }
 
-pub async fn top_up(request: &TopUpRequest) -> Result<TopUpView, ApiError> {
-    send(Request::post("/api/custody/top-ups"), request).await
+/// `POST /api/custody/top-ups`: the same `idempotency_key` for a retry of the same top-up (D8).
+pub async fn top_up(request: &TopUpRequest, idempotency_key: &str) -> Result<TopUpView, ApiError> {
+    send(Request::post("/api/custody/top-ups").header("Idempotency-Key", idempotency_key), request).await
 }
 
 /// A fresh idempotency key for one payout attempt: a random UUID (v4). `getRandomValues` works on
