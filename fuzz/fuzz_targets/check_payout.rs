@@ -1,7 +1,7 @@
-//! The rule engine of SPEC §4 on arbitrary facts, drafts, clocks and (valid) policies:
-//! `check_payout` never panics, gives the same answer twice, and a draft it accepts fits every
-//! meter: the order's remaining amount and count, the cooldown, the operator's per-payout limit and
-//! daily remaining, the shop's daily remaining and the source account's available balance.
+//! The rule engine of SPEC §4 on arbitrary facts, drafts, clocks and policies: `check_payout` never
+//! panics and gives the same answer twice; under a valid policy a draft it accepts fits every meter:
+//! the order's remaining amount and count, the cooldown, the operator's per-payout limit and daily
+//! remaining, the shop's daily remaining and the source account's available balance.
 #![no_main]
 
 use arbitrary::{Arbitrary, Result, Unstructured};
