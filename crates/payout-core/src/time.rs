@@ -65,6 +65,11 @@ impl Time {
         self.0.to_zoned(business_tz()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
     }
 
+    /// Date and time in the business time zone as spreadsheets read it: `2026-11-24 18:05:00`.
+    pub fn to_business_datetime(self) -> String {
+        self.0.to_zoned(business_tz()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
     /// Parses RFC 3339 with any offset.
     pub fn parse(text: &str) -> Option<Time> {
         text.parse::<Timestamp>().ok().map(Time)
@@ -167,6 +172,11 @@ mod tests {
         assert_eq!(Time::from_unix_seconds(i64::MIN), None);
         let last = Time::from_timestamp(Timestamp::MAX);
         assert_eq!(last.plus_seconds(1), last, "adding past the end stays at the end");
+    }
+
+    #[test]
+    fn spreadsheet_times_are_business_local_without_offset() {
+        assert_eq!(t("2026-11-24T16:05:09Z").to_business_datetime(), "2026-11-25 00:05:09");
     }
 
     #[test]
