@@ -52,9 +52,27 @@ impl ApiError {
         }
     }
 
+    /// Said before asking the server: the text is not a 19-digit order number.
+    pub fn invalid_order_no() -> ApiError {
+        ApiError {
+            status: 400,
+            code: "INVALID_ORDER_NO".into(),
+            message_zh: "订单号应为 19 位数字，请检查后重新输入".into(),
+            message_en: "An order number is 19 digits; check it and try again".into(),
+            violations: vec![],
+        }
+    }
+
     /// The request may or may not have reached the server: retrying must reuse the same attempt.
     pub fn is_network(&self) -> bool {
         self.status == 0
+    }
+
+    /// No definite answer: the request failed on the way, timed out, or met a 5xx (a gateway's
+    /// 502/503/504 or a server error), so it may or may not have taken effect. Only a 2xx or a 4xx
+    /// is definite. A write retried after an ambiguous answer must reuse its idempotency key.
+    pub fn is_ambiguous(&self) -> bool {
+        self.status == 0 || self.status >= 500
     }
 
     pub fn message(&self, lang: Lang) -> &str {
@@ -170,9 +188,17 @@ pub async fn payout_context(order_no: &str) -> Result<PayoutContext, ApiError> {
     get(Request::get(&format!("/api/orders/{}/payout-context", seg(order_no)))).await
 }
 
-/// `POST /api/payouts`: the same `idempotency_key` for a retry of the same attempt.
+/// How long a payout submission may take before the browser gives up on it (the answer is then
+/// ambiguous: the payout may have been created).
+pub const CREATE_TIMEOUT_MS: u32 = 20_000;
+
+/// `POST /api/payouts`: the same `idempotency_key` for a retry of the same attempt. Gives up after
+/// [`CREATE_TIMEOUT_MS`] with a network error (ambiguous, see [`ApiError::is_ambiguous`]).
 pub async fn create_payout(draft: &PayoutDraft, idempotency_key: &str) -> Result<PayoutView, ApiError> {
-    send(Request::post("/api/payouts").header("Idempotency-Key", idempotency_key), draft).await
+    let timeout = web_sys::AbortSignal::timeout_with_u32(CREATE_TIMEOUT_MS);
+    let req =
+        Request::post("/api/payouts").header("Idempotency-Key", idempotency_key).abort_signal(Some(&timeout));
+    send(req, draft).await
 }
 
 /// Filters of the records list and its CSV export, as URL query pairs (empty ones left out).

@@ -100,10 +100,20 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
             session.set(SessionState::SignedOut);
         }
     });
+    let location = use_location();
+    // The order page belongs to the records (it is reached from them): its tab is the records'.
+    let on_order_page = move || location.pathname.with(|p| p.starts_with("/orders/"));
     let link = move |href: &'static str, zh: &'static str, en: &'static str, testid: &'static str| {
+        let class = move || {
+            if href == "/records" && on_order_page() {
+                "nav__link nav__link--active"
+            } else {
+                "nav__link"
+            }
+        };
         view! {
             <li>
-                <A href=href attr:class="nav__link" attr:data-testid=testid>
+                <A href=href attr:class=class attr:data-testid=testid>
                     {move || lang.get().pick(zh, en)}
                 </A>
             </li>

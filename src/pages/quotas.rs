@@ -8,18 +8,16 @@ use payout_core::quota::validate_quota;
 use payout_core::Policy;
 
 use crate::api::{self, ApiError};
-use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::format;
 use crate::i18n::use_lang;
-use crate::session::use_permissions;
 
 #[component]
 pub fn Quotas() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().manage_quotas fallback=NotAllowed>
+        <Gate allow=|p| p.manage_quotas>
             <QuotasScreen />
-        </Show>
+        </Gate>
     }
 }
 
@@ -39,7 +37,7 @@ fn QuotasScreen() -> impl IntoView {
                         )
                 }}
             </p>
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(l) if l.items.is_empty() => {
@@ -47,7 +45,7 @@ fn QuotasScreen() -> impl IntoView {
                         }
                         Ok(l) => view! {
                             <div class="table-wrap" tabindex="0" role="region" aria-labelledby="quotas-title">
-                                <table class="table" data-testid="quota-table">
+                                <table class="table table--cards" data-testid="quota-table">
                                     <thead>
                                         <tr>
                                             <th scope="col">{move || lang.get().pick("子账号", "Sub-account")}</th>
@@ -83,6 +81,7 @@ fn QuotasScreen() -> impl IntoView {
 fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
     let lang = use_lang();
     let row = RwSignal::new(q);
+    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
     let editing = RwSignal::new(false);
     let per = RwSignal::new(String::new());
     let daily = RwSignal::new(String::new());
@@ -195,16 +194,16 @@ fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
                 when=move || editing.get()
                 fallback=move || {
                     view! {
-                        <td class="num" data-testid="per-value">{move || row.with(|r| format::money(r.per_payout_limit))}</td>
-                        <td class="num" data-testid="daily-value">{move || row.with(|r| format::money(r.daily_limit))}</td>
+                        <td class="num" data-label=label("单笔限额", "Per payout") data-testid="per-value">{move || row.with(|r| format::money(r.per_payout_limit))}</td>
+                        <td class="num" data-label=label("每日限额", "Daily limit") data-testid="daily-value">{move || row.with(|r| format::money(r.daily_limit))}</td>
                     }
                 }
             >
-                <td class="num">{money_input(per_id.clone(), "单笔限额", "per-payout limit", per, "per_payout_limit")}</td>
-                <td class="num">{money_input(daily_id.clone(), "每日限额", "daily limit", daily, "daily_limit")}</td>
+                <td class="num" data-label=label("单笔限额", "Per payout")>{money_input(per_id.clone(), "单笔限额", "per-payout limit", per, "per_payout_limit")}</td>
+                <td class="num" data-label=label("每日限额", "Daily limit")>{money_input(daily_id.clone(), "每日限额", "daily limit", daily, "daily_limit")}</td>
             </Show>
-            <td class="num">{move || row.with(|r| format::money(r.used_today))}</td>
-            <td>
+            <td class="num" data-label=label("今日已用", "Used today")>{move || row.with(|r| format::money(r.used_today))}</td>
+            <td data-label=label("打款权限", "Payouts")>
                 <button
                     type="button"
                     role="switch"
@@ -221,7 +220,7 @@ fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
                     </span>
                 </button>
             </td>
-            <td class="cell-actions">
+            <td class="cell-actions" data-label=label("操作", "Actions")>
                 <Show
                     when=move || editing.get()
                     fallback=move || view! {

@@ -10,18 +10,16 @@ use payout_core::Money;
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
-use crate::components::feedback::{ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{ErrorView, Gate, Loading};
 use crate::format;
 use crate::i18n::use_lang;
-use crate::session::use_permissions;
 
 #[component]
 pub fn Settings() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().manage_settings fallback=NotAllowed>
+        <Gate allow=|p| p.manage_settings>
             <SettingsScreen />
-        </Show>
+        </Gate>
     }
 }
 
@@ -34,7 +32,7 @@ fn SettingsScreen() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="settings-title">
             <h1 id="settings-title">{move || lang.get().pick("打款设置", "Payout settings")}</h1>
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(s) => view! { <SettingsView s top_up_done on_changed=move || data.refetch() /> }.into_any(),
