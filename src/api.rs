@@ -32,6 +32,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// No definite answer: the request may or may not have been carried out (no answer at all,
+    /// a timeout, or a gateway's 502/503/504). A retry must reuse the idempotency key.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self.status, 0 | 408 | 500..=599)
+    }
+
     fn network() -> ApiError {
         ApiError {
             status: 0,
@@ -66,13 +72,6 @@ impl ApiError {
     /// The request may or may not have reached the server: retrying must reuse the same attempt.
     pub fn is_network(&self) -> bool {
         self.status == 0
-    }
-
-    /// No definite answer: the request failed on the way, timed out, or met a 5xx (a gateway's
-    /// 502/503/504 or a server error), so it may or may not have taken effect. Only a 2xx or a 4xx
-    /// is definite. A write retried after an ambiguous answer must reuse its idempotency key.
-    pub fn is_ambiguous(&self) -> bool {
-        self.status == 0 || self.status >= 500
     }
 
     pub fn message(&self, lang: Lang) -> &str {
@@ -284,8 +283,9 @@ pub async fn update_settings(update: &SettingsUpdate) -> Result<PayoutSettings, 
     send(Request::put("/api/payout-settings"), update).await
 }
 
-pub async fn top_up(request: &TopUpRequest) -> Result<TopUpView, ApiError> {
-    send(Request::post("/api/custody/top-ups"), request).await
+/// `POST /api/custody/top-ups`: the same `idempotency_key` for a retry of the same top-up (D8).
+pub async fn top_up(request: &TopUpRequest, idempotency_key: &str) -> Result<TopUpView, ApiError> {
+    send(Request::post("/api/custody/top-ups").header("Idempotency-Key", idempotency_key), request).await
 }
 
 /// A fresh idempotency key for one payout attempt: a random UUID (v4). `getRandomValues` works on

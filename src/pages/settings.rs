@@ -166,10 +166,21 @@ fn TopUp(
             .unwrap_or_default()
     });
     let valid = move || parse_top_up(&amount.get()).is_ok() && !reference.get().trim().is_empty();
+    // One idempotency key per top-up: kept while the same values are retried after an answer that
+    // was not definite, so a flaky network can never record one bank transfer twice.
+    let attempt = StoredValue::new(None::<(TopUpRequest, String)>);
     let submit = Action::new_local(move |req: &TopUpRequest| {
         let req = req.clone();
+        let key = match attempt.get_value() {
+            Some((same, key)) if same == req => key,
+            _ => api::new_idempotency_key(),
+        };
+        attempt.set_value(Some((req.clone(), key.clone())));
         async move {
-            let r = api::top_up(&req).await;
+            let r = api::top_up(&req, &key).await;
+            if !r.as_ref().is_err_and(ApiError::is_ambiguous) {
+                attempt.set_value(None);
+            }
             if r.is_ok() {
                 amount.try_set(String::new());
                 reference.try_set(String::new());

@@ -11,10 +11,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use payout_server::clock::SystemClock;
 use payout_server::config::Config;
-use payout_server::rail::SimulatedRail;
-use payout_server::{app, start_worker, AppState};
+use payout_server::http::{serve, ConnectionLimits};
+use payout_server::settlement::Worker;
+use payout_server::{app, simulated_rail, start_worker, AppState};
 use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
@@ -157,23 +159,28 @@ fn main() {
         let policy = dir.path().join("policy.json");
         // The default policy, with a daily cap no run of this length can reach.
         std::fs::write(&policy, r#"{"shop_daily_cap":"1000000.00"}"#).unwrap();
-        let config = Config {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            db: dir.path().join("bench.sqlite"),
-            demo_data: true,
-            dist: dir.path().to_path_buf(),
-            policy: Some(policy),
-            rail_latency_ms: 1,
-            rail_failure_percent: 0,
-            settle_interval_ms: 50,
-        };
+        let mut config = Config::parse_from(["payout-server"]);
+        config.addr = "127.0.0.1:0".parse().unwrap();
+        config.db = dir.path().join("bench.sqlite");
+        config.demo_data = true;
+        config.dist = dir.path().to_path_buf();
+        config.policy = Some(policy);
+        config.rail_latency_ms = 1;
+        config.rail_failure_percent = 0;
+        config.settle_interval_ms = 50;
         let state = AppState::open(&config, Arc::new(SystemClock)).await.unwrap();
         add_orders(&config.db).await;
-        let rail = Arc::new(SimulatedRail { latency: Duration::from_millis(1), failure_percent: 0 });
-        let _worker = start_worker(&state, rail, Duration::from_millis(50));
+        let owner = Worker::new_owner();
+        let rail = Arc::new(simulated_rail(&config, &owner));
+        let _worker = start_worker(&state, rail, owner, &config);
         let listener = tokio::net::TcpListener::bind(config.addr).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app(state)).await });
+        let limits = ConnectionLimits {
+            max_connections: config.connection_cap(),
+            header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
+            shutdown_grace: Duration::from_millis(config.shutdown_grace_ms),
+        };
+        tokio::spawn(serve(listener, app(state), limits, std::future::pending()));
 
         let raw = raw_sqlite_rate(&dir.path().join("raw.sqlite")).await;
         println!("raw SQLite write transactions (WAL, synchronous=FULL, BEGIN IMMEDIATE, 1 insert + 1 update): {raw:.0}/s");

@@ -1,29 +1,67 @@
-//! Passwords (argon2id), sessions and CSRF.
+//! Who is calling: passwords (argon2id), sessions, CSRF, and the typed extractors that say who
+//! may call a handler (`Actor`, `PayoutActor`, `QuotaManager`, `MainAccount`). Every role check of
+//! the API is in this file; a handler states its caller in its signature and cannot forget one.
 //!
 //! The session is an opaque random token in an `HttpOnly`, `SameSite=Strict` cookie; the store
 //! keeps only its SHA-256, so a leaked database cannot be replayed as cookies. Each session has a
 //! CSRF token that state-changing requests must echo in `X-CSRF-Token`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Deref;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use payout_core::api::{Permissions, SessionInfo, ShopView, UserView};
-use payout_core::Time;
+use payout_core::{Qualification, Role};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::Actor;
 
-pub const SESSION_COOKIE: &str = "payout_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Sessions last one working day.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
+
+/// The signed-in person, as the session resolves it from the store on every request.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Sub-accounts: payout permission granted by the main account (R-P1).
+    pub payout_enabled: bool,
+    pub manage_quotas: bool,
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub qualification: Qualification,
+    pub shop_status: String,
+    pub csrf_token: String,
+}
+
+impl Actor {
+    /// R-P1: the main account, or a sub-account with payout permission.
+    pub fn may_pay(&self) -> bool {
+        self.role == Role::Main || self.payout_enabled
+    }
+
+    pub fn may_manage_quotas(&self) -> bool {
+        self.role == Role::Main || self.manage_quotas
+    }
+
+    pub fn may_manage_settings(&self) -> bool {
+        self.role == Role::Main
+    }
+}
+
+/// Usernames are compared in one form everywhere (sign-in, throttle keys): surrounding spaces
+/// dropped, lower case. `" Lin.Admin "` is `lin.admin`.
+pub fn normalize_username(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
 
 /// An argon2id hash (PHC string) with a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -50,24 +88,50 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub fn session_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}")
+/// How the session cookie is written: plain for `http://127.0.0.1`, or `__Host-…; Secure` when
+/// the console is served over HTTPS (`--secure-cookies`), which also pins it to this exact host.
+#[derive(Clone, Copy, Debug)]
+pub struct CookiePolicy {
+    pub secure: bool,
 }
 
-pub fn clear_cookie() -> String {
-    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
-}
+impl CookiePolicy {
+    pub fn name(self) -> &'static str {
+        if self.secure {
+            "__Host-payout_session"
+        } else {
+            "payout_session"
+        }
+    }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| !v.is_empty())
+    fn attributes(self) -> &'static str {
+        if self.secure {
+            "HttpOnly; Secure; SameSite=Strict; Path=/"
+        } else {
+            "HttpOnly; SameSite=Strict; Path=/"
+        }
+    }
+
+    pub fn set(self, token: &str) -> String {
+        format!("{}={token}; {}; Max-Age={SESSION_SECONDS}", self.name(), self.attributes())
+    }
+
+    pub fn clear(self) -> String {
+        format!("{}=; {}; Max-Age=0", self.name(), self.attributes())
+    }
+
+    /// The raw session token the request carries, if any.
+    pub fn token(self, headers: &HeaderMap) -> Option<String> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == self.name())
+            .map(|(_, v)| v.to_owned())
+            .filter(|v| !v.is_empty())
+    }
 }
 
 /// Compares without an early exit, so the time taken says nothing about the token.
@@ -81,7 +145,7 @@ impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor, ApiError> {
-        let token = cookie_token(&parts.headers).ok_or(ApiError::NotSignedIn)?;
+        let token = state.cookies.token(&parts.headers).ok_or(ApiError::NotSignedIn)?;
         let actor = state
             .store
             .session_actor(&token_hash(&token), state.clock.now())
@@ -98,9 +162,105 @@ impl FromRequestParts<AppState> for Actor {
     }
 }
 
-/// The raw session token of the request, for sign-out.
-pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    cookie_token(headers)
+/// Declares an extractor that is an [`Actor`] who passed one role check, so a handler's
+/// signature says who may call it.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(pub Actor);
+
+        impl Deref for $name {
+            type Target = Actor;
+            fn deref(&self) -> &Actor {
+                &self.0
+            }
+        }
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<$name, ApiError> {
+                let actor = Actor::from_request_parts(parts, state).await?;
+                let check: fn(&Actor) -> bool = $check;
+                if check(&actor) {
+                    Ok($name(actor))
+                } else {
+                    Err(ApiError::NotAuthorized)
+                }
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// R-P1: the main account, or a sub-account with payout permission.
+    PayoutActor,
+    Actor::may_pay
+);
+role_extractor!(
+    /// The main account, or a sub-account the main account made a quota manager (D6).
+    QuotaManager,
+    Actor::may_manage_quotas
+);
+role_extractor!(
+    /// The shop's main account: settings, top-ups, grants (D6, D8).
+    MainAccount,
+    Actor::may_manage_settings
+);
+
+/// The address the request came from (the TCP peer). Keys the sign-in throttle and rate limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    pub fn of(extensions: &axum::http::Extensions) -> ClientIp {
+        ClientIp(
+            extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientIp, Self::Rejection> {
+        Ok(ClientIp::of(&parts.extensions))
+    }
+}
+
+/// Keys the rate limit of `POST /api/session` by client address, before any hashing.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIpKey;
+
+impl tower_governor::key_extractor::KeyExtractor for ClientIpKey {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, req: &axum::http::Request<T>) -> Result<IpAddr, tower_governor::GovernorError> {
+        Ok(ClientIp::of(req.extensions()).0)
+    }
+}
+
+/// The sign-in throttle's policy (README, "Sign-in"). Counted in the store, so every server
+/// process shares it and a restart keeps it.
+pub mod throttle {
+    use std::net::IpAddr;
+
+    /// Guesses evaluated for one username from one client address per window.
+    pub const PER_ACCOUNT_AND_ADDRESS: u32 = 5;
+    /// Failed guesses one client address may make per window, whatever the usernames.
+    pub const PER_ADDRESS: u32 = 20;
+    pub const WINDOW_SECONDS: i64 = 15 * 60;
+
+    pub fn account_and_address(username: &str, ip: IpAddr) -> String {
+        format!("user:{username}|ip:{ip}")
+    }
+
+    pub fn address(ip: IpAddr) -> String {
+        format!("ip:{ip}")
+    }
 }
 
 pub fn session_info(actor: &Actor) -> SessionInfo {
@@ -126,34 +286,20 @@ pub fn session_info(actor: &Actor) -> SessionInfo {
     }
 }
 
-/// Failed sign-ins per username: after [`LoginThrottle::MAX_FAILURES`] within the window, every
-/// attempt for that username is refused until the window has passed.
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Time)>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl LoginThrottle {
-    pub const MAX_FAILURES: u32 = 5;
-    pub const WINDOW_SECONDS: i64 = 15 * 60;
-
-    pub fn is_locked(&self, username: &str, now: Time) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(username).is_some_and(|(count, since)| {
-            *count >= Self::MAX_FAILURES && now.seconds_since(*since) < Self::WINDOW_SECONDS
-        })
+    #[test]
+    fn usernames_are_compared_trimmed_and_in_lower_case() {
+        assert_eq!(normalize_username(" Lin.Admin \t"), "lin.admin");
     }
 
-    pub fn record_failure(&self, username: &str, now: Time) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = map.entry(username.to_owned()).or_insert((0, now));
-        if now.seconds_since(entry.1) >= Self::WINDOW_SECONDS {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-    }
-
-    pub fn clear(&self, username: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(username);
+    #[test]
+    fn a_secure_session_cookie_is_host_only_and_secure() {
+        let secure = CookiePolicy { secure: true }.set("abc");
+        assert!(secure.starts_with("__Host-payout_session=abc;"), "{secure}");
+        assert!(secure.contains("; Secure;") && secure.contains("Path=/") && !secure.contains("Domain"));
+        assert!(!CookiePolicy { secure: false }.set("abc").contains("Secure"));
     }
 }

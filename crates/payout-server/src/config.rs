@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Clone, Debug, clap::Parser)]
 #[command(name = "payout-server", about = "Small-amount payout console: JSON API and SPA on one port")]
@@ -27,7 +28,69 @@ pub struct Config {
     /// Simulated payment rail: percentage (0-100) of transfers that fail.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub rail_failure_percent: u8,
+    /// Simulated payment rail: append one line per transfer call (`payout-<id> <worker>`) to this
+    /// file, so tests and operators can count how often each payout reached the rail.
+    #[arg(long)]
+    pub rail_log: Option<PathBuf>,
     /// How often the settlement worker looks for work, in milliseconds.
     #[arg(long, default_value_t = 200)]
     pub settle_interval_ms: u64,
+    /// A rail call that has not answered after this many milliseconds is abandoned and retried.
+    #[arg(long, default_value_t = 10_000)]
+    pub rail_timeout_ms: u64,
+    /// How long a worker's claim on a payout lasts without renewal; a claim of a dead server is
+    /// taken over once it has expired.
+    #[arg(long, default_value_t = 30_000)]
+    pub claim_lease_ms: u64,
+    /// How many payouts one server may have at the rail at once.
+    #[arg(long, default_value_t = 2048)]
+    pub settle_concurrency: usize,
+    /// Open connections this server accepts at once; further clients wait in the listen queue.
+    /// Default: what the open-file limit allows (raised to its hard limit at start), less a
+    /// reserve for the database and logs.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// A client must send a request's headers within this many milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+    /// A request (reading its body included) must be answered within this many milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Sign-in attempts one client address may burst before the per-address rate limit answers 429.
+    #[arg(long, default_value_t = 10)]
+    pub sign_in_burst: u32,
+    /// Milliseconds until one more sign-in attempt is allowed to a client address at its limit.
+    #[arg(long, default_value_t = 2_000)]
+    pub sign_in_replenish_ms: u64,
+    /// Password hashes computed at once (argon2id takes 19 MiB each); default: one per core.
+    #[arg(long)]
+    pub hash_concurrency: Option<usize>,
+    /// Served behind HTTPS (TLS ends at a proxy): `__Host-` cookie with `Secure`, and HSTS.
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// How often expired sessions, old idempotency keys and old throttle records are purged.
+    #[arg(long, default_value_t = 600_000)]
+    pub housekeeping_interval_ms: u64,
+    /// On SIGTERM, how long open requests may take to finish before the server exits anyway.
+    #[arg(long, default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+}
+
+impl Config {
+    pub fn hash_concurrency(&self) -> usize {
+        self.hash_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1)
+    }
+
+    /// Raises the open-file limit as far as the system allows and returns the connection cap.
+    pub fn connection_cap(&self) -> usize {
+        let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+        let allowed = usize::try_from(files.saturating_sub(256)).unwrap_or(usize::MAX).clamp(64, 16_384);
+        self.max_connections.unwrap_or(allowed).max(1)
+    }
+
+    pub fn millis(ms: u64) -> Duration {
+        Duration::from_millis(ms)
+    }
 }

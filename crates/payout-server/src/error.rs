@@ -21,6 +21,24 @@ pub enum ApiError {
     TooManyAttempts,
     #[error("not authorized")]
     NotAuthorized,
+    /// 403 with a specific reason (e.g. D7: a quota above the manager's own).
+    #[error("forbidden: {code}")]
+    Forbidden { code: &'static str, zh: String, en: String },
+    /// 403: a state-changing request from another site (sign-in CSRF).
+    #[error("cross-site request")]
+    CrossSite,
+    /// 429: the client address sends sign-ins faster than the rate limit.
+    #[error("rate limited")]
+    RateLimited { retry_after_seconds: u64 },
+    /// 429: every password-hashing slot stayed busy; nothing was evaluated.
+    #[error("sign-in busy")]
+    SignInBusy,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request timeout")]
+    RequestTimeout,
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
     /// 404, also for another shop's things (no leak).
@@ -79,6 +97,47 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 detail("NOT_AUTHORIZED", "您没有权限执行此操作", "You are not allowed to do this"),
             ),
+            ApiError::Forbidden { code, zh, en } => (StatusCode::FORBIDDEN, detail(code, &zh, &en)),
+            ApiError::CrossSite => (
+                StatusCode::FORBIDDEN,
+                detail(
+                    "CROSS_SITE_REQUEST",
+                    "请求来自其他网站，已拒绝",
+                    "A request from another site was refused",
+                ),
+            ),
+            ApiError::RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                detail(
+                    "TOO_MANY_REQUESTS",
+                    "请求过于频繁，请稍后再试",
+                    "Too many requests from this address; try again shortly",
+                ),
+            ),
+            ApiError::SignInBusy => (
+                StatusCode::TOO_MANY_REQUESTS,
+                detail(
+                    "SIGN_IN_BUSY",
+                    "登录人数过多，请稍后再试",
+                    "Too many sign-ins at once; try again shortly",
+                ),
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                detail(
+                    "METHOD_NOT_ALLOWED",
+                    "该接口不支持此请求方法",
+                    "This endpoint does not support this method",
+                ),
+            ),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                detail("REQUEST_TIMEOUT", "请求超时，请重试", "The request took too long; try again"),
+            ),
+            ApiError::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                detail("HEADERS_TOO_LARGE", "请求头过大", "The request headers are too large"),
+            ),
             ApiError::CsrfRejected => (
                 StatusCode::FORBIDDEN,
                 detail(
@@ -121,8 +180,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after_seconds } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let (status, error) = self.parts();
-        (status, Json(ErrorBody { error })).into_response()
+        let mut response = (status, Json(ErrorBody { error })).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

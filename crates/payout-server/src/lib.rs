@@ -1,11 +1,13 @@
 //! The payout console server as a library, so integration tests drive the same [`app`] that
-//! `main` serves: the JSON API under `/api`, the built SPA for every other path, and the
-//! settlement worker.
+//! `main` serves: the JSON API under `/api`, the built SPA for every other path, the settlement
+//! worker and the housekeeping task.
 
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod housekeeping;
+pub mod http;
 pub mod json;
 pub mod rail;
 pub mod routes;
@@ -25,25 +27,31 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::config::Config;
 pub use crate::error::ApiError;
 pub use crate::state::{AppState, BoxError};
 
 /// Every route: `/api/...` and the SPA for everything else.
 pub fn app(state: AppState) -> Router {
-    // Balances and payouts are nobody's to cache; the console must not be framed (clickjacking a
-    // payout button) nor have its responses sniffed into another type.
-    let api = routes::router().layer(SetResponseHeaderLayer::overriding(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    ));
+    // Balances and payouts are nobody's to cache.
+    let api = routes::router(&state.http).layer(axum::middleware::from_fn(http::cancel_safe)).layer(
+        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    );
+    let index = std::fs::read_to_string(state.dist.join("index.html")).ok();
+    let csp = HeaderValue::from_str(&http::content_security_policy(index.as_deref()))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+    let timeout = state.http.request_timeout;
+    let hsts = state.http.secure.then(|| HeaderValue::from_static(http::HSTS));
+    let spa = Router::new()
+        .fallback_service(spa::service(&state.dist))
+        .layer(axum::middleware::from_fn(http::spa_cache));
     Router::new()
         .nest("/api", api)
-        .fallback_service(spa::service(&state.dist))
-        // The SPA's files revalidate (a cheap 304), so a new release is picked up at once.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+        .merge(spa)
+        // The console must not be framed (clickjacking a payout button), run foreign scripts, or
+        // have its responses sniffed into another type.
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -53,37 +61,64 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::from_fn(http::same_origin))
+        .layer(axum::middleware::from_fn(http::header_limit))
+        .layer(axum::middleware::from_fn(move |request, next| http::deadline(timeout, request, next)))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Starts the settlement worker; cancel the token to stop it (in-flight transfers finish).
+/// Starts the settlement worker; cancel the token to stop it (claims in flight are let go).
 pub fn start_worker(
     state: &AppState,
     rail: Arc<dyn rail::Rail>,
-    interval: Duration,
+    owner: String,
+    config: &Config,
 ) -> (CancellationToken, tokio::task::JoinHandle<()>) {
     let stop = CancellationToken::new();
-    let worker =
-        settlement::Worker { store: state.store.clone(), rail, clock: state.clock.clone(), interval };
+    let worker = settlement::Worker {
+        store: state.store.clone(),
+        rail,
+        clock: state.clock.clone(),
+        owner,
+        interval: Config::millis(config.settle_interval_ms),
+        rail_timeout: Config::millis(config.rail_timeout_ms),
+        lease: Config::millis(config.claim_lease_ms),
+        concurrency: config.settle_concurrency.max(1),
+    };
     let handle = tokio::spawn(worker.run(stop.clone()));
     (stop, handle)
 }
 
+/// The simulated rail the options describe.
+pub fn simulated_rail(config: &Config, owner: &str) -> rail::SimulatedRail {
+    let rail = rail::SimulatedRail::new(Config::millis(config.rail_latency_ms), config.rail_failure_percent);
+    match &config.rail_log {
+        Some(path) => rail.logging_to(path.clone(), owner.to_owned()),
+        None => rail,
+    }
+}
+
 /// Opens everything the config names and serves until Ctrl-C or SIGTERM.
-pub async fn serve(config: config::Config) -> Result<(), BoxError> {
+pub async fn serve(config: Config) -> Result<(), BoxError> {
     let state = AppState::open(&config, Arc::new(clock::SystemClock)).await?;
-    let rail = Arc::new(rail::SimulatedRail {
-        latency: Duration::from_millis(config.rail_latency_ms),
-        failure_percent: config.rail_failure_percent,
-    });
-    let (stop, worker) = start_worker(&state, rail, Duration::from_millis(config.settle_interval_ms));
+    let owner = settlement::Worker::new_owner();
+    let rail = Arc::new(simulated_rail(&config, &owner));
+    let (stop, worker) = start_worker(&state, rail, owner, &config);
+    let housekeeping =
+        housekeeping::start(&state, Config::millis(config.housekeeping_interval_ms), stop.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, db = %config.db.display(), "listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let limits = http::ConnectionLimits {
+        max_connections: config.connection_cap(),
+        header_read_timeout: Config::millis(config.header_read_timeout_ms),
+        shutdown_grace: Config::millis(config.shutdown_grace_ms),
+    };
+    http::serve(listener, app(state), limits, shutdown_signal()).await;
     stop.cancel();
-    let _ = worker.await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;
+    let _ = housekeeping.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -4,6 +4,11 @@
 use clap::Parser;
 use payout_server::config::Config;
 
+/// mimalloc gives freed memory back to the system: a burst of argon2 hashes (19 MiB each) does
+/// not leave the process at its peak size, as glibc's allocator did (105 MiB → 4.7 GB).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

@@ -1,103 +1,190 @@
-//! The settlement worker: takes `pending` payouts to `processing`, asks the rail, and records
-//! `succeeded` or `failed`. At start it also resumes whatever a crash left `processing` — the rail
-//! is idempotent per payout id and the store settles a payout only once, so nothing is paid twice
-//! and no reservation leaks.
+//! The settlement worker: claims payouts, asks the rail, and records `succeeded` or `failed`.
+//!
+//! Several servers may run one worker each against one database. A worker claims a payout in the
+//! same transaction that moves it `pending` → `processing`, under its own owner id and a lease it
+//! keeps renewing while the rail call runs; only a claim whose lease has expired (its server died)
+//! is taken over, and then the rail is asked again with the same reference, so nothing is paid
+//! twice. Each payout has its own task with a timeout on every rail call and retries with backoff
+//! for transient errors, so one payout that cannot be settled never holds up the others.
 //!
 //! State changes are written in batches (one transaction for every payout that became ready since
 //! the last one), so the worker costs the payout-creating agents a few fsyncs per batch instead of
 //! two per payout.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use payout_core::api::PayoutStatus;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::rail::Rail;
-use crate::store::{Settlement, Store};
+use crate::rail::{reference, Rail};
+use crate::store::{Claimed, Settlement, Store};
 
-/// How many payouts may wait on the rail at once.
-const IN_FLIGHT: usize = 256;
+/// Claims taken in one transaction at most.
+const CLAIM_BATCH: usize = 512;
+/// Rail attempts per claim before it is let go for a later try.
+const ATTEMPTS: u32 = 6;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A payout whose rail calls all failed is tried again after this.
+const RETRY_LATER_SECONDS: i64 = 60;
 
 pub struct Worker {
     pub store: Arc<dyn Store>,
     pub rail: Arc<dyn Rail>,
     pub clock: Arc<dyn Clock>,
+    /// This worker's claims carry it; unique per server process.
+    pub owner: String,
+    /// How often to look for work.
     pub interval: Duration,
+    pub rail_timeout: Duration,
+    pub lease: Duration,
+    /// Payouts at the rail at once.
+    pub concurrency: usize,
+}
+
+/// What a payout's task reports back.
+enum Done {
+    Settled(i64, Settlement),
+    /// Every attempt failed transiently: let the claim go.
+    GaveUp(i64),
 }
 
 impl Worker {
-    /// Runs until `stop` is cancelled. Transfers still in flight then are left `processing` and
-    /// resumed at the next start, exactly as after a crash.
+    pub fn new_owner() -> String {
+        format!("worker-{}", hex::encode(rand::random::<[u8; 6]>()))
+    }
+
+    fn lease_from_now(&self) -> payout_core::Time {
+        let lease = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4);
+        payout_core::Time::from_unix_millis(self.clock.now().unix_millis().saturating_add(lease))
+    }
+
+    /// Runs until `stop` is cancelled. Claims still at the rail then are let go (their lease ends
+    /// at once), so another server or the next start asks the rail again with the same reference.
     pub async fn run(self, stop: CancellationToken) {
-        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Settlement)>();
-        let mut in_flight: HashSet<i64> = HashSet::new();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+        let mut in_flight = 0usize;
+        let mut unsaved: Vec<(i64, Settlement)> = Vec::new();
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut renew = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = stop.cancelled() => break,
                 Some(first) = done_rx.recv() => {
-                    let mut results = vec![first];
+                    let mut batch = vec![first];
                     while let Ok(more) = done_rx.try_recv() {
-                        results.push(more);
+                        batch.push(more);
                     }
-                    match self.store.settle(&results, self.clock.now()).await {
-                        Ok(n) => tracing::info!(settled = n, "settlement batch recorded"),
-                        // Left `processing`; the next dispatch asks the (idempotent) rail again.
-                        Err(e) => tracing::warn!(error = %e, "cannot record settlements; will retry"),
+                    in_flight -= batch.len();
+                    for done in batch {
+                        match done {
+                            Done::Settled(id, outcome) => unsaved.push((id, outcome)),
+                            Done::GaveUp(id) => self.let_go(id).await,
+                        }
                     }
-                    for (id, _) in &results {
-                        in_flight.remove(id);
+                    self.save(&mut unsaved).await;
+                }
+                _ = renew.tick() => {
+                    if let Err(e) = self.store.renew(&self.owner, self.lease_from_now()).await {
+                        tracing::warn!(error = %e, "settlement: cannot renew claims");
                     }
                 }
-                _ = tick.tick() => self.dispatch(&mut in_flight, &done_tx).await,
+                _ = tick.tick() => {
+                    self.save(&mut unsaved).await;
+                    in_flight += self.dispatch(in_flight, &done_tx).await;
+                }
+            }
+        }
+        if let Err(e) = self.store.renew(&self.owner, self.clock.now()).await {
+            tracing::warn!(error = %e, "settlement: cannot let go of claims at stop; they expire with their lease");
+        }
+    }
+
+    /// Records settled payouts in one transaction; when that fails, one by one, so one payout
+    /// that cannot be written never holds up the others. What still fails is kept for the next
+    /// round.
+    async fn save(&self, unsaved: &mut Vec<(i64, Settlement)>) {
+        if unsaved.is_empty() {
+            return;
+        }
+        match self.store.settle(&self.owner, unsaved, self.clock.now()).await {
+            Ok(n) => {
+                tracing::info!(settled = n, "settlement batch recorded");
+                unsaved.clear();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record a settlement batch; trying one by one");
+                let mut kept = Vec::new();
+                for result in unsaved.drain(..) {
+                    if let Err(e) =
+                        self.store.settle(&self.owner, std::slice::from_ref(&result), self.clock.now()).await
+                    {
+                        tracing::warn!(payout_id = result.0, error = %e, "cannot record settlement; will retry");
+                        kept.push(result);
+                    }
+                }
+                *unsaved = kept;
             }
         }
     }
 
-    /// Hands every unfinished payout not yet in flight to the rail.
-    async fn dispatch(&self, in_flight: &mut HashSet<i64>, done: &mpsc::UnboundedSender<(i64, Settlement)>) {
-        let room = IN_FLIGHT.saturating_sub(in_flight.len()) as u32;
-        if room == 0 {
-            return;
-        }
-        let busy: Vec<i64> = in_flight.iter().copied().collect();
-        let work = match self.store.unfinished(&busy, room).await {
-            Ok(work) if !work.is_empty() => work,
-            Ok(_) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "settlement: cannot read unfinished payouts");
-                return;
-            }
-        };
-        let pending: Vec<i64> =
-            work.iter().filter(|p| p.status == PayoutStatus::Pending).map(|p| p.id).collect();
-        let moved = if pending.is_empty() {
-            vec![]
-        } else {
-            match self.store.mark_processing(&pending, self.clock.now()).await {
-                Ok(moved) => moved,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot mark processing; will retry");
-                    return;
-                }
-            }
-        };
-        for payout in work {
-            // A pending payout that did not move was taken by someone else; skip it.
-            if payout.status == PayoutStatus::Pending && !moved.contains(&payout.id) {
-                continue;
-            }
-            in_flight.insert(payout.id);
-            let (rail, done) = (self.rail.clone(), done.clone());
-            tokio::spawn(async move {
-                let outcome = rail.transfer(payout.id, payout.amount, payout.source_account).await;
-                let _ = done.send((payout.id, outcome));
-            });
+    async fn let_go(&self, id: i64) {
+        let retry_at = self.clock.now().plus_seconds(RETRY_LATER_SECONDS);
+        if let Err(e) = self.store.release(&self.owner, id, retry_at).await {
+            tracing::warn!(payout_id = id, error = %e, "cannot let go of a claim; it expires with its lease");
         }
     }
+
+    /// Claims as much work as there is room for and starts a task per payout. Returns how many.
+    async fn dispatch(&self, in_flight: usize, done: &mpsc::UnboundedSender<Done>) -> usize {
+        let room = self.concurrency.saturating_sub(in_flight).min(CLAIM_BATCH);
+        if room == 0 {
+            return 0;
+        }
+        let now = self.clock.now();
+        let claimed = match self.store.claim(&self.owner, room as u32, now, self.lease_from_now()).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!(error = %e, "settlement: cannot claim payouts");
+                return 0;
+            }
+        };
+        let started = claimed.len();
+        for payout in claimed {
+            if payout.taken_over {
+                tracing::warn!(payout_id = payout.id, "took over an expired claim; asking the rail again");
+            }
+            let (rail, done, timeout) = (self.rail.clone(), done.clone(), self.rail_timeout);
+            tokio::spawn(async move {
+                let _ = done.send(settle_one(&*rail, &payout, timeout).await);
+            });
+        }
+        started
+    }
+}
+
+/// Asks the rail about one payout until it answers, with a timeout on every call and growing
+/// pauses between attempts.
+async fn settle_one(rail: &dyn Rail, payout: &Claimed, timeout: Duration) -> Done {
+    let reference = reference(payout.id);
+    let mut pause = FIRST_BACKOFF;
+    for attempt in 1..=ATTEMPTS {
+        let call = rail.transfer(&reference, payout.id, payout.amount, payout.source_account);
+        match tokio::time::timeout(timeout, call).await {
+            Ok(Ok(outcome)) => return Done::Settled(payout.id, outcome),
+            Ok(Err(e)) => tracing::warn!(payout_id = payout.id, attempt, error = %e, "rail call failed"),
+            Err(_) => tracing::warn!(payout_id = payout.id, attempt, "rail call timed out"),
+        }
+        if attempt < ATTEMPTS {
+            // Up to half the pause again at random, so retries of many payouts do not line up.
+            let jitter = pause.mul_f64(rand::random::<f64>() / 2.0);
+            tokio::time::sleep(pause + jitter).await;
+            pause = (pause * 2).min(MAX_BACKOFF);
+        }
+    }
+    Done::GaveUp(payout.id)
 }

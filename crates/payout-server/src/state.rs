@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use payout_core::Policy;
+use tokio::sync::Semaphore;
 
-use crate::auth::{hash_password, LoginThrottle};
+use crate::auth::{hash_password, CookiePolicy};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::demo::demo_seed;
@@ -17,9 +18,23 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub policy: Arc<Policy>,
-    pub throttle: Arc<LoginThrottle>,
+    pub cookies: CookiePolicy,
+    /// Permits to run argon2 (19 MiB each): about one per core, so a sign-in flood queues here
+    /// instead of growing memory without bound.
+    pub hashing: Arc<Semaphore>,
     /// The built SPA.
     pub dist: PathBuf,
+    pub http: HttpOptions,
+}
+
+/// Limits of the HTTP edge that the router needs.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpOptions {
+    pub request_timeout: std::time::Duration,
+    pub sign_in_burst: u32,
+    pub sign_in_replenish: std::time::Duration,
+    /// Served over HTTPS: send HSTS.
+    pub secure: bool,
 }
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -50,8 +65,15 @@ impl AppState {
             store: Arc::new(store),
             clock,
             policy: Arc::new(policy),
-            throttle: Arc::default(),
+            cookies: CookiePolicy { secure: config.secure_cookies },
+            hashing: Arc::new(Semaphore::new(config.hash_concurrency())),
             dist: config.dist.clone(),
+            http: HttpOptions {
+                request_timeout: Config::millis(config.request_timeout_ms),
+                sign_in_burst: config.sign_in_burst.max(1),
+                sign_in_replenish: Config::millis(config.sign_in_replenish_ms.max(1)),
+                secure: config.secure_cookies,
+            },
         })
     }
 }

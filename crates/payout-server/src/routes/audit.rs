@@ -7,10 +7,10 @@ use payout_core::api::{AuditList, ErrorBody};
 use serde::Deserialize;
 
 use super::paging;
+use crate::auth::MainAccount;
 use crate::error::ApiError;
 use crate::json::Query;
 use crate::state::AppState;
-use crate::store::Actor;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/audit", get(audit_list))
@@ -26,12 +26,9 @@ pub struct AuditQuery {
     responses((status = 200, body = AuditList), (status = 403, body = ErrorBody)))]
 pub async fn audit_list(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: MainAccount,
     Query(query): Query<AuditQuery>,
 ) -> Result<axum::Json<AuditList>, ApiError> {
-    if !actor.may_manage_settings() {
-        return Err(ApiError::NotAuthorized);
-    }
     let (page, per_page) = paging(query.page.as_deref(), query.per_page.as_deref())?;
     let rows = state.store.audit_page(actor.shop_id, page, per_page).await?;
     Ok(axum::Json(AuditList { items: rows.items, total: rows.total, page, per_page }))

@@ -10,18 +10,22 @@ mod session;
 mod settings;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, HttpOptions};
+use crate::store::StoredResponse;
 
 /// Request bodies above this are refused with `413`; the largest real body is a few hundred bytes.
 const BODY_LIMIT: usize = 64 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn router(http: &HttpOptions) -> Router<AppState> {
     Router::new()
         .merge(health::router())
-        .merge(session::router())
+        .merge(session::router(http))
         .merge(orders::router())
         .merge(payouts::router())
         .merge(quotas::router())
@@ -31,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async {
             ApiError::NotFound { code: "NOT_FOUND", zh: "接口不存在", en: "No such API endpoint" }
         })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -67,4 +72,38 @@ pub(crate) fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(u32,
         }
     };
     Ok((parse(page, 1, 1_000_000, "page")?, parse(per_page, 20, 100, "per_page")?))
+}
+
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// The `Idempotency-Key` of a money-moving request: required, 1 to 128 characters.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let key = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > 128 {
+        return Err(ApiError::bad_request(
+            "IDEMPOTENCY_KEY_REQUIRED",
+            "缺少 Idempotency-Key 请求头（每次提交一个，1 到 128 个字符）",
+            "The Idempotency-Key header is required (one per submission, 1 to 128 characters)",
+        ));
+    }
+    Ok(key)
+}
+
+/// What identifies a request body under an idempotency key.
+pub(crate) fn request_hash(body: &impl serde::Serialize) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()))
+}
+
+pub(crate) fn key_reused() -> ApiError {
+    ApiError::Conflict {
+        code: "IDEMPOTENCY_KEY_REUSED",
+        zh: "该 Idempotency-Key 已用于另一个不同的请求".into(),
+        en: "This Idempotency-Key was already used for a different request".into(),
+    }
+}
+
+/// The first answer to an idempotency key, verbatim.
+pub(crate) fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, "application/json")], stored.body).into_response()
 }

@@ -28,6 +28,7 @@ use crate::state::AppState;
         super::payouts::operators_list,
         super::quotas::quotas_list,
         super::quotas::quotas_update,
+        super::quotas::permissions_update,
         super::settings::settings_get,
         super::settings::settings_update,
         super::settings::top_ups_create,

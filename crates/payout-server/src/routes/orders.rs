@@ -7,10 +7,10 @@ use payout_core::api::{Eligibility, PayoutContext};
 use payout_core::rules::{authorization, eligibility, order_limits};
 use payout_core::Code;
 
+use crate::auth::PayoutActor;
 use crate::error::ApiError;
 use crate::json::Path;
 use crate::state::AppState;
-use crate::store::Actor;
 use crate::views::source_account_view;
 
 pub fn router() -> Router<AppState> {
@@ -26,15 +26,6 @@ pub fn order_not_found() -> ApiError {
     }
 }
 
-/// R-P1: only the main account and sub-accounts with payout permission.
-pub fn require_payout(actor: &Actor) -> Result<(), ApiError> {
-    if actor.may_pay() {
-        Ok(())
-    } else {
-        Err(ApiError::NotAuthorized)
-    }
-}
-
 #[utoipa::path(get, path = "/api/orders/{order_no}/payout-context", tag = "orders",
     params(("order_no" = String, Path, description = "19-digit order number")),
     responses((status = 200, body = PayoutContext),
@@ -43,10 +34,9 @@ pub fn require_payout(actor: &Actor) -> Result<(), ApiError> {
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, %order_no))]
 pub async fn order_context_get(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
     Path(order_no): Path<String>,
 ) -> Result<Json<PayoutContext>, ApiError> {
-    require_payout(&actor)?;
     let order_no = order_no.trim();
     if order_no.is_empty() || order_no.len() > 32 {
         return Err(order_not_found());

@@ -14,14 +14,14 @@ use payout_core::api::{
 use payout_core::rules::draft_syntax;
 use payout_core::{check_payout, AccountKind, PayoutType};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use super::orders::{order_not_found, require_payout};
-use super::{check_len, paging};
+use super::orders::order_not_found;
+use super::{check_len, idempotency_key, key_reused, paging, replay, request_hash};
+use crate::auth::PayoutActor;
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
-use crate::store::{Actor, CreateOutcome, NewPayout, PayoutFilter, StoredResponse};
+use crate::store::{CreateOutcome, NewPayout, PayoutFilter, StoredResponse};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,8 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/payouts/{id}", get(payouts_get))
         .route("/operators", get(operators_list))
 }
-
-const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 /// Lengths a person could never need; longer text is refused, not cut.
 fn check_draft_lengths(draft: &PayoutDraft) -> Result<(), ApiError> {
@@ -54,10 +52,9 @@ fn check_draft_lengths(draft: &PayoutDraft) -> Result<(), ApiError> {
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, order_no = %draft.order_no))]
 pub async fn payouts_check(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
     Json(draft): Json<PayoutDraft>,
 ) -> Result<axum::Json<CheckResponse>, ApiError> {
-    require_payout(&actor)?;
     check_draft_lengths(&draft)?;
     let now = state.clock.now();
     let ctx =
@@ -77,19 +74,11 @@ pub async fn payouts_check(
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, user_id = actor.user_id, order_no = %draft.order_no))]
 pub async fn payouts_create(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
     headers: HeaderMap,
     Json(draft): Json<PayoutDraft>,
 ) -> Result<Response, ApiError> {
-    require_payout(&actor)?;
-    let key = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
-    if key.is_empty() || key.len() > 128 {
-        return Err(ApiError::bad_request(
-            "IDEMPOTENCY_KEY_REQUIRED",
-            "缺少 Idempotency-Key 请求头（每次提交一个，1 到 128 个字符）",
-            "The Idempotency-Key header is required (one per submission, 1 to 128 characters)",
-        ));
-    }
+    let key = idempotency_key(&headers)?;
     check_draft_lengths(&draft)?;
     let syntax = draft_syntax(&state.policy, &draft);
     if !syntax.is_empty() {
@@ -108,7 +97,7 @@ pub async fn payouts_create(
     ) else {
         return Err(ApiError::Internal("draft passed the syntax check but does not parse".into()));
     };
-    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&draft).unwrap_or_default()));
+    let request_hash = request_hash(&draft);
     let policy = state.policy.clone();
     let decide = |facts: &payout_core::Facts, at| check_payout(&policy, facts, &draft, at);
     let outcome = state
@@ -142,11 +131,7 @@ pub async fn payouts_create(
             Ok(replay(stored))
         }
         CreateOutcome::Replayed(stored) => Ok(replay(stored)),
-        CreateOutcome::KeyReused => Err(ApiError::Conflict {
-            code: "IDEMPOTENCY_KEY_REUSED",
-            zh: "该 Idempotency-Key 已用于另一笔不同的打款请求".into(),
-            en: "This Idempotency-Key was already used for a different payout request".into(),
-        }),
+        CreateOutcome::KeyReused => Err(key_reused()),
         CreateOutcome::OrderNotFound => Err(order_not_found()),
     }
 }
@@ -162,11 +147,6 @@ fn rejection_body(rejection: &ApiError) -> String {
         },
     };
     serde_json::to_string(&body).unwrap_or_default()
-}
-
-fn replay(stored: StoredResponse) -> Response {
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    (status, [(header::CONTENT_TYPE, "application/json")], stored.body).into_response()
 }
 
 /// Query text of the records page and the export; parsed into a [`PayoutFilter`] with a specific
@@ -260,10 +240,9 @@ impl PayoutQuery {
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn payouts_list(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
     Query(query): Query<PayoutQuery>,
 ) -> Result<axum::Json<PayoutList>, ApiError> {
-    require_payout(&actor)?;
     let filter = query.filter()?;
     let (page, per_page) = paging(query.page.as_deref(), query.per_page.as_deref())?;
     let rows = state.store.payouts_page(actor.shop_id, &filter, page, per_page).await?;
@@ -277,10 +256,9 @@ pub async fn payouts_list(
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn payouts_export(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
     Query(query): Query<PayoutQuery>,
 ) -> Result<Response, ApiError> {
-    require_payout(&actor)?;
     let filter = query.filter()?;
     let header_row = csv_line(&[
         "打款ID id",
@@ -329,25 +307,37 @@ pub async fn payouts_export(
         .into_response())
 }
 
-/// One CSV record. Cells a spreadsheet would run as a formula get a leading apostrophe.
+/// One CSV record, safe to open in a spreadsheet: control characters (NUL, escape, a stray tab or
+/// line break in a note) become spaces, and a cell a spreadsheet would run as a formula — one that
+/// starts, after any spaces, with `=`, `+`, `-` or `@`, or started with a tab or carriage return —
+/// gets a leading apostrophe (OWASP "CSV injection").
 fn csv_line(cells: &[&str]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let safe: Vec<String> = cells
-        .iter()
-        .map(|c| if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { (*c).to_owned() })
-        .collect();
+    let safe: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
     let _ = writer.write_record(&safe);
     writer.into_inner().unwrap_or_default()
+}
+
+fn csv_cell(cell: &str) -> String {
+    let clean: String = cell.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let formula = cell.starts_with(['\t', '\r'])
+        || clean
+            .trim_start()
+            .starts_with(['=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}']);
+    if formula {
+        format!("'{clean}")
+    } else {
+        clean
+    }
 }
 
 #[utoipa::path(get, path = "/api/payouts/{id}", tag = "payouts", params(("id" = i64, Path, description = "Payout id")),
     responses((status = 200, body = PayoutDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn payouts_get(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<PayoutDetail>, ApiError> {
-    require_payout(&actor)?;
     let detail = state.store.payout_detail(actor.shop_id, id).await?.ok_or(ApiError::NotFound {
         code: "PAYOUT_NOT_FOUND",
         zh: "未找到该打款记录",
@@ -361,9 +351,8 @@ pub async fn payouts_get(
     responses((status = 200, body = OperatorList), (status = 403, body = ErrorBody)))]
 pub async fn operators_list(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: PayoutActor,
 ) -> Result<axum::Json<OperatorList>, ApiError> {
-    require_payout(&actor)?;
     Ok(axum::Json(OperatorList { items: state.store.operators(actor.shop_id).await? }))
 }
 
@@ -374,5 +363,15 @@ mod tests {
     #[test]
     fn csv_cells_are_quoted_and_formula_safe() {
         assert_eq!(String::from_utf8(csv_line(&["a,b", "=1+1", "12.50"])).unwrap(), "\"a,b\",'=1+1,12.50\n");
+    }
+
+    #[test]
+    fn csv_cells_carry_no_control_characters_and_no_hidden_formula() {
+        assert_eq!(csv_cell("a\0b\x1bc\u{7f}d\ne"), "a b c d e");
+        assert_eq!(csv_cell("\t=1+1"), "' =1+1", "a leading tab does not hide a formula");
+        assert_eq!(csv_cell("\r@SUM(A1)"), "' @SUM(A1)");
+        assert_eq!(csv_cell("  -2+3"), "'  -2+3");
+        assert_eq!(csv_cell("＝1+1"), "'＝1+1", "full-width equals sign");
+        assert_eq!(csv_cell("退货运费 12.50"), "退货运费 12.50");
     }
 }

@@ -1,17 +1,19 @@
 //! 打款设置: the source account, balances, and custody top-ups (main account only).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use payout_core::api::{ErrorBody, PayoutSettings, SettingsUpdate, TopUpRequest, TopUpView};
-use payout_core::{AccountKind, Code, Money, Violation};
+use payout_core::{AccountKind, Code, Violation};
 
-use super::check_len;
+use super::{check_len, idempotency_key, key_reused, replay, request_hash};
+use crate::auth::MainAccount;
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::state::AppState;
-use crate::store::Actor;
+use crate::store::{NewTopUp, TopUpOutcome};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,21 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/custody/top-ups", post(top_ups_create))
 }
 
-fn require_main(actor: &Actor) -> Result<(), ApiError> {
-    if actor.may_manage_settings() {
-        Ok(())
-    } else {
-        Err(ApiError::NotAuthorized)
-    }
-}
-
 #[utoipa::path(get, path = "/api/payout-settings", tag = "settings",
     responses((status = 200, body = PayoutSettings), (status = 403, body = ErrorBody)))]
 pub async fn settings_get(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: MainAccount,
 ) -> Result<axum::Json<PayoutSettings>, ApiError> {
-    require_main(&actor)?;
     Ok(axum::Json(state.store.settings(actor.shop_id).await?))
 }
 
@@ -43,10 +36,9 @@ pub async fn settings_get(
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn settings_update(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: MainAccount,
     Json(body): Json<SettingsUpdate>,
 ) -> Result<axum::Json<PayoutSettings>, ApiError> {
-    require_main(&actor)?;
     let Some(kind) = AccountKind::parse(&body.source_account) else {
         return Err(ApiError::bad_request(
             "SOURCE_ACCOUNT_INVALID",
@@ -73,16 +65,21 @@ pub async fn settings_update(
 }
 
 /// Records an enterprise-banking top-up of the custody account (the only account that can be
-/// topped up).
+/// topped up), once: idempotent per `Idempotency-Key`, and a bank reference is used once per shop
+/// (SPEC D8). Status, reference and ceiling are checked where the balance is raised.
 #[utoipa::path(post, path = "/api/custody/top-ups", tag = "settings", request_body = TopUpRequest,
-    responses((status = 201, body = TopUpView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    params(("Idempotency-Key" = String, Header, description = "One per submission; repeat it only to retry the same top-up")),
+    responses((status = 201, body = TopUpView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "TOP_UP_REFERENCE_USED, TOP_UP_ABOVE_CEILING or IDEMPOTENCY_KEY_REUSED"),
+        (status = 422, body = ErrorBody, description = "SHOP_NOT_ACTIVE (R-E6)")))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn top_ups_create(
     State(state): State<AppState>,
-    actor: Actor,
+    actor: MainAccount,
+    headers: HeaderMap,
     Json(body): Json<TopUpRequest>,
-) -> Result<(StatusCode, axum::Json<TopUpView>), ApiError> {
-    require_main(&actor)?;
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
     let amount = payout_core::top_up::parse_top_up(&body.amount).map_err(|e| ApiError::BadRequest {
         code: "AMOUNT_INVALID",
         zh: format!("充值金额：{}", e.message_zh()),
@@ -98,16 +95,39 @@ pub async fn top_ups_create(
         ));
     }
     check_len(reference, 64, "REFERENCE_TOO_LONG", "流水号", "The reference")?;
-    let settings = state.store.settings(actor.shop_id).await?;
-    let custody =
-        settings.accounts.iter().find(|a| a.kind == AccountKind::Custody).map_or(Money::ZERO, |a| a.balance);
-    if custody.checked_add(amount).is_none() {
-        return Err(ApiError::bad_request(
-            "AMOUNT_INVALID",
-            "充值后余额超出上限",
-            "The balance would exceed the maximum",
-        ));
+    let new = NewTopUp {
+        actor: &actor,
+        amount,
+        reference,
+        idempotency_key: key,
+        request_hash: request_hash(&body),
+        ceiling: payout_core::top_up::max_custody_balance(),
+    };
+    match state.store.top_up(new, state.clock.now()).await? {
+        TopUpOutcome::Created(view) => Ok((StatusCode::CREATED, axum::Json(view)).into_response()),
+        TopUpOutcome::Replayed(stored) => Ok(replay(stored)),
+        TopUpOutcome::KeyReused => Err(key_reused()),
+        TopUpOutcome::ReferenceUsed => Err(ApiError::Conflict {
+            code: "TOP_UP_REFERENCE_USED",
+            zh: format!("流水号 {reference} 已登记过一笔充值，同一笔转账不能重复登记"),
+            en: format!(
+                "A top-up with reference {reference} is already recorded; one transfer is recorded once"
+            ),
+        }),
+        TopUpOutcome::ShopNotActive => Err(ApiError::Rejected(vec![Violation::new(
+            Code::ShopNotActive,
+            "店铺状态异常，暂不能充值",
+            "The shop is not active and cannot top up",
+        )])),
+        TopUpOutcome::AboveCeiling { balance } => {
+            let max = payout_core::top_up::max_custody_balance();
+            Err(ApiError::Conflict {
+                code: "TOP_UP_ABOVE_CEILING",
+                zh: format!("充值后管家账户余额将超过上限 ¥{max}（当前余额 ¥{balance}）"),
+                en: format!(
+                    "The custody balance would exceed its ceiling of ¥{max} (balance now ¥{balance})"
+                ),
+            })
+        }
     }
-    let top_up = state.store.top_up(&actor, amount, reference, state.clock.now()).await?;
-    Ok((StatusCode::CREATED, axum::Json(top_up)))
 }

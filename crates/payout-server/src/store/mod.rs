@@ -9,13 +9,14 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
+pub use crate::auth::Actor;
 use crate::clock::Clock;
 use futures::stream::BoxStream;
 use jiff::civil::Date;
 use payout_core::api::{
     AuditEntry, OperatorRef, PayoutDetail, PayoutSettings, PayoutStatus, PayoutView, QuotaView, TopUpView,
 };
-use payout_core::{AccountKind, Facts, Money, PayoutType, Qualification, Role, Time, Violation};
+use payout_core::{AccountKind, Facts, Money, PayoutType, Time, Violation};
 
 /// A store failure. Never shown to clients; handlers turn it into a generic 500 and log it.
 #[derive(Debug, thiserror::Error)]
@@ -24,38 +25,6 @@ pub enum StoreError {
     Database(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
-}
-
-/// The signed-in person, as the session resolves it.
-#[derive(Clone, Debug)]
-pub struct Actor {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    /// Sub-accounts: payout permission switched on (R-P1).
-    pub payout_enabled: bool,
-    pub manage_quotas: bool,
-    pub shop_id: i64,
-    pub shop_name: String,
-    pub qualification: Qualification,
-    pub shop_status: String,
-    pub csrf_token: String,
-}
-
-impl Actor {
-    /// R-P1: the main account, or a sub-account with payout permission.
-    pub fn may_pay(&self) -> bool {
-        self.role == Role::Main || self.payout_enabled
-    }
-
-    pub fn may_manage_quotas(&self) -> bool {
-        self.role == Role::Main || self.manage_quotas
-    }
-
-    pub fn may_manage_settings(&self) -> bool {
-        self.role == Role::Main
-    }
 }
 
 /// What sign-in needs to know about a username.
@@ -122,13 +91,57 @@ pub enum CreateOutcome {
     OrderNotFound,
 }
 
-/// A payout the settlement worker still has to finish.
+/// A payout a settlement worker has claimed: it alone asks the rail about it until its lease
+/// ends.
 #[derive(Clone, Debug)]
-pub struct Unfinished {
+pub struct Claimed {
     pub id: i64,
     pub amount: Money,
     pub source_account: AccountKind,
-    pub status: PayoutStatus,
+    /// The claim was taken over from a worker whose lease expired (a crashed server): the rail is
+    /// asked again with the same reference.
+    pub taken_over: bool,
+}
+
+/// What a top-up came to (SPEC D8).
+#[derive(Debug)]
+pub enum TopUpOutcome {
+    Created(TopUpView),
+    /// The key was seen before with the same body: the first answer, verbatim.
+    Replayed(StoredResponse),
+    KeyReused,
+    /// The bank reference was already recorded for this shop.
+    ReferenceUsed,
+    /// The shop is not active (suspended shops cannot top up).
+    ShopNotActive,
+    /// The custody balance would pass the ceiling.
+    AboveCeiling {
+        balance: Money,
+    },
+}
+
+/// What a quota or permission change came to (SPEC D6, D7).
+#[derive(Debug)]
+pub enum GrantOutcome {
+    Updated(QuotaView),
+    /// No such sub-account in the actor's shop.
+    NotFound,
+    /// D6: a quota manager may only set quotas of sub-accounts that hold payout permission, and
+    /// never its own (D7).
+    NotAllowed,
+    /// D7: a quota manager cannot set a limit above its own.
+    AboveOwnLimit {
+        per_payout_limit: Money,
+        daily_limit: Money,
+    },
+}
+
+/// Rows removed by one housekeeping pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub idempotency_keys: u64,
+    pub throttle: u64,
 }
 
 /// What the payment rail said.
@@ -142,6 +155,17 @@ pub enum Settlement {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+}
+
+/// A validated custody top-up to record (SPEC D8).
+pub struct NewTopUp<'a> {
+    pub actor: &'a Actor,
+    pub amount: Money,
+    pub reference: &'a str,
+    pub idempotency_key: &'a str,
+    pub request_hash: String,
+    /// The highest custody balance a top-up may reach.
+    pub ceiling: Money,
 }
 
 /// Quota values already validated by `payout_core::quota::validate_quota`.
@@ -158,8 +182,9 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
     /// True when no shop exists yet (the demo data loads only then).
     async fn is_empty(&self) -> Result<bool, StoreError>;
-    /// Writes a whole data set in one transaction.
-    async fn seed(&self, seed: &demo::Seed) -> Result<(), StoreError>;
+    /// Writes a whole data set in one transaction, only into an empty store (of several servers
+    /// starting at once, one seeds). Returns whether it wrote.
+    async fn seed(&self, seed: &demo::Seed) -> Result<bool, StoreError>;
 
     /// Records the first answer to an idempotency key (a rejection; creations record their own
     /// inside their transaction). A key already recorded keeps its first answer.
@@ -173,6 +198,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
+    /// The sign-in throttle: atomically, if every key is below its limit within the window,
+    /// counts one more attempt on each and returns true; otherwise counts nothing and returns
+    /// false. A window older than `window_seconds` starts again from zero.
+    async fn throttle_take(
+        &self,
+        keys: &[(String, u32)],
+        now: Time,
+        window_seconds: i64,
+    ) -> Result<bool, StoreError>;
+    /// Gives back one counted attempt on each key (an attempt that was not a failed guess).
+    async fn throttle_give_back(&self, keys: &[String]) -> Result<(), StoreError>;
+    /// Forgets a key (a successful sign-in clears its account-and-address count).
+    async fn throttle_clear(&self, key: &str) -> Result<(), StoreError>;
+    /// Removes expired sessions, idempotency keys created before `keys_before`, and throttle
+    /// records whose window has passed.
+    async fn purge(&self, now: Time, keys_before: Time, window_seconds: i64) -> Result<Purged, StoreError>;
     async fn session_create(
         &self,
         token_hash: &str,
@@ -218,24 +259,30 @@ pub trait Store: Send + Sync + 'static {
 
     async fn quotas(&self, shop_id: i64, today: Date) -> Result<Vec<QuotaView>, StoreError>;
     /// `None` when there is no such sub-account in the actor's shop.
+    /// D6/D7 are checked inside the transaction against the stored rows of both accounts.
     async fn quota_update(
         &self,
         actor: &Actor,
         sub_account_id: i64,
         change: QuotaChange,
         now: Time,
-    ) -> Result<Option<QuotaView>, StoreError>;
+    ) -> Result<GrantOutcome, StoreError>;
+    /// The main account grants or revokes payout permission and the quota-manager role (D6).
+    async fn permissions_update(
+        &self,
+        actor: &Actor,
+        sub_account_id: i64,
+        payout: bool,
+        manage_quotas: bool,
+        now: Time,
+    ) -> Result<GrantOutcome, StoreError>;
 
     async fn settings(&self, shop_id: i64) -> Result<PayoutSettings, StoreError>;
     async fn settings_update(&self, actor: &Actor, account: AccountKind, now: Time)
         -> Result<(), StoreError>;
-    async fn top_up(
-        &self,
-        actor: &Actor,
-        amount: Money,
-        reference: &str,
-        now: Time,
-    ) -> Result<TopUpView, StoreError>;
+    /// One transaction: the idempotency key, the shop's status, the reference's uniqueness and
+    /// the balance ceiling are all checked where the balance is raised (D8).
+    async fn top_up(&self, new: NewTopUp<'_>, now: Time) -> Result<TopUpOutcome, StoreError>;
     async fn audit_page(
         &self,
         shop_id: i64,
@@ -243,13 +290,27 @@ pub trait Store: Send + Sync + 'static {
         per_page: u32,
     ) -> Result<Page<AuditEntry>, StoreError>;
 
-    /// Payouts not yet final, oldest first, skipping `exclude` (those already in flight).
-    async fn unfinished(&self, exclude: &[i64], limit: u32) -> Result<Vec<Unfinished>, StoreError>;
-    /// `pending` → `processing` for each id, in one transaction; returns the ids it moved (one no
-    /// longer pending is left alone).
-    async fn mark_processing(&self, ids: &[i64], now: Time) -> Result<Vec<i64>, StoreError>;
-    /// `processing` → final for each result, in one transaction, moving the reservation (debit on
-    /// success, release on failure). A payout that is not processing any more is skipped, so each
-    /// is settled exactly once. Returns how many were settled.
-    async fn settle(&self, results: &[(i64, Settlement)], now: Time) -> Result<usize, StoreError>;
+    /// Claims up to `limit` payouts for `owner` until `lease_until`, in one transaction: every
+    /// `pending` one (→ `processing`) and every `processing` one whose lease has expired.
+    async fn claim(
+        &self,
+        owner: &str,
+        limit: u32,
+        now: Time,
+        lease_until: Time,
+    ) -> Result<Vec<Claimed>, StoreError>;
+    /// Extends every lease `owner` holds.
+    async fn renew(&self, owner: &str, lease_until: Time) -> Result<(), StoreError>;
+    /// Lets go of a claim, so that the payout is tried again (by anyone) from `retry_at`.
+    async fn release(&self, owner: &str, id: i64, retry_at: Time) -> Result<(), StoreError>;
+    /// `processing` → final for each result `owner` still holds the claim of, in one transaction,
+    /// moving the reservation (debit on success, release on failure). A payout settled already or
+    /// claimed by another worker is skipped, so each is settled exactly once. Returns how many
+    /// were settled.
+    async fn settle(
+        &self,
+        owner: &str,
+        results: &[(i64, Settlement)],
+        now: Time,
+    ) -> Result<usize, StoreError>;
 }

@@ -26,8 +26,8 @@ use tokio::sync::Mutex;
 
 use super::demo::Seed;
 use super::{
-    Actor, CreateOutcome, Credentials, NewPayout, OrderContext, Page, PayoutFilter, QuotaChange, Settlement,
-    Store, StoreError, StoredResponse, Unfinished,
+    Actor, Claimed, CreateOutcome, Credentials, GrantOutcome, NewPayout, NewTopUp, OrderContext, Page,
+    PayoutFilter, Purged, QuotaChange, Settlement, Store, StoreError, StoredResponse, TopUpOutcome,
 };
 use crate::clock::Clock;
 use crate::views::source_account_view;
@@ -68,8 +68,18 @@ fn business_date(t: Time) -> String {
     t.business_date().to_string()
 }
 
-const PAYOUT_COLUMNS: &str = "p.id, p.order_no, p.source_account, p.payout_type, p.amount_fen, p.status, \
-     p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, p.created_at, p.updated_at";
+/// `SELECT <payout columns> FROM payouts p JOIN users u …` as a literal, so every payout query is
+/// static SQL (sqlx 0.9 refuses strings built at run time unless audited).
+macro_rules! select_payouts {
+    ($($rest:literal)*) => {
+        concat!(
+            "SELECT p.id, p.order_no, p.source_account, p.payout_type, p.amount_fen, p.status, \
+             p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, \
+             p.created_at, p.updated_at FROM payouts p JOIN users u ON u.id = p.operator_id"
+            $(, " ", $rest)*
+        )
+    };
+}
 
 fn payout_from_row(row: &SqliteRow) -> Result<PayoutView, StoreError> {
     Ok(PayoutView {
@@ -93,7 +103,7 @@ fn payout_from_row(row: &SqliteRow) -> Result<PayoutView, StoreError> {
 }
 
 /// `WHERE …` of the records filter, always scoped to one shop.
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, shop_id: i64, filter: &PayoutFilter) {
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, shop_id: i64, filter: &PayoutFilter) {
     qb.push(" WHERE p.shop_id = ").push_bind(shop_id);
     if let Some(order_no) = &filter.order_no {
         qb.push(" AND p.order_no = ").push_bind(order_no.clone());
@@ -177,17 +187,28 @@ async fn accounts(conn: &mut SqliteConnection, shop_id: i64) -> Result<Vec<Accou
         .collect()
 }
 
+/// Whose counted payouts of one business day to sum: the shop's (R-L4) or one operator's (R-L5).
+#[derive(Clone, Copy)]
+enum Counted {
+    Shop,
+    Operator,
+}
+
 async fn counted_today(
     conn: &mut SqliteConnection,
-    column: &str,
+    whose: Counted,
     id: i64,
     today: &str,
 ) -> Result<Money, StoreError> {
-    // `column` is one of two fixed names, never input.
-    let sql = format!(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE {column} = ? AND business_date = ? AND status != 'failed'"
-    );
-    money(sqlx::query_scalar(&sql).bind(id).bind(today).fetch_one(conn).await?)
+    let sql = match whose {
+        Counted::Shop => {
+            "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE shop_id = ? AND business_date = ? AND status != 'failed'"
+        }
+        Counted::Operator => {
+            "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE operator_id = ? AND business_date = ? AND status != 'failed'"
+        }
+    };
+    money(sqlx::query_scalar(sql).bind(id).bind(today).fetch_one(conn).await?)
 }
 
 /// Loads every fact the rules need about `order_no` in the actor's shop, as of `now`.
@@ -240,7 +261,7 @@ async fn load_facts(
             quota_enabled: user.try_get(4)?,
             per_payout_limit: Some(money(user.try_get(2)?)?),
             daily_limit: Some(money(user.try_get(3)?)?),
-            used_today: counted_today(conn, "operator_id", actor.user_id, &today).await?,
+            used_today: counted_today(conn, Counted::Operator, actor.user_id, &today).await?,
         }
     };
 
@@ -280,19 +301,116 @@ async fn load_facts(
             items,
         },
         usage,
-        shop_counted_today: counted_today(conn, "shop_id", actor.shop_id, &today).await?,
+        shop_counted_today: counted_today(conn, Counted::Shop, actor.shop_id, &today).await?,
     };
     let selected = named(&shop, 2, AccountKind::parse)?;
     Ok(Some((order_id, facts, selected)))
 }
 
 async fn payout_view(conn: &mut SqliteConnection, id: i64) -> Result<PayoutView, StoreError> {
-    let sql =
-        format!("SELECT {PAYOUT_COLUMNS} FROM payouts p JOIN users u ON u.id = p.operator_id WHERE p.id = ?");
-    payout_from_row(&sqlx::query(&sql).bind(id).fetch_one(conn).await?)
+    payout_from_row(&sqlx::query(select_payouts!("WHERE p.id = ?")).bind(id).fetch_one(conn).await?)
+}
+
+/// A sub-account's row, for the grant checks of D6/D7.
+struct SubAccount {
+    username: String,
+    payout_enabled: bool,
+    manage_quotas: bool,
+    quota_enabled: bool,
+    per_payout_limit_fen: i64,
+    daily_limit_fen: i64,
+}
+
+async fn sub_account(
+    conn: &mut SqliteConnection,
+    shop_id: i64,
+    id: i64,
+) -> Result<Option<SubAccount>, StoreError> {
+    let row = sqlx::query(
+        "SELECT username, payout_enabled, manage_quotas, quota_enabled, per_payout_limit_fen, daily_limit_fen \
+         FROM users WHERE id = ? AND shop_id = ? AND role = 'sub'",
+    )
+    .bind(id)
+    .bind(shop_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(SubAccount {
+            username: r.try_get(0)?,
+            payout_enabled: r.try_get(1)?,
+            manage_quotas: r.try_get(2)?,
+            quota_enabled: r.try_get(3)?,
+            per_payout_limit_fen: r.try_get(4)?,
+            daily_limit_fen: r.try_get(5)?,
+        })
+    })
+    .transpose()
+}
+
+/// What an idempotency key already answered.
+enum Seen {
+    /// Same body: replay this.
+    Same(StoredResponse),
+    /// Another body under the same key.
+    Other,
+}
+
+async fn seen_key(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Seen>, StoreError> {
+    let seen = sqlx::query(
+        "SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = ? AND key = ?",
+    )
+    .bind(user_id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    let Some(seen) = seen else { return Ok(None) };
+    let hash: String = seen.try_get(0)?;
+    if hash != request_hash {
+        return Ok(Some(Seen::Other));
+    }
+    let status: i64 = seen.try_get(1)?;
+    Ok(Some(Seen::Same(StoredResponse {
+        status: u16::try_from(status).unwrap_or(500),
+        body: seen.try_get(2)?,
+    })))
+}
+
+async fn record_key(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    key: &str,
+    request_hash: &str,
+    response: &StoredResponse,
+    now: Time,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(user_id)
+    .bind(key)
+    .bind(request_hash)
+    .bind(i64::from(response.status))
+    .bind(&response.body)
+    .bind(now.unix_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 impl SqliteStore {
+    async fn quota_view(&self, shop_id: i64, id: i64, now: Time) -> Result<GrantOutcome, StoreError> {
+        let quotas = self.quotas(shop_id, now.business_date()).await?;
+        Ok(quotas
+            .into_iter()
+            .find(|q| q.sub_account_id == id)
+            .map_or(GrantOutcome::NotFound, GrantOutcome::Updated))
+    }
+
     /// Opens (creating if needed) the database file and applies the migrations.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -306,7 +424,23 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            // The last line of defence behind cancel-safe writes: a connection that comes back
+            // still inside a transaction (its task was dropped mid-way) is closed, which rolls the
+            // transaction back, instead of being handed to the next request with SQLite's write
+            // lock held.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    let clean = !sqlx::Connection::is_in_transaction(conn);
+                    if !clean {
+                        tracing::warn!("closing a pooled connection returned inside a transaction");
+                    }
+                    Ok(clean)
+                })
+            })
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(SqliteStore { pool, write_lock: Mutex::new(()) })
     }
@@ -333,8 +467,12 @@ impl Store for SqliteStore {
         Ok(shops == 0)
     }
 
-    async fn seed(&self, seed: &Seed) -> Result<(), StoreError> {
+    async fn seed(&self, seed: &Seed) -> Result<bool, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
+        let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops").fetch_one(&mut *tx).await?;
+        if shops > 0 {
+            return Ok(false);
+        }
         for shop in &seed.shops {
             let shop_id: i64 = sqlx::query_scalar(
                 "INSERT INTO shops (name, qualification, status, selected_source_account) VALUES (?, ?, ?, ?) RETURNING id",
@@ -439,7 +577,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn remember(
@@ -472,6 +610,83 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| Ok(Credentials { user_id: r.try_get(0)?, password_hash: r.try_get(1)? })).transpose()
+    }
+
+    async fn throttle_take(
+        &self,
+        keys: &[(String, u32)],
+        now: Time,
+        window_seconds: i64,
+    ) -> Result<bool, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let window_start = now.unix_millis() - window_seconds * 1000;
+        for (key, limit) in keys {
+            let count: Option<i64> =
+                sqlx::query_scalar("SELECT count FROM sign_in_throttle WHERE key = ? AND window_start > ?")
+                    .bind(key)
+                    .bind(window_start)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if count.unwrap_or(0) >= i64::from(*limit) {
+                return Ok(false);
+            }
+        }
+        for (key, _) in keys {
+            sqlx::query(
+                "INSERT INTO sign_in_throttle (key, count, window_start) VALUES (?, 1, ?) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                   count = CASE WHEN window_start > ? THEN count + 1 ELSE 1 END, \
+                   window_start = CASE WHEN window_start > ? THEN window_start ELSE excluded.window_start END",
+            )
+            .bind(key)
+            .bind(now.unix_millis())
+            .bind(window_start)
+            .bind(window_start)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn throttle_give_back(&self, keys: &[String]) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        for key in keys {
+            sqlx::query("UPDATE sign_in_throttle SET count = MAX(count - 1, 0) WHERE key = ?")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn throttle_clear(&self, key: &str) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query("DELETE FROM sign_in_throttle WHERE key = ?").bind(key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn purge(&self, now: Time, keys_before: Time, window_seconds: i64) -> Result<Purged, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now.unix_millis())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let idempotency_keys = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            .bind(keys_before.unix_millis())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let throttle = sqlx::query("DELETE FROM sign_in_throttle WHERE window_start <= ?")
+            .bind(now.unix_millis() - window_seconds * 1000)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(Purged { sessions, idempotency_keys, throttle })
     }
 
     async fn session_create(
@@ -547,17 +762,14 @@ impl Store for SqliteStore {
         let Some((order_id, facts, selected)) = load_facts(&mut tx, actor, order_no, now).await? else {
             return Ok(None);
         };
-        let sql = format!(
-            "SELECT {PAYOUT_COLUMNS} FROM payouts p JOIN users u ON u.id = p.operator_id \
-             WHERE p.order_id = ? ORDER BY p.created_at DESC, p.id DESC"
-        );
-        let payouts = sqlx::query(&sql)
-            .bind(order_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(payout_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let payouts =
+            sqlx::query(select_payouts!("WHERE p.order_id = ? ORDER BY p.created_at DESC, p.id DESC"))
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(payout_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
         tx.commit().await?;
         Ok(Some(OrderContext { facts, payouts, selected_source_account: selected }))
     }
@@ -572,23 +784,10 @@ impl Store for SqliteStore {
         // "Now" is when this transaction holds the write lock, not when the request arrived: the
         // cooldown and the daily totals are measured against the moment the payout is written.
         let at = clock.now();
-        let seen = sqlx::query(
-            "SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = ? AND key = ?",
-        )
-        .bind(new.actor.user_id)
-        .bind(new.idempotency_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(seen) = seen {
-            let hash: String = seen.try_get(0)?;
-            if hash != new.request_hash {
-                return Ok(CreateOutcome::KeyReused);
-            }
-            let status: i64 = seen.try_get(1)?;
-            return Ok(CreateOutcome::Replayed(StoredResponse {
-                status: u16::try_from(status).unwrap_or(500),
-                body: seen.try_get(2)?,
-            }));
+        match seen_key(&mut tx, new.actor.user_id, new.idempotency_key, &new.request_hash).await? {
+            Some(Seen::Same(stored)) => return Ok(CreateOutcome::Replayed(stored)),
+            Some(Seen::Other) => return Ok(CreateOutcome::KeyReused),
+            None => {}
         }
         let Some((order_id, facts, _)) = load_facts(&mut tx, new.actor, new.order_no, at).await? else {
             return Ok(CreateOutcome::OrderNotFound);
@@ -645,16 +844,8 @@ impl Store for SqliteStore {
         .await?;
         let view = payout_view(&mut tx, id).await?;
         let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, 201, ?, ?)",
-        )
-        .bind(new.actor.user_id)
-        .bind(new.idempotency_key)
-        .bind(&new.request_hash)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let stored = StoredResponse { status: 201, body };
+        record_key(&mut tx, new.actor.user_id, new.idempotency_key, &new.request_hash, &stored, at).await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created(view))
     }
@@ -670,9 +861,7 @@ impl Store for SqliteStore {
         let mut count = QueryBuilder::new("SELECT COUNT(*) FROM payouts p");
         push_filter(&mut count, shop_id, filter);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-        let mut qb = QueryBuilder::new(format!(
-            "SELECT {PAYOUT_COLUMNS} FROM payouts p JOIN users u ON u.id = p.operator_id"
-        ));
+        let mut qb = QueryBuilder::new(select_payouts!());
         push_filter(&mut qb, shop_id, filter);
         qb.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ")
             .push_bind(i64::from(per_page))
@@ -703,9 +892,7 @@ impl Store for SqliteStore {
             let filter = filter.clone();
             async move {
                 let cursor = cursor?;
-                let mut qb = QueryBuilder::new(format!(
-                    "SELECT {PAYOUT_COLUMNS} FROM payouts p JOIN users u ON u.id = p.operator_id"
-                ));
+                let mut qb = QueryBuilder::new(select_payouts!());
                 push_filter(&mut qb, shop_id, &filter);
                 if let Some((created_at, id)) = cursor {
                     qb.push(" AND (p.created_at < ")
@@ -745,11 +932,9 @@ impl Store for SqliteStore {
     }
 
     async fn payout_detail(&self, shop_id: i64, id: i64) -> Result<Option<PayoutDetail>, StoreError> {
-        let sql = format!(
-            "SELECT {PAYOUT_COLUMNS} FROM payouts p JOIN users u ON u.id = p.operator_id WHERE p.id = ? AND p.shop_id = ?"
-        );
+        let sql = select_payouts!("WHERE p.id = ? AND p.shop_id = ?");
         let mut tx = self.pool.begin().await?;
-        let Some(row) = sqlx::query(&sql).bind(id).bind(shop_id).fetch_optional(&mut *tx).await? else {
+        let Some(row) = sqlx::query(sql).bind(id).bind(shop_id).fetch_optional(&mut *tx).await? else {
             return Ok(None);
         };
         let payout = payout_from_row(&row)?;
@@ -820,16 +1005,23 @@ impl Store for SqliteStore {
         sub_account_id: i64,
         change: QuotaChange,
         now: Time,
-    ) -> Result<Option<QuotaView>, StoreError> {
+    ) -> Result<GrantOutcome, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        let old = sqlx::query(
-            "SELECT per_payout_limit_fen, daily_limit_fen, quota_enabled, username FROM users WHERE id = ? AND shop_id = ? AND role = 'sub'",
-        )
-        .bind(sub_account_id)
-        .bind(actor.shop_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(old) = old else { return Ok(None) };
+        let Some(old) = sub_account(&mut tx, actor.shop_id, sub_account_id).await? else {
+            return Ok(GrantOutcome::NotFound);
+        };
+        if actor.role == Role::Sub {
+            // D6/D7, against the rows as they are now (a grant may have changed since sign-in).
+            let me = sub_account(&mut tx, actor.shop_id, actor.user_id).await?;
+            let Some(me) = me.filter(|me| me.manage_quotas) else { return Ok(GrantOutcome::NotAllowed) };
+            if sub_account_id == actor.user_id || !old.payout_enabled {
+                return Ok(GrantOutcome::NotAllowed);
+            }
+            let (own_per, own_daily) = (money(me.per_payout_limit_fen)?, money(me.daily_limit_fen)?);
+            if change.per_payout_limit > own_per || change.daily_limit > own_daily {
+                return Ok(GrantOutcome::AboveOwnLimit { per_payout_limit: own_per, daily_limit: own_daily });
+            }
+        }
         sqlx::query(
             "UPDATE users SET per_payout_limit_fen = ?, daily_limit_fen = ?, quota_enabled = ? WHERE id = ?",
         )
@@ -839,29 +1031,48 @@ impl Store for SqliteStore {
         .bind(sub_account_id)
         .execute(&mut *tx)
         .await?;
-        let username: String = old.try_get(3)?;
         let detail = format!(
-            "{username}: per-payout ¥{} → ¥{}, daily ¥{} → ¥{}, enabled {} → {}",
-            money(old.try_get(0)?)?,
+            "{}: per-payout ¥{} → ¥{}, daily ¥{} → ¥{}, quota on {} → {}",
+            old.username,
+            money(old.per_payout_limit_fen)?,
             change.per_payout_limit,
-            money(old.try_get(1)?)?,
+            money(old.daily_limit_fen)?,
             change.daily_limit,
-            old.try_get::<bool, _>(2)?,
+            old.quota_enabled,
             change.enabled
         );
-        audit(
-            &mut tx,
-            actor.shop_id,
-            now,
-            &actor.username,
-            "quota.updated",
-            &format!("user:{sub_account_id}"),
-            &detail,
-        )
-        .await?;
+        let target = format!("user:{sub_account_id}");
+        audit(&mut tx, actor.shop_id, now, &actor.username, "quota.updated", &target, &detail).await?;
         tx.commit().await?;
-        let quotas = self.quotas(actor.shop_id, now.business_date()).await?;
-        Ok(quotas.into_iter().find(|q| q.sub_account_id == sub_account_id))
+        self.quota_view(actor.shop_id, sub_account_id, now).await
+    }
+
+    async fn permissions_update(
+        &self,
+        actor: &Actor,
+        sub_account_id: i64,
+        payout: bool,
+        manage_quotas: bool,
+        now: Time,
+    ) -> Result<GrantOutcome, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let Some(old) = sub_account(&mut tx, actor.shop_id, sub_account_id).await? else {
+            return Ok(GrantOutcome::NotFound);
+        };
+        sqlx::query("UPDATE users SET payout_enabled = ?, manage_quotas = ? WHERE id = ?")
+            .bind(payout)
+            .bind(manage_quotas)
+            .bind(sub_account_id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!(
+            "{}: payout permission {} → {payout}, quota manager {} → {manage_quotas}",
+            old.username, old.payout_enabled, old.manage_quotas
+        );
+        let target = format!("user:{sub_account_id}");
+        audit(&mut tx, actor.shop_id, now, &actor.username, "permissions.updated", &target, &detail).await?;
+        tx.commit().await?;
+        self.quota_view(actor.shop_id, sub_account_id, now).await
     }
 
     async fn settings(&self, shop_id: i64) -> Result<PayoutSettings, StoreError> {
@@ -929,16 +1140,41 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn top_up(
-        &self,
-        actor: &Actor,
-        amount: Money,
-        reference: &str,
-        now: Time,
-    ) -> Result<TopUpView, StoreError> {
+    async fn top_up(&self, new: NewTopUp<'_>, now: Time) -> Result<TopUpOutcome, StoreError> {
+        let actor = new.actor;
         let (_guard, mut tx) = self.begin_write().await?;
+        match seen_key(&mut tx, actor.user_id, new.idempotency_key, &new.request_hash).await? {
+            Some(Seen::Same(stored)) => return Ok(TopUpOutcome::Replayed(stored)),
+            Some(Seen::Other) => return Ok(TopUpOutcome::KeyReused),
+            None => {}
+        }
+        let status: String = sqlx::query_scalar("SELECT status FROM shops WHERE id = ?")
+            .bind(actor.shop_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if status != "active" {
+            return Ok(TopUpOutcome::ShopNotActive);
+        }
+        let used: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM top_ups WHERE shop_id = ? AND reference = ?")
+                .bind(actor.shop_id)
+                .bind(new.reference)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if used.is_some() {
+            return Ok(TopUpOutcome::ReferenceUsed);
+        }
+        let balance: i64 =
+            sqlx::query_scalar("SELECT balance_fen FROM accounts WHERE shop_id = ? AND kind = 'custody'")
+                .bind(actor.shop_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let balance = money(balance)?;
+        if balance.checked_add(new.amount).is_none_or(|after| after > new.ceiling) {
+            return Ok(TopUpOutcome::AboveCeiling { balance });
+        }
         sqlx::query("UPDATE accounts SET balance_fen = balance_fen + ?, opened = 1 WHERE shop_id = ? AND kind = 'custody'")
-            .bind(amount.to_fen())
+            .bind(new.amount.to_fen())
             .bind(actor.shop_id)
             .execute(&mut *tx)
             .await?;
@@ -946,31 +1182,27 @@ impl Store for SqliteStore {
             "INSERT INTO top_ups (shop_id, amount_fen, reference, actor, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(actor.shop_id)
-        .bind(amount.to_fen())
-        .bind(reference)
+        .bind(new.amount.to_fen())
+        .bind(new.reference)
         .bind(&actor.username)
         .bind(now.unix_millis())
         .fetch_one(&mut *tx)
         .await?;
-        let detail = format!("custody top-up ¥{amount}, reference {reference}");
-        audit(
-            &mut tx,
-            actor.shop_id,
-            now,
-            &actor.username,
-            "custody.topped_up",
-            &format!("top_up:{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(TopUpView {
+        let detail = format!("custody top-up ¥{}, reference {}", new.amount, new.reference);
+        let target = format!("top_up:{id}");
+        audit(&mut tx, actor.shop_id, now, &actor.username, "custody.topped_up", &target, &detail).await?;
+        let view = TopUpView {
             id,
-            amount,
-            reference: reference.to_owned(),
+            amount: new.amount,
+            reference: new.reference.to_owned(),
             actor: actor.username.clone(),
             created_at: now,
-        })
+        };
+        let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
+        let stored = StoredResponse { status: 201, body };
+        record_key(&mut tx, actor.user_id, new.idempotency_key, &new.request_hash, &stored, now).await?;
+        tx.commit().await?;
+        Ok(TopUpOutcome::Created(view))
     }
 
     async fn audit_page(
@@ -1008,72 +1240,97 @@ impl Store for SqliteStore {
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 
-    async fn unfinished(&self, exclude: &[i64], limit: u32) -> Result<Vec<Unfinished>, StoreError> {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, amount_fen, source_account, status FROM payouts WHERE status IN ('pending', 'processing')",
-        );
-        if !exclude.is_empty() {
-            qb.push(" AND id NOT IN (");
-            let mut ids = qb.separated(", ");
-            for id in exclude {
-                ids.push_bind(*id);
-            }
-            qb.push(")");
-        }
-        qb.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
-        qb.build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Unfinished {
-                    id: r.try_get(0)?,
-                    amount: money(r.try_get(1)?)?,
-                    source_account: named(r, 2, AccountKind::parse)?,
-                    status: named(r, 3, PayoutStatus::parse)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn mark_processing(&self, ids: &[i64], now: Time) -> Result<Vec<i64>, StoreError> {
+    async fn claim(
+        &self,
+        owner: &str,
+        limit: u32,
+        now: Time,
+        lease_until: Time,
+    ) -> Result<Vec<Claimed>, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        let mut moved = Vec::with_capacity(ids.len());
-        for &id in ids {
-            let shop_id: Option<i64> = sqlx::query_scalar(
-                "UPDATE payouts SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'pending' RETURNING shop_id",
+        let rows = sqlx::query(
+            "SELECT id, amount_fen, source_account, status, shop_id FROM payouts \
+             WHERE status = 'pending' OR (status = 'processing' AND (claim_until IS NULL OR claim_until <= ?)) \
+             ORDER BY id LIMIT ?",
+        )
+        .bind(now.unix_millis())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let taken_over = named(row, 3, PayoutStatus::parse)? == PayoutStatus::Processing;
+            let shop_id: i64 = row.try_get(4)?;
+            sqlx::query(
+                "UPDATE payouts SET status = 'processing', claim_owner = ?, claim_until = ?, updated_at = ? WHERE id = ?",
             )
+            .bind(owner)
+            .bind(lease_until.unix_millis())
             .bind(now.unix_millis())
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .execute(&mut *tx)
             .await?;
-            let Some(shop_id) = shop_id else { continue };
-            event(&mut tx, id, now, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;
             let target = format!("payout:{id}");
-            audit(
-                &mut tx,
-                shop_id,
-                now,
-                SETTLEMENT_ACTOR,
-                "payout.processing",
-                &target,
-                "handed to the payment rail",
-            )
-            .await?;
-            moved.push(id);
+            if taken_over {
+                let detail = "claim taken over after its lease expired; asking the rail again";
+                audit(&mut tx, shop_id, now, SETTLEMENT_ACTOR, "payout.claim_taken_over", &target, detail)
+                    .await?;
+            } else {
+                event(&mut tx, id, now, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;
+                let detail = "handed to the payment rail";
+                audit(&mut tx, shop_id, now, SETTLEMENT_ACTOR, "payout.processing", &target, detail).await?;
+            }
+            claimed.push(Claimed {
+                id,
+                amount: money(row.try_get(1)?)?,
+                source_account: named(row, 2, AccountKind::parse)?,
+                taken_over,
+            });
         }
         tx.commit().await?;
-        Ok(moved)
+        Ok(claimed)
     }
 
-    async fn settle(&self, results: &[(i64, Settlement)], now: Time) -> Result<usize, StoreError> {
+    async fn renew(&self, owner: &str, lease_until: Time) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query("UPDATE payouts SET claim_until = ? WHERE claim_owner = ? AND status = 'processing'")
+            .bind(lease_until.unix_millis())
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn release(&self, owner: &str, id: i64, retry_at: Time) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE payouts SET claim_owner = NULL, claim_until = ? WHERE id = ? AND claim_owner = ? AND status = 'processing'",
+        )
+        .bind(retry_at.unix_millis())
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn settle(
+        &self,
+        owner: &str,
+        results: &[(i64, Settlement)],
+        now: Time,
+    ) -> Result<usize, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         let mut settled = 0;
         for (id, outcome) in results {
             let row = sqlx::query(
-                "SELECT shop_id, amount_fen, source_account FROM payouts WHERE id = ? AND status = 'processing'",
+                "SELECT shop_id, amount_fen, source_account FROM payouts WHERE id = ? AND status = 'processing' AND claim_owner = ?",
             )
             .bind(id)
+            .bind(owner)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(row) = row else { continue };
@@ -1094,25 +1351,19 @@ impl Store for SqliteStore {
             .bind(&account)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE payouts SET status = ?, failure_reason = ?, updated_at = ? WHERE id = ?")
-                .bind(status.as_str())
-                .bind(reason)
-                .bind(now.unix_millis())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE payouts SET status = ?, failure_reason = ?, updated_at = ?, claim_owner = NULL, claim_until = NULL WHERE id = ?",
+            )
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(now.unix_millis())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             event(&mut tx, *id, now, status, SETTLEMENT_ACTOR, reason).await?;
             let action = format!("payout.{}", status.as_str());
-            audit(
-                &mut tx,
-                shop_id,
-                now,
-                SETTLEMENT_ACTOR,
-                &action,
-                &format!("payout:{id}"),
-                reason.unwrap_or(""),
-            )
-            .await?;
+            let target = format!("payout:{id}");
+            audit(&mut tx, shop_id, now, SETTLEMENT_ACTOR, &action, &target, reason.unwrap_or("")).await?;
             settled += 1;
         }
         tx.commit().await?;

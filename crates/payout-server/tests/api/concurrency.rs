@@ -1,5 +1,7 @@
 //! 64 clients racing: no counted total passes its cap, no account goes below zero available, and
-//! exactly as many payouts are accepted as the caps allow.
+//! exactly as many payouts are accepted as the caps allow. Every race runs through two servers on
+//! one SQLite file, each with its own store and in-process write queue, so what keeps the limits
+//! is the database transaction (`BEGIN IMMEDIATE`), not a lock inside one process.
 
 use futures::future::join_all;
 use serde_json::json;
@@ -10,11 +12,17 @@ use crate::helpers::*;
 fn no_cooldown(extra: serde_json::Value) -> Spawn {
     let mut policy = json!({"cooldown_seconds": 0, "max_payouts_per_order": 1000});
     policy.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    Spawn { policy: Some(policy), ..Spawn::default() }
+    Spawn { policy: Some(policy), second_server: true, ..Spawn::default() }
 }
 
+/// `n` concurrent creations, every other one through the second server with the same session.
 async fn race(client: &Client, n: usize, order: &str, amount: &str) -> (usize, Vec<String>) {
-    let answers = join_all((0..n).map(|_| client.create(draft(order, amount)))).await;
+    let app_second = client.on_second();
+    let answers = join_all((0..n).map(|i| {
+        let via = if i % 2 == 0 { client } else { &app_second };
+        via.create(draft(order, amount))
+    }))
+    .await;
     assert!(answers.iter().all(|a| a.status == 201 || a.status == 422), "only 201 or 422, never an error");
     let accepted = answers.iter().filter(|a| a.status == 201).count();
     let codes = answers.iter().flat_map(|a| a.codes()).collect();
@@ -60,7 +68,7 @@ async fn r_l2_64_racers_never_pass_the_order_cap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn r_l3_64_racers_with_the_cooldown_get_exactly_one_payout() {
-    let app = spawn_app().await;
+    let app = spawn_with(Spawn { second_server: true, ..Spawn::default() }).await;
     let admin = app.login("lin.admin").await;
     let (accepted, codes) = race(&admin, 64, O3, "1").await;
     assert_eq!(accepted, 1);
@@ -103,10 +111,15 @@ async fn r_f8_64_racers_never_take_an_account_below_zero_available() {
     // Custody holds 30.00; each payout wants 4.00 → exactly 7 fit.
     app.sql("UPDATE accounts SET balance_fen = 3000 WHERE shop_id = 1 AND kind = 'custody'").await;
     let admin = app.login("lin.admin").await;
-    let answers = join_all((0..64).map(|_| {
+    let second = admin.on_second();
+    let answers = join_all((0..64).map(|i| {
         let mut d = draft(O3, "4");
         d["source_account"] = json!("custody");
-        admin.create(d)
+        if i % 2 == 0 {
+            admin.create(d)
+        } else {
+            second.create(d)
+        }
     }))
     .await;
     assert_eq!(answers.iter().filter(|a| a.status == 201).count(), 7);

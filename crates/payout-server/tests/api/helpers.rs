@@ -8,8 +8,9 @@ use std::time::Duration;
 use payout_core::Time;
 use payout_server::clock::ManualClock;
 use payout_server::config::Config;
-use payout_server::rail::SimulatedRail;
-use payout_server::{app, start_worker, AppState};
+use payout_server::http::{serve, ConnectionLimits};
+use payout_server::settlement::Worker;
+use payout_server::{app, simulated_rail, start_worker, AppState};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -27,6 +28,8 @@ pub const SUN_ORDER: &str = "6920241100000000201";
 
 pub struct TestApp {
     pub url: String,
+    /// The second server, with `Spawn::second_server`.
+    pub url2: Option<String>,
     pub clock: ManualClock,
     pub db: PathBuf,
     /// Keeps the test's data folder (and its SQLite file) alive as long as the app.
@@ -40,6 +43,11 @@ pub struct Spawn {
     pub rail_failure_percent: u8,
     pub rail_latency_ms: u64,
     pub start: &'static str,
+    /// A second server on the same SQLite file (its own store and write queue): clients of
+    /// `TestApp::second` race through it, so the database's own locking is what keeps the limits.
+    pub second_server: bool,
+    /// Run housekeeping this often (default: the server's ten minutes).
+    pub housekeeping_ms: Option<u64>,
 }
 
 impl Default for Spawn {
@@ -49,21 +57,26 @@ impl Default for Spawn {
             rail_failure_percent: 0,
             rail_latency_ms: 10,
             start: "2026-11-24T10:00:00+08:00",
+            second_server: false,
+            housekeeping_ms: None,
         }
     }
 }
 
+/// The server's own defaults (as `main` parses them), pointed at a test folder, with a fast rail.
 pub fn test_config(dir: &std::path::Path) -> Config {
-    Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db: dir.join("payout.sqlite"),
-        demo_data: true,
-        dist: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dist"),
-        policy: None,
-        rail_latency_ms: 10,
-        rail_failure_percent: 0,
-        settle_interval_ms: 20,
-    }
+    use clap::Parser;
+    let mut config = Config::parse_from(["payout-server"]);
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    config.db = dir.join("payout.sqlite");
+    config.demo_data = true;
+    config.dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dist");
+    config.rail_latency_ms = 10;
+    config.rail_failure_percent = 0;
+    config.settle_interval_ms = 20;
+    // Tests sign in often from one address; the rate limit has its own test.
+    config.sign_in_burst = 10_000;
+    config
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -78,17 +91,34 @@ pub async fn spawn_with(options: Spawn) -> TestApp {
         std::fs::write(&path, policy.to_string()).unwrap();
         config.policy = Some(path);
     }
+    config.rail_latency_ms = options.rail_latency_ms;
+    if let Some(ms) = options.housekeeping_ms {
+        config.housekeeping_interval_ms = ms;
+    }
+    config.rail_failure_percent = options.rail_failure_percent;
     let clock = ManualClock::new(Time::parse(options.start).unwrap());
-    let state = AppState::open(&config, Arc::new(clock.clone())).await.expect("state");
-    let rail = Arc::new(SimulatedRail {
-        latency: Duration::from_millis(options.rail_latency_ms),
-        failure_percent: options.rail_failure_percent,
-    });
-    let _worker = start_worker(&state, rail, Duration::from_millis(config.settle_interval_ms));
+    let url = serve_in_process(&config, &clock).await;
+    let url2 = if options.second_server { Some(serve_in_process(&config, &clock).await) } else { None };
+    TestApp { url, url2, clock, db: config.db.clone(), dir }
+}
+
+/// One server (its own store, worker and in-process write queue) on `config`'s database.
+pub async fn serve_in_process(config: &Config, clock: &ManualClock) -> String {
+    let state = AppState::open(config, Arc::new(clock.clone())).await.expect("state");
+    let owner = Worker::new_owner();
+    let rail = Arc::new(simulated_rail(config, &owner));
+    let (stop, _worker) = start_worker(&state, rail, owner, config);
+    let interval = Duration::from_millis(config.housekeeping_interval_ms);
+    let _housekeeping = payout_server::housekeeping::start(&state, interval, stop);
     let listener = tokio::net::TcpListener::bind(config.addr).await.expect("bind");
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app(state)).await });
-    TestApp { url, clock, db: config.db.clone(), dir }
+    let limits = ConnectionLimits {
+        max_connections: config.connection_cap(),
+        header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
+        shutdown_grace: Duration::from_millis(config.shutdown_grace_ms),
+    };
+    tokio::spawn(serve(listener, app(state), limits, std::future::pending()));
+    url
 }
 
 /// One person's browser: a cookie jar and the CSRF token of their session.
@@ -97,6 +127,8 @@ pub struct Client {
     pub url: String,
     pub http: reqwest::Client,
     pub csrf: Option<String>,
+    /// The other server of a two-server test app.
+    pub second_url: Option<String>,
 }
 
 pub struct Answer {
@@ -128,14 +160,16 @@ impl TestApp {
         Client::anonymous(&self.url)
     }
 
+    /// Signs `username` in on the first server; with a second server, [`Client::on_second`] uses
+    /// the same session there.
     pub async fn login(&self, username: &str) -> Client {
-        Client::login(&self.url, username).await
+        Client { second_url: self.url2.clone(), ..Client::login(&self.url, username).await }
     }
 
     /// The SQLite file itself, for arranging state no API offers (e.g. a small balance).
     pub async fn sql(&self, statement: &str) {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display())).await.unwrap();
-        sqlx::query(statement).execute(&pool).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_owned())).execute(&pool).await.unwrap();
         pool.close().await;
     }
 
@@ -162,6 +196,7 @@ impl Client {
             url: url.to_owned(),
             http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
             csrf: None,
+            second_url: None,
         }
     }
 
@@ -176,8 +211,18 @@ impl Client {
         client
     }
 
+    /// The same browser (cookie jar, session, CSRF token) talking to the app's second server.
+    pub fn on_second(&self) -> Client {
+        Client { url: self.second_url.clone().unwrap_or_else(|| self.url.clone()), ..self.clone() }
+    }
+
+    /// One request as the console sends it: with the session's CSRF token, and each POST with an
+    /// `Idempotency-Key` of its own (a new submission).
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
-        let mut req = self.http.request(method, format!("{}{}", self.url, path));
+        let mut req = self.http.request(method.clone(), format!("{}{}", self.url, path));
+        if method == Method::POST {
+            req = req.header("Idempotency-Key", format!("k-{}", hex::encode(rand::random::<[u8; 8]>())));
+        }
         if let Some(csrf) = &self.csrf {
             req = req.header("X-CSRF-Token", csrf);
         }
@@ -234,7 +279,7 @@ pub fn draft(order_no: &str, amount: &str) -> Value {
 /// One integer from the SQLite file at `db` (a fresh connection, so it sees every commit).
 pub async fn scalar_at(db: &std::path::Path, query: &str) -> i64 {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    let v: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.unwrap();
+    let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_owned())).fetch_one(&pool).await.unwrap();
     pool.close().await;
     v
 }

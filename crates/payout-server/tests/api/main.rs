@@ -2,9 +2,12 @@
 mod authz;
 mod bad_input;
 mod concurrency;
+mod hardening;
 mod health;
 mod helpers;
 mod idempotency;
+mod operation;
+mod process;
 mod records;
 mod restart;
 mod rules;

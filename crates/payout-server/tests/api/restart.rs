@@ -2,45 +2,18 @@
 //! same SQLite file, and every acknowledged payout reaches a final state exactly once with no
 //! reservation left behind.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::helpers::*;
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::process::Server;
 
 async fn start(db: &std::path::Path, latency_ms: u64) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_payout-server"))
-        .args(["--addr", &format!("127.0.0.1:{port}"), "--db"])
-        .arg(db)
-        .args(["--demo-data", "--rail-failure-percent", "30", "--settle-interval-ms", "20"])
-        .args(["--rail-latency-ms", &latency_ms.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start payout-server");
-    // Owned by `Server` at once, so the process is killed and waited for on every path.
-    let server = Server { child, url: format!("http://127.0.0.1:{port}") };
-    for _ in 0..300 {
-        if reqwest::get(format!("{}/api/health", server.url)).await.is_ok_and(|r| r.status() == 200) {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not start");
+    let latency = latency_ms.to_string();
+    let args = ["--rail-failure-percent", "30", "--settle-interval-ms", "20", "--rail-latency-ms", &latency];
+    // A short lease: the restarted server takes over the dead one's claims after 1 s.
+    Server::start(db, &[&args[..], &["--claim-lease-ms", "1000"]].concat()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

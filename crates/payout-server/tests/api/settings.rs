@@ -128,6 +128,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/payouts/{id}",
         "/api/quotas",
         "/api/quotas/{sub_account_id}",
+        "/api/sub-accounts/{sub_account_id}/permissions",
         "/api/payout-settings",
         "/api/custody/top-ups",
         "/api/audit",

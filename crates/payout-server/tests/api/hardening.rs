@@ -1,0 +1,302 @@
+//! What an attacker or a busy shop tries beyond the happy path: top-ups sent again and at once
+//! (D8), quota managers reaching past their grant (D6, D7), cross-site sign-in, what the headers
+//! promise, the CSV a spreadsheet opens, the error shape of 405 and 431, and the purge of what
+//! only grows.
+
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn custody_balance(settings: &Answer) -> String {
+    let accounts = settings.body["accounts"].as_array().unwrap();
+    let custody = accounts.iter().find(|a| a["kind"] == "custody").unwrap();
+    custody["balance"].as_str().unwrap().to_owned()
+}
+
+async fn top_up(client: &Client, key: &str, amount: &str, reference: &str) -> Answer {
+    let mut req = client
+        .http
+        .post(format!("{}/api/custody/top-ups", client.url))
+        .header("Idempotency-Key", key)
+        .json(&json!({"amount": amount, "reference": reference}));
+    if let Some(csrf) = &client.csrf {
+        req = req.header("X-CSRF-Token", csrf);
+    }
+    Client::answer(req.send().await.unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn d8_a_top_up_is_recorded_once_whatever_the_client_sends() {
+    let app = spawn_with(Spawn { second_server: true, ..Spawn::default() }).await;
+    let admin = app.login("lin.admin").await;
+    let second = admin.on_second();
+    // The same body four times under one key, then twenty at once under another: one credit each.
+    for _ in 0..4 {
+        assert_eq!(top_up(&admin, "key-1", "100", "ICBC-1").await.status, 201);
+    }
+    let burst =
+        join_all((0..20).map(|i| top_up(if i % 2 == 0 { &admin } else { &second }, "key-2", "50", "ICBC-2")))
+            .await;
+    assert!(burst.iter().all(|a| a.status == 201), "every repeat gets the first answer");
+    assert!(burst.windows(2).all(|w| w[0].body == w[1].body), "the first answer, verbatim");
+    assert_eq!(custody_balance(&admin.get("/api/payout-settings").await), "3150.00");
+    // The same key with another body, and a used reference under a new key.
+    let reused = top_up(&admin, "key-1", "999", "ICBC-1").await;
+    assert_eq!((reused.status.as_u16(), reused.error_code()), (409, "IDEMPOTENCY_KEY_REUSED"));
+    let again = top_up(&admin, "key-3", "100", "ICBC-1").await;
+    assert_eq!((again.status.as_u16(), again.error_code()), (409, "TOP_UP_REFERENCE_USED"));
+    assert_eq!(custody_balance(&admin.get("/api/payout-settings").await), "3150.00");
+    // Without a key it is refused before anything is recorded.
+    let keyless = admin
+        .http
+        .post(format!("{}/api/custody/top-ups", admin.url))
+        .header("X-CSRF-Token", admin.csrf.clone().unwrap())
+        .json(&json!({"amount": "1", "reference": "NO-KEY"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(Client::answer(keyless).await.error_code(), "IDEMPOTENCY_KEY_REQUIRED");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM top_ups").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn d8_concurrent_top_ups_near_the_ceiling_never_pass_it() {
+    let app = spawn_with(Spawn { second_server: true, ..Spawn::default() }).await;
+    // ¥1,000.00 below the ceiling of ¥100,000,000.00.
+    app.sql("UPDATE accounts SET balance_fen = 9999900000 WHERE shop_id = 1 AND kind = 'custody'").await;
+    let admin = app.login("lin.admin").await;
+    let second = admin.on_second();
+    let answers = join_all((0..16).map(|i| {
+        let via = if i % 2 == 0 { &admin } else { &second };
+        async move { top_up(via, &format!("k{i}"), "300", &format!("REF-{i}")).await }
+    }))
+    .await;
+    let accepted = answers.iter().filter(|a| a.status == 201).count();
+    assert_eq!(accepted, 3, "3 × 300 ≤ 1,000 < 4 × 300");
+    assert!(answers.iter().filter(|a| a.status != 201).all(|a| a.error_code() == "TOP_UP_ABOVE_CEILING"));
+    let settings = admin.get("/api/payout-settings").await;
+    assert_eq!(settings.status, 200, "the shop's accounts still read");
+    assert_eq!(custody_balance(&settings), "99999900.00");
+}
+
+#[tokio::test]
+async fn d8_a_suspended_shop_cannot_top_up() {
+    let app = spawn_app().await;
+    let sun = app.login("sun.admin").await;
+    let answer = top_up(&sun, "k", "100", "SUN-1").await;
+    assert_eq!((answer.status.as_u16(), answer.codes()), (422, vec!["SHOP_NOT_ACTIVE".to_owned()]));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM top_ups").await, 0);
+}
+
+const AGENT1: i64 = 2;
+const AGENT2: i64 = 3;
+const VIEWER: i64 = 4;
+
+#[tokio::test]
+async fn d6_only_the_main_account_grants_payout_permission_and_the_quota_manager_role() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let manager = app.login("lin.agent2").await;
+    let viewer = app.login("lin.viewer").await;
+    let quota = json!({"per_payout_limit": "20", "daily_limit": "100", "enabled": true});
+    // The quota manager cannot reach a sub-account without payout permission, nor grant it.
+    let refused = manager.put(&format!("/api/quotas/{VIEWER}"), quota.clone()).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let grant = json!({"payout": true, "manage_quotas": false});
+    assert_eq!(
+        manager.put(&format!("/api/sub-accounts/{VIEWER}/permissions"), grant.clone()).await.status,
+        403
+    );
+    assert_eq!(viewer.create(draft(O2, "5")).await.status, 403, "R-P1");
+    // The main account grants; then the manager may set the quota; then the viewer pays.
+    let granted = admin.put(&format!("/api/sub-accounts/{VIEWER}/permissions"), grant).await;
+    assert_eq!((granted.status.as_u16(), granted.body["payout_permission"].as_bool()), (200, Some(true)));
+    let set = manager.put(&format!("/api/quotas/{VIEWER}"), quota).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(viewer.create(draft(O2, "5")).await.status, 201);
+    // Revoked: refused at once, whatever the quota says.
+    let revoked = admin
+        .put(
+            &format!("/api/sub-accounts/{VIEWER}/permissions"),
+            json!({"payout": false, "manage_quotas": false}),
+        )
+        .await;
+    assert_eq!(revoked.body["payout_permission"], false);
+    assert_eq!(viewer.create(draft(O1, "5")).await.status, 403);
+    // The role itself: agent1 becomes a quota manager, agent2 stops being one.
+    admin
+        .put(
+            &format!("/api/sub-accounts/{AGENT1}/permissions"),
+            json!({"payout": true, "manage_quotas": true}),
+        )
+        .await;
+    admin
+        .put(
+            &format!("/api/sub-accounts/{AGENT2}/permissions"),
+            json!({"payout": true, "manage_quotas": false}),
+        )
+        .await;
+    assert_eq!(app.login("lin.agent1").await.get("/api/quotas").await.status, 200);
+    assert_eq!(manager.get("/api/quotas").await.status, 403);
+    let audit = admin.get("/api/audit?per_page=100").await;
+    let grants = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "permissions.updated")
+        .count();
+    assert_eq!(grants, 4, "every grant is audited");
+}
+
+#[tokio::test]
+async fn d7_a_quota_manager_cannot_amplify_its_own_limits_or_touch_its_own_quota() {
+    let app = spawn_app().await;
+    let manager = app.login("lin.agent2").await; // per payout 200, daily 2,000
+    let above = manager
+        .put(
+            &format!("/api/quotas/{AGENT1}"),
+            json!({"per_payout_limit": "500", "daily_limit": "15000", "enabled": true}),
+        )
+        .await;
+    assert_eq!((above.status.as_u16(), above.error_code()), (403, "QUOTA_ABOVE_OWN_LIMIT"));
+    let daily_above = manager
+        .put(
+            &format!("/api/quotas/{AGENT1}"),
+            json!({"per_payout_limit": "100", "daily_limit": "2000.01", "enabled": true}),
+        )
+        .await;
+    assert_eq!(daily_above.error_code(), "QUOTA_ABOVE_OWN_LIMIT");
+    let within = manager
+        .put(
+            &format!("/api/quotas/{AGENT1}"),
+            json!({"per_payout_limit": "200", "daily_limit": "2000", "enabled": true}),
+        )
+        .await;
+    assert_eq!(within.status, 200, "up to its own limits is fine");
+    let own = manager
+        .put(
+            &format!("/api/quotas/{AGENT2}"),
+            json!({"per_payout_limit": "1", "daily_limit": "1", "enabled": true}),
+        )
+        .await;
+    assert_eq!(own.status, 403);
+    // The main account is bound only by the shop-wide limits.
+    let admin = app.login("lin.admin").await;
+    let big = admin
+        .put(
+            &format!("/api/quotas/{AGENT1}"),
+            json!({"per_payout_limit": "500", "daily_limit": "15000", "enabled": true}),
+        )
+        .await;
+    assert_eq!(big.status, 200);
+}
+
+#[tokio::test]
+async fn sign_in_from_another_site_is_refused() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    let body = json!({"username": "lin.admin", "password": PASSWORD});
+    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+        let res = http
+            .post(format!("{}/api/session", app.url))
+            .header(name, value)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let answer = Client::answer(res).await;
+        assert_eq!((answer.status.as_u16(), answer.error_code()), (403, "CROSS_SITE_REQUEST"), "{name}");
+    }
+    let host = app.url.trim_start_matches("http://").to_owned();
+    let res = http
+        .post(format!("{}/api/session", app.url))
+        .header("origin", format!("http://{host}"))
+        .header("sec-fetch-site", "same-origin")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the console's own page signs in");
+}
+
+#[tokio::test]
+async fn pages_carry_a_csp_that_lets_only_the_app_run_and_api_errors_keep_their_shape() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    for path in ["/", "/payout?order=1", "/api/health"] {
+        let res = http.get(format!("{}{path}", app.url)).send().await.unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{path}: {csp}");
+        assert!(res.headers().get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    }
+    let wrong_method = http.delete(format!("{}/api/health", app.url)).send().await.unwrap();
+    let answer = Client::answer(wrong_method).await;
+    assert_eq!((answer.status.as_u16(), answer.error_code()), (405, "METHOD_NOT_ALLOWED"));
+    let huge = http
+        .get(format!("{}/api/health", app.url))
+        .header("x-filler", "a".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    let answer = Client::answer(huge).await;
+    assert_eq!((answer.status.as_u16(), answer.error_code()), (431, "HEADERS_TOO_LARGE"));
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_host_only_and_secure_with_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.secure_cookies = true;
+    let clock = payout_server::clock::ManualClock::new(
+        payout_core::Time::parse("2026-11-24T10:00:00+08:00").unwrap(),
+    );
+    let url = serve_in_process(&config, &clock).await;
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{url}/api/session"))
+        .json(&json!({"username": "lin.admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-payout_session=") && cookie.contains("; Secure;"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let me = http.get(format!("{url}/api/session")).header("cookie", pair).send().await.unwrap();
+    assert_eq!(me.status(), 200, "the __Host- cookie is the session");
+}
+
+#[tokio::test]
+async fn the_csv_export_has_no_control_characters_and_no_hidden_formulas() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let mut d = draft(O2, "5");
+    d["note"] = json!("\t=HYPERLINK(\"http://x\")\u{0}\u{1b}[31m");
+    assert_eq!(admin.create(d).await.status, 201);
+    let res =
+        admin.http.get(format!("{}/api/payouts/export.csv?order_no={O2}", app.url)).send().await.unwrap();
+    let text = res.text().await.unwrap();
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\r'), "{text:?}");
+    assert!(text.contains("\"'=HYPERLINK"), "the formula is neutralised: {text:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_old_idempotency_keys_and_spent_throttle_records_are_purged() {
+    let app = spawn_with(Spawn { housekeeping_ms: Some(50), ..Spawn::default() }).await;
+    let admin = app.login("lin.admin").await;
+    assert_eq!(admin.create(draft(O2, "5")).await.status, 201);
+    let anon = app.anonymous();
+    anon.post("/api/session", json!({"username": "lin.agent1", "password": "guess"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(app.scalar("SELECT COUNT(*) FROM sessions").await >= 1, "nothing current is purged");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM idempotency_keys").await, 1);
+    assert!(app.scalar("SELECT COUNT(*) FROM sign_in_throttle").await >= 1);
+    app.clock.advance_secs(25 * 3600);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM idempotency_keys").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sign_in_throttle").await, 0);
+    assert_eq!(admin.get("/api/session").await.status, 401, "the expired session is gone");
+}

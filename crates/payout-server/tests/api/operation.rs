@@ -1,0 +1,383 @@
+//! Real operation, against the real binary: clients that hang up mid-request, sign-in floods, a
+//! throttle raced from two processes, half-sent requests, and two servers settling payouts on one
+//! SQLite file with a counting rail and a `kill -9`.
+//!
+//! Each of these failed against the build before the fixes (run with `PAYOUT_SERVER_BIN` pointing
+//! at that build); see the commit messages.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+
+use crate::helpers::*;
+use crate::process::Server;
+
+/// A client whose connections come from `127.0.0.<n>`: another address on this machine, as
+/// another office or phone would have.
+fn client_from(n: u8, timeout: Option<Duration>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)));
+    if let Some(t) = timeout {
+        builder = builder.timeout(t);
+    }
+    builder.build().unwrap()
+}
+
+/// Signs in and returns the session cookie and CSRF token, or the failed answer's status.
+async fn sign_in(
+    http: &reqwest::Client,
+    url: &str,
+    username: &str,
+    password: &str,
+) -> Result<(String, String), u16> {
+    let res = http
+        .post(format!("{url}/api/session"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .map_err(|_| 0u16)?;
+    let status = res.status().as_u16();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
+    let body: Value = res.json().await.map_err(|_| status)?;
+    match (status, cookie) {
+        (200, Some(cookie)) => Ok((cookie, body["csrf_token"].as_str().unwrap_or("").to_owned())),
+        _ => Err(status),
+    }
+}
+
+async fn sqlite_write_lock_is_free(db: &Path) -> Result<(), String> {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::ConnectOptions;
+    let mut conn = SqliteConnectOptions::new()
+        .filename(db)
+        .busy_timeout(Duration::from_secs(3))
+        .connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.map_err(|e| e.to_string())?;
+    sqlx::query("ROLLBACK").execute(&mut conn).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("payout.sqlite");
+    let mut server = Server::start(&db, &["--rail-latency-ms", "50", "--settle-interval-ms", "20"]).await;
+    let url = server.url.clone();
+    let (admin_cookie, admin_csrf) =
+        sign_in(&client_from(1, None), &url, "lin.admin", PASSWORD).await.unwrap();
+    // Sessions to sign out during the storm, each signed in from its own address.
+    let mut viewers = vec![];
+    for n in 0..24u8 {
+        viewers.push(sign_in(&client_from(10 + n, None), &url, "lin.viewer", PASSWORD).await.unwrap());
+    }
+
+    let until = Instant::now() + Duration::from_secs(4);
+    let storm = (0..48usize).map(|task| {
+        let (url, admin_cookie, admin_csrf) = (url.clone(), admin_cookie.clone(), admin_csrf.clone());
+        let mut viewer = viewers.get(task).cloned();
+        async move {
+            let (mut sent, mut server_errors) = (0u32, 0u32);
+            while Instant::now() < until {
+                let http = client_from(1, Some(Duration::from_millis(1 + rand::random::<u64>() % 40)));
+                let answer = match viewer.take() {
+                    Some((cookie, csrf)) if rand::random::<u8>().is_multiple_of(3) => {
+                        http.delete(format!("{url}/api/session"))
+                            .header("cookie", &cookie)
+                            .header("x-csrf-token", &csrf)
+                            .send()
+                            .await
+                    }
+                    other => {
+                        viewer = other;
+                        let order = [O1, O3][rand::random::<u8>() as usize % 2];
+                        http.post(format!("{url}/api/payouts"))
+                            .header("cookie", &admin_cookie)
+                            .header("x-csrf-token", &admin_csrf)
+                            .header("idempotency-key", format!("storm-{}", rand::random::<u64>()))
+                            .json(&draft(order, "1"))
+                            .send()
+                            .await
+                    }
+                };
+                sent += 1;
+                if answer.is_ok_and(|r| r.status().is_server_error()) {
+                    server_errors += 1;
+                }
+            }
+            (sent, server_errors)
+        }
+    });
+    let results = join_all(storm).await;
+    let sent: u32 = results.iter().map(|r| r.0).sum();
+    let server_errors: u32 = results.iter().map(|r| r.1).sum();
+    assert!(sent > 500, "the storm sent {sent} requests");
+    assert_eq!(server_errors, 0, "no request that was answered got a 5xx");
+
+    // Writes still under way finish in their own tasks; then the write lock must be free.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sqlite_write_lock_is_free(&db).await.expect("an outside BEGIN IMMEDIATE gets the write lock at once");
+    let admin = Client { csrf: Some(admin_csrf), ..Client::anonymous(&url) };
+    let created = admin
+        .http
+        .post(format!("{url}/api/payouts"))
+        .header("cookie", &admin_cookie)
+        .header("x-csrf-token", admin.csrf.as_deref().unwrap())
+        .header("idempotency-key", "after-the-storm")
+        .json(&draft(O2, "12.50"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "a normal payout is created after the storm");
+    let reserved = scalar_at(&db, "SELECT (SELECT SUM(reserved_fen) FROM accounts) - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))").await;
+    assert_eq!(reserved, 0, "every reservation belongs to a payout that is not final");
+    assert!(server.terminate_within(Duration::from_secs(15)), "SIGTERM stops the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_bursts_of_64_wrong_sign_ins_keep_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("payout.sqlite"), &[]).await;
+    let mut peak = server.rss_bytes();
+    for burst in 0..3 {
+        // 64 clients, each from its own address (so no per-address limit stops them before the
+        // hashing), all at once.
+        let answers = join_all((0..64u8).map(|n| {
+            let url = server.url.clone();
+            async move { sign_in(&client_from(100 + n, None), &url, "lin.admin", "wrong-password").await }
+        }))
+        .await;
+        assert!(answers.iter().all(|a| matches!(a, Err(401 | 429))), "burst {burst}: {answers:?}");
+        peak = peak.max(server.rss_bytes());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    peak = peak.max(server.rss_bytes());
+    assert!(peak < 300 * 1024 * 1024, "resident memory peaked at {} MiB", peak / (1024 * 1024));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_in_throttle_is_atomic_shared_by_processes_kept_across_restarts_and_spares_the_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("payout.sqlite");
+    let first = Server::start(&db, &[]).await;
+    let second = Server::start(&db, &[]).await;
+    let attacker = client_from(1, None);
+    // 30 wrong passwords at once, then the right one while they are still being checked.
+    let wrong = join_all((0..30).map(|_| sign_in(&attacker, &first.url, " LIN.admin ", "guess")));
+    let right = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sign_in(&attacker, &first.url, "lin.admin", PASSWORD).await
+    };
+    let (wrong, right) = tokio::join!(wrong, right);
+    let evaluated = wrong.iter().filter(|a| matches!(a, Err(401))).count();
+    assert!(evaluated <= 5, "{evaluated} guesses were evaluated: {wrong:?}");
+    assert!(wrong.iter().all(|a| matches!(a, Err(401 | 429))), "{wrong:?}");
+    assert_eq!(right.err(), Some(429), "the right password from the guessing address is refused too");
+    // The other process sees the same count.
+    assert_eq!(sign_in(&attacker, &second.url, "lin.admin", PASSWORD).await.err(), Some(429));
+    // The owner, from an address that has not failed, signs in on either process.
+    assert!(sign_in(&client_from(2, None), &second.url, "lin.admin", PASSWORD).await.is_ok());
+    assert!(sign_in(&client_from(3, None), &first.url, "lin.admin", PASSWORD).await.is_ok());
+    // A restart forgets nothing.
+    drop(first);
+    drop(second);
+    let restarted = Server::start(&db, &[]).await;
+    assert_eq!(sign_in(&attacker, &restarted.url, "lin.admin", PASSWORD).await.err(), Some(429));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_cannot_try_many_usernames_and_the_rate_limit_answers_before_hashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("payout.sqlite"), &[]).await;
+    let guesser = client_from(5, None);
+    let mut answers = vec![];
+    for n in 0..40 {
+        answers.push(sign_in(&guesser, &server.url, &format!("user{n}"), "guess").await.err());
+    }
+    let refused = answers.iter().filter(|a| **a == Some(429)).count();
+    assert!(refused >= 20, "of 40 usernames from one address, {refused} were refused: {answers:?}");
+    let body: Value = guesser
+        .post(format!("{}/api/session", server.url))
+        .json(&json!({"username": "x", "password": "y"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ["TOO_MANY_REQUESTS", "TOO_MANY_ATTEMPTS"].contains(&body["error"]["code"].as_str().unwrap_or("")),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn half_sent_requests_do_not_stop_health_and_slow_headers_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    // The open-file limit a small VPS has: 1024.
+    let server = Server::start_with_soft_fd_limit(&dir.path().join("payout.sqlite"), 1024, &[]).await;
+    let addr = format!("127.0.0.1:{}", server.port);
+    let mut held = vec![];
+    for _ in 0..1124 {
+        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else { continue };
+        let _ = stream.write_all(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n").await;
+        held.push(stream);
+    }
+    let health = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let answer = health.get(format!("{}/api/health", server.url)).send().await;
+    assert!(answer.is_ok_and(|r| r.status() == 200), "health answers with 1124 half-sent requests open");
+    let signed_in =
+        sign_in(&client_from(7, Some(Duration::from_secs(5))), &server.url, "lin.agent1", PASSWORD).await;
+    assert!(signed_in.is_ok(), "sign-in works too: {signed_in:?}");
+    drop(held);
+
+    // One header line per second: cut off by the header deadline (10 s), not served forever.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /api/health HTTP/1.1\r\n").await.unwrap();
+    let start = Instant::now();
+    let mut cut_off = false;
+    while start.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if slow.write_all(b"X-Slow: 1\r\n").await.is_err() || slow.flush().await.is_err() {
+            cut_off = true;
+            break;
+        }
+    }
+    assert!(cut_off, "a client sending one header line per second was never cut off");
+}
+
+/// Every transfer call the rail saw, per payout reference, in order, with the calling worker.
+fn rail_calls(log: &Path) -> HashMap<String, Vec<String>> {
+    let mut calls: HashMap<String, Vec<String>> = HashMap::new();
+    for line in std::fs::read_to_string(log).unwrap_or_default().lines() {
+        if let Some((reference, worker)) = line.split_once(' ') {
+            calls.entry(reference.to_owned()).or_default().push(worker.to_owned());
+        }
+    }
+    calls
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead_ones_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("payout.sqlite");
+    let log = dir.path().join("rail.log");
+    let log_arg = log.to_str().unwrap();
+    let policy = dir.path().join("policy.json");
+    std::fs::write(&policy, r#"{"cooldown_seconds":0,"max_payouts_per_order":1000}"#).unwrap();
+    let args = |latency: &'static str| {
+        vec![
+            "--rail-latency-ms",
+            latency,
+            "--rail-failure-percent",
+            "10",
+            "--settle-interval-ms",
+            "20",
+            "--claim-lease-ms",
+            "1500",
+            "--rail-log",
+            log_arg,
+            "--policy",
+            policy.to_str().unwrap(),
+        ]
+    };
+    // Round one: both alive, a 300 ms rail; every payout reaches the rail exactly once.
+    let a = Server::start(&db, &args("300")).await;
+    let b = Server::start(&db, &args("300")).await;
+    let admin = Client::login(&a.url, "lin.admin").await;
+    let on_b = Client { url: b.url.clone(), ..admin.clone() };
+    let created = join_all((0..60).map(|i| {
+        if i % 2 == 0 {
+            admin.create(draft(O3, "1"))
+        } else {
+            on_b.create(draft(O3, "1"))
+        }
+    }))
+    .await;
+    assert!(
+        created.iter().all(|c| c.status == 201),
+        "{:?}",
+        created.iter().map(|c| c.status).collect::<Vec<_>>()
+    );
+    wait_until_final(&db).await;
+    let calls = rail_calls(&log);
+    assert_eq!(calls.len(), 60, "every payout reached the rail");
+    let twice: Vec<_> = calls.iter().filter(|(_, w)| w.len() > 1).collect();
+    assert!(twice.is_empty(), "payouts sent to the rail more than once: {twice:?}");
+
+    // Round two: a slow rail (3 s), then `kill -9` of the server whose transfers are out. Each
+    // server logs its rail calls to its own file, so the log says which calls were the dead one's.
+    drop(a);
+    drop(b);
+    let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let with_log = |log: &Path| {
+        let mut args = args("3000");
+        let at = args.iter().position(|a| *a == "--rail-log").unwrap();
+        args[at + 1] = Box::leak(log.to_str().unwrap().to_owned().into_boxed_str());
+        args
+    };
+    let mut a = Server::start(&db, &with_log(&log_a)).await;
+    let mut b = Server::start(&db, &with_log(&log_b)).await;
+    let admin = Client::login(&b.url, "lin.admin").await;
+    let on_a = Client { url: a.url.clone(), ..admin.clone() };
+    let created = join_all((0..40).map(|i| {
+        if i % 2 == 0 {
+            admin.create(draft(O3, "1"))
+        } else {
+            on_a.create(draft(O3, "1"))
+        }
+    }))
+    .await;
+    assert!(created.iter().all(|c| c.status == 201));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (calls_a, calls_b) = (rail_calls(&log_a), rail_calls(&log_b));
+    let (victim, victim_log, survivor_log) =
+        if calls_a.len() >= calls_b.len() { (&mut a, &log_a, &log_b) } else { (&mut b, &log_b, &log_a) };
+    let in_flight_at_kill = rail_calls(victim_log);
+    assert!(!in_flight_at_kill.is_empty(), "the server to kill has transfers out");
+    victim.child.kill().unwrap(); // SIGKILL
+    victim.child.wait().unwrap();
+    wait_until_final(&db).await;
+    let dead = rail_calls(victim_log);
+    let survived = rail_calls(survivor_log);
+    assert_eq!(dead, in_flight_at_kill, "the killed server made no call after it died");
+    let all: std::collections::HashSet<&String> = dead.keys().chain(survived.keys()).collect();
+    assert_eq!(all.len(), 40, "every payout reached the rail");
+    for (reference, calls) in dead.iter().chain(survived.iter()) {
+        assert_eq!(calls.len(), 1, "{reference}: one server called the rail about it more than once");
+    }
+    for reference in dead.keys() {
+        assert!(
+            survived.contains_key(reference),
+            "{reference}: the dead server's claim was taken over and re-sent"
+        );
+    }
+    let both = survived.keys().filter(|r| dead.contains_key(*r)).count();
+    assert_eq!(both, dead.len(), "only the dead server's claims are sent again");
+    assert_eq!(scalar_at(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
+    let finals =
+        scalar_at(&db, "SELECT COUNT(*) FROM payout_events WHERE status IN ('succeeded','failed')").await;
+    let final_payouts =
+        scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE status IN ('succeeded','failed')").await;
+    assert_eq!(finals, final_payouts, "each payout settled exactly once");
+}
+
+async fn wait_until_final(db: &Path) {
+    for _ in 0..600 {
+        if scalar_at(db, "SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("payouts did not settle");
+}

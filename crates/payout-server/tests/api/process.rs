@@ -1,0 +1,90 @@
+//! The real server binary as a child process, for what only a process can show: `kill -9`,
+//! SIGTERM, its memory, several processes on one database, its connection handling.
+//!
+//! `PAYOUT_SERVER_BIN` runs another build instead (e.g. one without a fix, to watch a test fail).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn binary() -> String {
+    std::env::var("PAYOUT_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_payout-server").to_owned())
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Server {
+    /// Starts the server on `db` with the demo data and `args`, and waits until it is healthy.
+    pub async fn start(db: &Path, args: &[&str]) -> Server {
+        Server::launch(Command::new(binary()), db, args).await
+    }
+
+    /// The same, with the open-file limit's soft value lowered to `files` first (as on a small
+    /// VPS); the hard limit stays.
+    pub async fn start_with_soft_fd_limit(db: &Path, files: u32, args: &[&str]) -> Server {
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(format!("ulimit -Sn {files} && exec \"$0\" \"$@\"")).arg(binary());
+        Server::launch(command, db, args).await
+    }
+
+    async fn launch(mut command: Command, db: &Path, args: &[&str]) -> Server {
+        let port = free_port();
+        let child = command
+            .args(["--addr", &format!("127.0.0.1:{port}"), "--db"])
+            .arg(db)
+            .arg("--demo-data")
+            .args(args)
+            .env("RUST_LOG", "payout_server=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start payout-server");
+        // Owned by `Server` at once, so the process is killed and waited for on every path.
+        let server = Server { child, url: format!("http://127.0.0.1:{port}"), port };
+        for _ in 0..400 {
+            if reqwest::get(format!("{}/api/health", server.url)).await.is_ok_and(|r| r.status() == 200) {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not start");
+    }
+
+    /// Sends SIGTERM and waits up to `limit` for the process to exit; true when it did.
+    pub fn terminate_within(&mut self, limit: Duration) -> bool {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// The resident set size of the process, from /proc.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    }
+}
