@@ -43,6 +43,19 @@ pub fn order_no(text: &str) -> Option<String> {
     (digits.len() == 19 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
+/// `YYYY-MM-DD` with a month 1–12 and a day 1–31 (the records' date filters).
+pub fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        text.get(r).filter(|t| t.bytes().all(|c| c.is_ascii_digit())).and_then(|t| t.parse::<u32>().ok())
+    };
+    matches!((num(0..4), num(5..7), num(8..10)),
+        (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
 /// A text the server wrote in both languages as `中文 (English)` (a payment rail's failure
 /// reason), in the chosen language only. Any other text is shown as it is.
 pub fn reason(lang: Lang, text: &str) -> String {

@@ -520,3 +520,35 @@ async fn the_english_linked_product_option_uses_plain_brackets() {
 fn provide_lang_reset() {
     let _ = window().local_storage().unwrap().unwrap().set_item("payout.lang", "zh-CN");
 }
+
+// --- how values are written (issue 10, defects 5 and 7) ----------------------------------------
+
+#[wasm_bindgen_test]
+fn amounts_have_thousands_separators() {
+    use payout_console::format::money;
+    assert_eq!(money(m("15000")), "¥15,000.00");
+    assert_eq!(money(m("1234567.5")), "¥1,234,567.50");
+    assert_eq!(money(m("999.99")), "¥999.99");
+    assert_eq!(money(m("0.01")), "¥0.01");
+}
+
+#[wasm_bindgen_test]
+fn a_two_language_reason_is_shown_in_one_language() {
+    use payout_console::format::reason;
+    use payout_console::i18n::Lang;
+    let text = "收款方钱包状态异常，转账被退回 (buyer wallet rejected the transfer)";
+    assert_eq!(reason(Lang::Zh, text), "收款方钱包状态异常，转账被退回");
+    assert_eq!(reason(Lang::En, text), "buyer wallet rejected the transfer");
+    assert_eq!(reason(Lang::En, "余额不足"), "余额不足", "a one-language text stays as it is");
+}
+
+#[wasm_bindgen_test]
+fn order_numbers_and_dates_are_checked_before_asking_the_server() {
+    use payout_console::format::{is_date, order_no};
+    assert_eq!(order_no(" 6920241100000000004 ").as_deref(), Some("6920241100000000004"));
+    assert_eq!(order_no("６９２０２４１１００００００００００４").as_deref(), Some("6920241100000000004"));
+    assert_eq!(order_no("abc"), None);
+    assert_eq!(order_no("692024110000000000"), None, "18 digits");
+    assert!(is_date("2026-11-24"));
+    assert!(!is_date("2026-13-01") && !is_date("24/11/2026") && !is_date("2026-1-1"));
+}

@@ -24,18 +24,6 @@ pub fn Records() -> impl IntoView {
     }
 }
 
-/// `YYYY-MM-DD` with a real month and day.
-fn valid_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| {
-        text.get(r).filter(|t| t.bytes().all(|c| c.is_ascii_digit())).and_then(|t| t.parse::<u32>().ok())
-    };
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
-}
-
 fn filter_from(query: &ParamsMap) -> PayoutFilter {
     let get = |k: &str| query.get(k).unwrap_or_default();
     PayoutFilter {
@@ -124,7 +112,7 @@ fn RecordsScreen() -> impl IntoView {
             let l = lang.get();
             value.with(|text| {
                 let text = text.trim();
-                if text.is_empty() || valid_date(text) {
+                if text.is_empty() || format::is_date(text) {
                     vec![]
                 } else {
                     vec![l
@@ -138,7 +126,7 @@ fn RecordsScreen() -> impl IntoView {
     let to_errors = Signal::derive(move || {
         let mut e = date_errors(to).get();
         let (from, to) = (from.get().trim().to_owned(), to.get().trim().to_owned());
-        if e.is_empty() && valid_date(&from) && valid_date(&to) && to < from {
+        if e.is_empty() && format::is_date(&from) && format::is_date(&to) && to < from {
             e.push(
                 lang.get()
                     .pick("结束日期不能早于开始日期", "The end date is before the start date")
