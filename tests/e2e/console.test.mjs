@@ -12,8 +12,8 @@ after(async () => { await browser?.close(); await server?.stop(); });
 const ORDER = (n) => `69202411000000000${String(n).padStart(2, '0')}`;
 
 /** A fresh context signed in as `user`, then at `path`. */
-async function signedIn(user, path = '/', { lang } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+async function signedIn(user, path = '/', { lang, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, bypassCSP });
   const page = await context.newPage();
   page.on('pageerror', (e) => { throw e; });
   if (lang) {
@@ -235,14 +235,15 @@ test('axe_finds_no_serious_or_critical_violation_on_any_screen', async () => {
     const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], name);
   };
-  const context = await browser.newContext();
+  // axe is injected as an inline script, which the console's Content-Security-Policy forbids.
+  const context = await browser.newContext({ bypassCSP: true });
   const anon = await context.newPage();
   await anon.goto(`${server.url}/sign-in`);
   await anon.getByTestId('username').waitFor();
   await check(anon, 'sign-in');
   await context.close();
 
-  const page = await signedIn('lin.admin');
+  const page = await signedIn('lin.admin', '/', { bypassCSP: true });
   const screens = [
     ['/payout', 'order-search'],
     [`/payout?order=${ORDER(9)}`, 'order-view'],
@@ -263,4 +264,40 @@ test('axe_finds_no_serious_or_critical_violation_on_any_screen', async () => {
   await page.getByTestId('duplicate-shipping').waitFor();
   await check(page, 'payout dialog');
   await page.context().close();
+});
+
+test('d6_d7_the_main_account_grants_and_revokes_and_a_quota_manager_sees_the_grants_read_only', async () => {
+  const admin = await signedIn('lin.admin', '/quotas');
+  const viewer = admin.getByTestId('quota-lin.viewer');
+  const grant = viewer.getByTestId('perm-payout');
+  await grant.waitFor();
+  assert.equal(await grant.getAttribute('aria-checked'), 'false');
+  await grant.click();
+  await viewer.locator('[data-testid=perm-payout][aria-checked=true]').waitFor();
+  await grant.click();
+  await viewer.locator('[data-testid=perm-payout][aria-checked=false]').waitFor();
+  const manager = admin.getByTestId('quota-lin.agent1').getByTestId('perm-quotas');
+  await manager.click();
+  await admin.getByTestId('quota-lin.agent1').locator('[data-testid=perm-quotas][aria-checked=true]').waitFor();
+  await manager.click();
+  await admin.getByTestId('quota-lin.agent1').locator('[data-testid=perm-quotas][aria-checked=false]').waitFor();
+  await admin.context().close();
+
+  const agent2 = await signedIn('lin.agent2', '/quotas');
+  await agent2.getByTestId('quota-table').waitFor();
+  for (const id of ['perm-payout', 'perm-quotas']) {
+    const switches = agent2.getByTestId(id);
+    const n = await switches.count();
+    assert.ok(n >= 3, id);
+    for (let i = 0; i < n; i += 1) assert.equal(await switches.nth(i).isDisabled(), true, `${id} is read-only`);
+  }
+  const own = agent2.getByTestId('quota-lin.agent2');
+  assert.equal(await own.getByTestId('quota-edit').isDisabled(), true, 'not its own quota');
+  assert.match(await own.getByTestId('quota-locked').textContent(), /不能修改自己的配额/);
+  const noPermission = agent2.getByTestId('quota-lin.viewer');
+  assert.equal(await noPermission.getByTestId('quota-edit').isDisabled(), true);
+  assert.equal(await noPermission.getByTestId('quota-enabled').isDisabled(), true);
+  assert.match(await noPermission.getByTestId('quota-locked').textContent(), /打款岗位/);
+  assert.equal(await agent2.getByTestId('quota-lin.agent1').getByTestId('quota-edit').isDisabled(), false);
+  await agent2.context().close();
 });
