@@ -10,8 +10,8 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use payout_core::api::{
     ErrorBody, LoginRequest, OperatorList, PayoutContext, PayoutDetail, PayoutDraft, PayoutList,
-    PayoutSettings, PayoutView, QuotaList, QuotaUpdate, QuotaView, SessionInfo, SettingsUpdate, TopUpRequest,
-    TopUpView,
+    PayoutSettings, PayoutView, PermissionsUpdate, QuotaList, QuotaUpdate, QuotaView, SessionInfo,
+    SettingsUpdate, TopUpRequest, TopUpView,
 };
 use payout_core::Violation;
 use serde::de::DeserializeOwned;
@@ -273,6 +273,15 @@ pub async fn quotas() -> Result<QuotaList, ApiError> {
 
 pub async fn update_quota(sub_account_id: i64, update: &QuotaUpdate) -> Result<QuotaView, ApiError> {
     send(Request::put(&format!("/api/quotas/{sub_account_id}")), update).await
+}
+
+/// `PUT /api/sub-accounts/{id}/permissions` (main account only, D6): payout permission and the
+/// quota-manager role.
+pub async fn update_permissions(
+    sub_account_id: i64,
+    update: &PermissionsUpdate,
+) -> Result<QuotaView, ApiError> {
+    send(Request::put(&format!("/api/sub-accounts/{sub_account_id}/permissions")), update).await
 }
 
 pub async fn settings() -> Result<PayoutSettings, ApiError> {
