@@ -25,7 +25,7 @@ pub fn OrderSummary(
                     view! {
                         <tr>
                             <td data-label=l.pick("商品", "Product")>{i.title}</td>
-                            <td class="mono" data-label=l.pick("商品单号", "Item")>{i.id}</td>
+                            <td data-label=l.pick("商品单号", "Item")><span class="mono">{i.id}</span></td>
                             <td class="num nowrap" data-label=l.pick("金额", "Amount")>{format::money(i.amount)}</td>
                         </tr>
                     }

@@ -274,7 +274,6 @@ fn QuotaRow(q: QuotaView, policy: Policy, viewer: Viewer) -> impl IntoView {
             <th scope="row" class="cell-name">
                 {move || row.with(|r| r.display_name.clone())}
                 <span class="muted mono">{move || row.with(|r| r.username.clone())}</span>
-                {move || row.with(|r| r.manage_quotas).then(|| view! { <span class="tag">{move || lang.get().pick("可管理配额", "Manages quotas")}</span> })}
             </th>
             <td data-label=label("打款岗位", "Payout permission")>
                 <Switch

@@ -309,11 +309,12 @@ fn RecordRow(p: PayoutView) -> impl IntoView {
     let again =
         (p.status == PayoutStatus::Failed).then(|| format!("/payout?order={}&again={}", p.order_no, p.id));
     let reason = p.failure_reason.clone();
+    let (no_reason, no_again) = (reason.is_none(), again.is_none());
     view! {
         <tr data-testid="record-row" data-status=p.status.as_str()>
             <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
-            <td class="mono nowrap" data-label=label("订单号", "Order")>
-                <a class="link" href=order_href>{p.order_no.clone()}</a>
+            <td class="nowrap" data-label=label("订单号", "Order")>
+                <a class="link mono" href=order_href>{p.order_no.clone()}</a>
             </td>
             <td class="nowrap" data-label=label("类型", "Type")>{move || format::payout_type(lang.get(), p.payout_type)}</td>
             <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
@@ -322,10 +323,10 @@ fn RecordRow(p: PayoutView) -> impl IntoView {
             <td data-label=label("状态", "Status")>
                 <StatusBadge status=p.status />
             </td>
-            <td class="reason-cell" data-label=label("失败原因", "Failure reason")>
+            <td class="reason-cell" class:cell--empty=no_reason data-label=label("失败原因", "Failure reason")>
                 {move || reason.as_deref().map(|r| format::reason(lang.get(), r))}
             </td>
-            <td class="cell-actions" data-label=label("操作", "Actions")>
+            <td class="cell-actions" class:cell--empty=no_again data-label=label("操作", "Actions")>
                 {again
                     .map(|href| {
                         view! {

@@ -549,7 +549,7 @@ fn OrderPayouts(
                                         <StatusBadge status=p.status />
                                         {p.failure_reason.clone().map(|r| view! { <span class="muted">" " {move || format::reason(lang.get(), &r)}</span> })}
                                     </td>
-                                    <td class="cell-actions" data-label=label("操作", "Actions")>
+                                    <td class="cell-actions" class:cell--empty=!failed data-label=label("操作", "Actions")>
                                         {failed.then(|| view! {
                                             <button
                                                 type="button"
