@@ -63,9 +63,19 @@ fn OrderDetailScreen() -> impl IntoView {
                 <span aria-current="page">{move || lang.get().pick("订单详情", "Order detail")}</span>
             </nav>
             <div class="page__head">
+                // The number is a heading only for an order that exists.
                 <h1 id="detail-title">
-                    {move || lang.get().pick("订单 ", "Order ")}
-                    <span class="mono">{order_no}</span>
+                    {move || {
+                        if matches!(data.get(), Some(Ok(_))) {
+                            view! {
+                                {lang.get().pick("订单 ", "Order ")}
+                                <span class="mono">{order_no.get()}</span>
+                            }
+                                .into_any()
+                        } else {
+                            lang.get().pick("订单详情", "Order detail").into_any()
+                        }
+                    }}
                 </h1>
                 // Only an order that was found can be paid.
                 {move || {

@@ -11,6 +11,7 @@ use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
 use crate::components::feedback::{ErrorView, Gate, Loading};
+use crate::components::field::TextField;
 use crate::format;
 use crate::i18n::use_lang;
 
@@ -212,18 +213,12 @@ fn TopUp(
                     id="topup-amount"
                     label=Signal::derive(move || lang.get().pick("充值金额", "Amount").to_owned())
                 />
-                <div class="field">
-                    <label class="field__label" for="topup-reference">{move || lang.get().pick("银行流水号", "Bank reference")}</label>
-                    <input
-                        id="topup-reference"
-                        class="input"
-                        data-testid="topup-reference"
-                        autocomplete="off"
-                        maxlength="64"
-                        prop:value=move || reference.get()
-                        on:input=move |ev| reference.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="topup-reference"
+                    label=Signal::derive(move || lang.get().pick("银行流水号", "Bank reference").to_owned())
+                    value=reference
+                    maxlength=64
+                />
             </div>
             <div class="form__actions form__actions--start">
                 <button type="submit" class="btn btn--primary" data-testid="topup-submit" disabled=move || pending.get() || !valid()>

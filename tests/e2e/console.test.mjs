@@ -301,3 +301,20 @@ test('d6_d7_the_main_account_grants_and_revokes_and_a_quota_manager_sees_the_gra
   assert.equal(await agent2.getByTestId('quota-lin.agent1').getByTestId('quota-edit').isDisabled(), false);
   await agent2.context().close();
 });
+
+test('an_unknown_or_mistyped_order_page_offers_no_payout_and_shows_no_internals', async () => {
+  const page = await signedIn('lin.agent1', '/orders/6920241199999999999');
+  const error = page.getByTestId('error-view');
+  await error.waitFor();
+  assert.ok(!/ORDER_NOT_FOUND/.test(await error.textContent()));
+  assert.equal(await page.getByRole('link', { name: '去打款' }).count(), 0);
+  assert.equal(await page.getByTestId('retry').count(), 0, 'retrying cannot help');
+  assert.equal(await page.getByRole('heading', { name: '订单详情' }).count(), 1);
+
+  let asked = false;
+  page.on('request', (r) => { if (r.url().includes('/api/orders/abc')) asked = true; });
+  await page.goto(`${server.url}/orders/abc`);
+  await page.getByTestId('error-view').filter({ hasText: '19 位数字' }).waitFor();
+  assert.equal(asked, false, 'a mistyped number is not sent to the server');
+  await page.context().close();
+});
