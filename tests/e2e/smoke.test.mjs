@@ -26,3 +26,20 @@ test('r_f1_typing_0_001_shows_the_amount_message_and_full_width_12_5_does_not', 
   assert.equal(await input.getAttribute('aria-invalid'), 'false');
   await page.close();
 });
+
+test('the_console_runs_under_its_content_security_policy_with_no_violation', async () => {
+  const page = await browser.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  page.on('pageerror', (e) => violations.push(String(e)));
+  const response = await page.goto(`${server.url}/sign-in`);
+  const csp = response.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  await page.getByTestId('username').waitFor();
+  assert.deepEqual(violations, [], 'the app itself ran without a violation');
+  // An injected inline script is refused.
+  await assert.rejects(page.addScriptTag({ content: 'window.injected = 1' }));
+  assert.equal(await page.evaluate(() => window.injected), undefined);
+  await page.close();
+});

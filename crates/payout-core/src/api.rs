@@ -67,12 +67,19 @@ pub struct SessionInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayoutDraft {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(examples("6920241100000000003", "6920241100000000008", "6920241100000000004"))
+    )]
     pub order_no: String,
     /// `aggregate` or `custody`.
+    #[cfg_attr(feature = "openapi", schema(example = "aggregate"))]
     pub source_account: String,
     /// `shipping`, `price_difference`, `product_issue` or `other`.
+    #[cfg_attr(feature = "openapi", schema(example = "price_difference"))]
     pub payout_type: String,
     /// Yuan as typed, e.g. `"12.50"` (SPEC §5).
+    #[cfg_attr(feature = "openapi", schema(examples("1.50", "600")))]
     pub amount: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_item_id: Option<String>,

@@ -65,6 +65,11 @@ impl Time {
         self.0.to_zoned(business_tz()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
     }
 
+    /// Date and time in the business time zone as spreadsheets read it: `2026-11-24 18:05:00`.
+    pub fn to_business_datetime(self) -> String {
+        self.0.to_zoned(business_tz()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
     /// Parses RFC 3339 with any offset.
     pub fn parse(text: &str) -> Option<Time> {
         text.parse::<Timestamp>().ok().map(Time)
@@ -142,6 +147,11 @@ mod tests {
         assert_eq!(t("2026-11-24T10:05:00Z").to_string(), "2026-11-24T18:05:00+08:00");
         let json = serde_json::to_string(&t("2026-11-24T10:05:00Z")).unwrap();
         assert_eq!(serde_json::from_str::<Time>(&json).unwrap(), t("2026-11-24T10:05:00Z"));
+    }
+
+    #[test]
+    fn spreadsheet_times_are_business_local_without_offset() {
+        assert_eq!(t("2026-11-24T16:05:09Z").to_business_datetime(), "2026-11-25 00:05:09");
     }
 
     #[test]

@@ -13,6 +13,20 @@ pub fn max_custody_balance() -> Money {
     Money::from_fen(MAX_CUSTODY_BALANCE_FEN).unwrap_or(Money::ZERO)
 }
 
+/// A bank reference in the one form it is stored and compared in (D8: one transfer is recorded
+/// once): full-width letters and digits as ASCII (Chinese IMEs type them), no spaces, upper case.
+/// `" icbc－２０２６ 001"` is `ICBC-2026001`.
+pub fn normalize_reference(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// Parses a top-up amount: positive, at most 2 decimals, at most [`MAX_TOP_UP_FEN`].
 pub fn parse_top_up(input: &str) -> Result<Money, MoneyError> {
     Money::parse_positive_at_most(input, Money::from_fen(MAX_TOP_UP_FEN).unwrap_or(Money::ZERO))
@@ -27,6 +41,13 @@ mod tests {
         assert_eq!(parse_top_up("1000000").map(Money::to_fen), Ok(MAX_TOP_UP_FEN));
         assert!(matches!(parse_top_up("1000000.01"), Err(MoneyError::TooLarge { .. })));
         assert_eq!(parse_top_up("0"), Err(MoneyError::Zero));
+    }
+
+    #[test]
+    fn d8_references_compare_without_case_spaces_or_full_width_forms() {
+        assert_eq!(normalize_reference(" icbc－２０２６ 001\u{3000}"), "ICBC-2026001");
+        assert_eq!(normalize_reference("REF-1"), normalize_reference("ref-1"));
+        assert_eq!(normalize_reference("工行-1"), "工行-1");
     }
 
     #[test]

@@ -10,7 +10,10 @@ CREATE TABLE sign_in_throttle (
     window_start INTEGER NOT NULL
 );
 
--- D8: a bank reference is recorded once per shop.
+-- D8: a bank reference is recorded once per shop. References recorded twice before this existed
+-- keep their first row's text; later duplicates are marked so the index can be built.
+UPDATE top_ups SET reference = reference || ' (duplicate #' || id || ')'
+ WHERE id NOT IN (SELECT MIN(id) FROM top_ups GROUP BY shop_id, reference);
 CREATE UNIQUE INDEX top_ups_shop_reference ON top_ups (shop_id, reference);
 
 -- Housekeeping deletes by age.

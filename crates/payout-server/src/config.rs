@@ -65,6 +65,11 @@ pub struct Config {
     /// Password hashes computed at once (argon2id takes 19 MiB each); default: one per core.
     #[arg(long)]
     pub hash_concurrency: Option<usize>,
+    /// Behind a reverse proxy (nginx, HAProxy) that appends the client's address to
+    /// `X-Forwarded-For`: key the sign-in throttle by that address. Only with such a proxy in
+    /// front; otherwise any client could claim any address.
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
     /// Served behind HTTPS (TLS ends at a proxy): `__Host-` cookie with `Secure`, and HSTS.
     #[arg(long)]
     pub secure_cookies: bool,

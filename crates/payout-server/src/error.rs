@@ -46,6 +46,9 @@ pub enum ApiError {
     NotFound { code: &'static str, zh: &'static str, en: &'static str },
     #[error("conflict: {code}")]
     Conflict { code: &'static str, zh: String, en: String },
+    /// 422 with one code (e.g. a suspended shop's top-up).
+    #[error("unprocessable: {code}")]
+    Unprocessable { code: &'static str, zh: String, en: String },
     /// 422: the payout breaks rules of SPEC §4.
     #[error("payout rejected")]
     Rejected(Vec<Violation>),
@@ -65,6 +68,15 @@ impl ApiError {
 
     pub fn not_found() -> ApiError {
         ApiError::NotFound { code: "NOT_FOUND", zh: "未找到", en: "Not found" }
+    }
+
+    /// The answer as stored under an idempotency key, byte for byte what [`IntoResponse`] sends.
+    pub fn to_stored(self) -> crate::store::StoredResponse {
+        let (status, error) = self.parts();
+        crate::store::StoredResponse {
+            status: status.as_u16(),
+            body: serde_json::to_string(&ErrorBody { error }).unwrap_or_default(),
+        }
     }
 
     fn parts(self) -> (StatusCode, ErrorDetail) {
@@ -148,6 +160,9 @@ impl ApiError {
             ),
             ApiError::NotFound { code, zh, en } => (StatusCode::NOT_FOUND, detail(code, zh, en)),
             ApiError::Conflict { code, zh, en } => (StatusCode::CONFLICT, detail(code, &zh, &en)),
+            ApiError::Unprocessable { code, zh, en } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, detail(code, &zh, &en))
+            }
             ApiError::Rejected(violations) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorDetail {

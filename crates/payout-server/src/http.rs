@@ -9,7 +9,7 @@
 //!   get a grace period and then the server exits whatever clients do.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,15 +39,42 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// Runs a state-changing request in a task of its own: if the client goes away, the request's
-/// future is dropped here but the write runs on to its commit or rollback.
+/// future is dropped here but the write runs on to its commit or rollback. The body is read first,
+/// here, so a client that sends it slowly is still bound by [`deadline`] and holds no task or
+/// connection past it.
 pub async fn cancel_safe(request: Request, next: Next) -> Response {
     if is_safe(request.method()) {
         return next.run(request).await;
     }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::routes::BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(e) if is_too_large(&e) => return ApiError::PayloadTooLarge.into_response(),
+        Err(_) => {
+            return ApiError::bad_request(
+                "BODY_INCOMPLETE",
+                "请求内容未完整送达",
+                "The request body did not arrive in full",
+            )
+            .into_response()
+        }
+    };
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
     match tokio::spawn(next.run(request)).await {
         Ok(response) => response,
         Err(e) => ApiError::Internal(format!("request task failed: {e}")).into_response(),
     }
+}
+
+fn is_too_large(error: &axum::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Answers `408` when a request (its body included) takes longer than `limit`. A write already
@@ -142,6 +169,44 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// After shutdown starts, how long open requests may take before the server exits anyway.
     pub shutdown_grace: Duration,
+    /// The server sits behind a proxy that appends the client's address to `X-Forwarded-For`:
+    /// that address, not the proxy's, is the client's.
+    pub trust_forwarded_for: bool,
+}
+
+/// The client's address as the sign-in throttle and rate limit key it: the TCP peer, or with a
+/// trusted proxy the last `X-Forwarded-For` entry (the one that proxy appended; anything before
+/// it is what the client claimed). An IPv4-mapped IPv6 address is its IPv4 address, and an IPv6
+/// address stands for its /64, the block one subscriber gets, so a guesser cannot rotate through
+/// the addresses of its own network.
+pub fn client_address(
+    peer: SocketAddr,
+    headers: &axum::http::HeaderMap,
+    trust_forwarded_for: bool,
+) -> SocketAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse::<IpAddr>()
+                .ok()
+        })
+        .flatten();
+    let ip = match forwarded.unwrap_or(peer.ip()) {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    };
+    SocketAddr::new(ip, peer.port())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets open requests
@@ -158,7 +223,9 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(READ_BUFFER_BYTES);
+        .max_buf_size(READ_BUFFER_BYTES)
+        // More headers than this get hyper's own bare 431; ours answers above MAX_HEADER_BYTES.
+        .max_headers(500);
     tokio::pin!(shutdown);
     loop {
         // Wait for a free slot first: beyond the cap, clients wait in the kernel's listen queue
@@ -183,7 +250,8 @@ pub async fn serve(
         let app = app.clone();
         let service =
             hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                let client = client_address(peer, request.headers(), limits.trust_forwarded_for);
+                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(client));
                 app.clone().oneshot(request.map(axum::body::Body::new))
             });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
@@ -243,6 +311,33 @@ mod tests {
         assert_eq!(csp.matches("'sha256-").count(), 1, "scripts with src need no hash");
         assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+    }
+
+    #[test]
+    fn the_client_address_is_the_peer_an_ipv6_slash_64_or_a_trusted_proxys_last_hop() {
+        let peer: SocketAddr = "10.0.0.5:4000".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("1.1.1.1, 203.0.113.9"));
+        assert_eq!(
+            client_address(peer, &headers, false).ip().to_string(),
+            "10.0.0.5",
+            "not trusted: the peer"
+        );
+        assert_eq!(
+            client_address(peer, &headers, true).ip().to_string(),
+            "203.0.113.9",
+            "the proxy's own entry"
+        );
+        let v6: SocketAddr = "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:1".parse().unwrap();
+        assert_eq!(
+            client_address(v6, &axum::http::HeaderMap::new(), false).ip().to_string(),
+            "2001:db8:1:2::"
+        );
+        let mapped: SocketAddr = "[::ffff:192.0.2.7]:1".parse().unwrap();
+        assert_eq!(
+            client_address(mapped, &axum::http::HeaderMap::new(), false).ip().to_string(),
+            "192.0.2.7"
+        );
     }
 
     #[test]

@@ -114,6 +114,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         max_connections: config.connection_cap(),
         header_read_timeout: Config::millis(config.header_read_timeout_ms),
         shutdown_grace: Config::millis(config.shutdown_grace_ms),
+        trust_forwarded_for: config.trust_forwarded_for,
     };
     http::serve(listener, app(state), limits, shutdown_signal()).await;
     stop.cancel();

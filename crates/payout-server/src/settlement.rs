@@ -11,8 +11,12 @@
 //! the last one), so the worker costs the payout-creating agents a few fsyncs per batch instead of
 //! two per payout.
 
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::FutureExt;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -65,7 +69,8 @@ impl Worker {
     /// at once), so another server or the next start asks the rail again with the same reference.
     pub async fn run(self, stop: CancellationToken) {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
-        let mut in_flight = 0usize;
+        // The payouts this worker has at the rail: only their leases are renewed.
+        let mut in_flight: HashSet<i64> = HashSet::new();
         let mut unsaved: Vec<(i64, Settlement)> = Vec::new();
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -79,28 +84,53 @@ impl Worker {
                     while let Ok(more) = done_rx.try_recv() {
                         batch.push(more);
                     }
-                    in_flight -= batch.len();
-                    for done in batch {
-                        match done {
-                            Done::Settled(id, outcome) => unsaved.push((id, outcome)),
-                            Done::GaveUp(id) => self.let_go(id).await,
-                        }
-                    }
+                    self.collect(batch, &mut in_flight, &mut unsaved).await;
                     self.save(&mut unsaved).await;
                 }
                 _ = renew.tick() => {
-                    if let Err(e) = self.store.renew(&self.owner, self.lease_from_now()).await {
+                    let ids: Vec<i64> = in_flight.iter().copied().collect();
+                    if let Err(e) = self.store.renew(&self.owner, &ids, self.lease_from_now()).await {
                         tracing::warn!(error = %e, "settlement: cannot renew claims");
                     }
                 }
                 _ = tick.tick() => {
                     self.save(&mut unsaved).await;
-                    in_flight += self.dispatch(in_flight, &done_tx).await;
+                    self.dispatch(&mut in_flight, &done_tx).await;
                 }
             }
         }
-        if let Err(e) = self.store.renew(&self.owner, self.clock.now()).await {
+        // Answers the rail already gave are recorded, not thrown away; the claims still out are
+        // let go at once (their lease ends now), so another server asks the rail again with the
+        // same reference instead of waiting for the lease.
+        let mut batch = Vec::new();
+        while let Ok(done) = done_rx.try_recv() {
+            batch.push(done);
+        }
+        self.collect(batch, &mut in_flight, &mut unsaved).await;
+        self.save(&mut unsaved).await;
+        let ids: Vec<i64> = in_flight.into_iter().collect();
+        if let Err(e) = self.store.renew(&self.owner, &ids, self.clock.now()).await {
             tracing::warn!(error = %e, "settlement: cannot let go of claims at stop; they expire with their lease");
+        }
+    }
+
+    async fn collect(
+        &self,
+        batch: Vec<Done>,
+        in_flight: &mut HashSet<i64>,
+        unsaved: &mut Vec<(i64, Settlement)>,
+    ) {
+        for done in batch {
+            match done {
+                Done::Settled(id, outcome) => {
+                    in_flight.remove(&id);
+                    unsaved.push((id, outcome));
+                }
+                Done::GaveUp(id) => {
+                    in_flight.remove(&id);
+                    self.let_go(id).await;
+                }
+            }
         }
     }
 
@@ -139,31 +169,36 @@ impl Worker {
         }
     }
 
-    /// Claims as much work as there is room for and starts a task per payout. Returns how many.
-    async fn dispatch(&self, in_flight: usize, done: &mpsc::UnboundedSender<Done>) -> usize {
-        let room = self.concurrency.saturating_sub(in_flight).min(CLAIM_BATCH);
+    /// Claims as much work as there is room for and starts a task per payout.
+    async fn dispatch(&self, in_flight: &mut HashSet<i64>, done: &mpsc::UnboundedSender<Done>) {
+        let room = self.concurrency.saturating_sub(in_flight.len()).min(CLAIM_BATCH);
         if room == 0 {
-            return 0;
+            return;
         }
         let now = self.clock.now();
         let claimed = match self.store.claim(&self.owner, room as u32, now, self.lease_from_now()).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::warn!(error = %e, "settlement: cannot claim payouts");
-                return 0;
+                return;
             }
         };
-        let started = claimed.len();
         for payout in claimed {
+            in_flight.insert(payout.id);
             if payout.taken_over {
                 tracing::warn!(payout_id = payout.id, "took over an expired claim; asking the rail again");
             }
             let (rail, done, timeout) = (self.rail.clone(), done.clone(), self.rail_timeout);
             tokio::spawn(async move {
-                let _ = done.send(settle_one(&*rail, &payout, timeout).await);
+                // A panic in the rail client must still report back, or the claim would be
+                // renewed for as long as this server lives.
+                let outcome = AssertUnwindSafe(settle_one(&*rail, &payout, timeout))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or(Done::GaveUp(payout.id));
+                let _ = done.send(outcome);
             });
         }
-        started
     }
 }
 

@@ -20,7 +20,7 @@ use crate::state::{AppState, HttpOptions};
 use crate::store::StoredResponse;
 
 /// Request bodies above this are refused with `413`; the largest real body is a few hundred bytes.
-const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(http: &HttpOptions) -> Router<AppState> {
     Router::new()

@@ -27,7 +27,7 @@ pub fn order_not_found() -> ApiError {
 }
 
 #[utoipa::path(get, path = "/api/orders/{order_no}/payout-context", tag = "orders",
-    params(("order_no" = String, Path, description = "19-digit order number")),
+    params(("order_no" = String, Path, description = "19-digit order number", example = "6920241100000000002")),
     responses((status = 200, body = PayoutContext),
         (status = 403, body = payout_core::api::ErrorBody, description = "NOT_AUTHORIZED (R-P1)"),
         (status = 404, body = payout_core::api::ErrorBody, description = "ORDER_NOT_FOUND (R-E1)")))]

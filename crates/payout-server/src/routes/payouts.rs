@@ -8,8 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use futures::StreamExt;
 use payout_core::api::{
-    CheckResponse, ErrorBody, ErrorDetail, OperatorList, PayoutDetail, PayoutDraft, PayoutList, PayoutStatus,
-    PayoutView,
+    CheckResponse, ErrorBody, OperatorList, PayoutDetail, PayoutDraft, PayoutList, PayoutStatus, PayoutView,
 };
 use payout_core::rules::draft_syntax;
 use payout_core::{check_payout, AccountKind, PayoutType};
@@ -21,7 +20,7 @@ use crate::auth::PayoutActor;
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
-use crate::store::{CreateOutcome, NewPayout, PayoutFilter, StoredResponse};
+use crate::store::{CreateOutcome, NewPayout, PayoutFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -123,30 +122,12 @@ pub async fn payouts_create(
             tracing::info!(payout_id = view.id, amount = %view.amount, "payout created");
             Ok((StatusCode::CREATED, axum::Json(view)).into_response())
         }
-        CreateOutcome::Rejected(violations) => {
-            let rejection = ApiError::Rejected(violations);
-            let body = rejection_body(&rejection);
-            let stored = StoredResponse { status: 422, body };
-            state.store.remember(actor.user_id, key, &request_hash, &stored, state.clock.now()).await?;
-            Ok(replay(stored))
-        }
+        // Recorded under the key in the transaction that decided it.
+        CreateOutcome::Rejected(violations) => Ok(replay(ApiError::Rejected(violations).to_stored())),
         CreateOutcome::Replayed(stored) => Ok(replay(stored)),
         CreateOutcome::KeyReused => Err(key_reused()),
         CreateOutcome::OrderNotFound => Err(order_not_found()),
     }
-}
-
-fn rejection_body(rejection: &ApiError) -> String {
-    let ApiError::Rejected(violations) = rejection else { return String::new() };
-    let body = ErrorBody {
-        error: ErrorDetail {
-            code: "PAYOUT_REJECTED".into(),
-            message_zh: "无法发起打款".into(),
-            message_en: "The payout cannot be made".into(),
-            violations: Some(violations.clone()),
-        },
-    };
-    serde_json::to_string(&body).unwrap_or_default()
 }
 
 /// Query text of the records page and the export; parsed into a [`PayoutFilter`] with a specific
@@ -249,8 +230,23 @@ pub async fn payouts_list(
     Ok(axum::Json(PayoutList { items: rows.items, total: rows.total, page, per_page }))
 }
 
+/// The export's columns, in the merchant's language (the spreadsheet is read by people, not code).
+const CSV_HEADERS: [&str; 11] = [
+    "打款ID",
+    "创建时间",
+    "订单号",
+    "打款类型",
+    "金额（元）",
+    "出款账户",
+    "操作人",
+    "状态",
+    "失败原因",
+    "关联商品",
+    "备注",
+];
+
 /// Every filtered row as CSV, streamed in batches: UTF-8 with a BOM (so spreadsheet apps read the
-/// Chinese text), amounts as `12.50`, times in UTC+8.
+/// Chinese text), Chinese headers, amounts as `12.50`, times as `2026-11-24 18:05:00` in UTC+8.
 #[utoipa::path(get, path = "/api/payouts/export.csv", tag = "payouts", params(PayoutQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
@@ -260,25 +256,13 @@ pub async fn payouts_export(
     Query(query): Query<PayoutQuery>,
 ) -> Result<Response, ApiError> {
     let filter = query.filter()?;
-    let header_row = csv_line(&[
-        "打款ID id",
-        "创建时间 created_at",
-        "订单号 order_no",
-        "打款类型 payout_type",
-        "金额 amount",
-        "出款账户 source_account",
-        "操作人 operator",
-        "状态 status",
-        "失败原因 failure_reason",
-        "关联商品 linked_item_id",
-        "备注 note",
-    ]);
+    let header_row = csv_line(&CSV_HEADERS);
     let mut head = "\u{feff}".as_bytes().to_vec();
     head.extend(header_row);
     let rows = state.store.payouts_stream(actor.shop_id, filter).map(|row| match row {
         Ok(p) => Ok(bytes::Bytes::from(csv_line(&[
             &p.id.to_string(),
-            &p.created_at.to_rfc3339(),
+            &p.created_at.to_business_datetime(),
             &p.order_no,
             p.payout_type.label_zh(),
             &p.amount.to_string(),

@@ -86,7 +86,8 @@ pub async fn top_ups_create(
         en: format!("Top-up amount: {}", e.message_en()),
         violations: None,
     })?;
-    let reference = body.reference.trim();
+    let reference = payout_core::top_up::normalize_reference(&body.reference);
+    let reference = reference.as_str();
     if reference.is_empty() {
         return Err(ApiError::bad_request(
             "REFERENCE_REQUIRED",
@@ -114,11 +115,11 @@ pub async fn top_ups_create(
                 "A top-up with reference {reference} is already recorded; one transfer is recorded once"
             ),
         }),
-        TopUpOutcome::ShopNotActive => Err(ApiError::Rejected(vec![Violation::new(
-            Code::ShopNotActive,
-            "店铺状态异常，暂不能充值",
-            "The shop is not active and cannot top up",
-        )])),
+        TopUpOutcome::ShopNotActive => Err(ApiError::Unprocessable {
+            code: Code::ShopNotActive.as_str(),
+            zh: "店铺状态异常，暂不能充值".into(),
+            en: "The shop is not active and cannot top up".into(),
+        }),
         TopUpOutcome::AboveCeiling { balance } => {
             let max = payout_core::top_up::max_custody_balance();
             Err(ApiError::Conflict {

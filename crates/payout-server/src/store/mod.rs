@@ -186,17 +186,6 @@ pub trait Store: Send + Sync + 'static {
     /// starting at once, one seeds). Returns whether it wrote.
     async fn seed(&self, seed: &demo::Seed) -> Result<bool, StoreError>;
 
-    /// Records the first answer to an idempotency key (a rejection; creations record their own
-    /// inside their transaction). A key already recorded keeps its first answer.
-    async fn remember(
-        &self,
-        user_id: i64,
-        key: &str,
-        request_hash: &str,
-        response: &StoredResponse,
-        now: Time,
-    ) -> Result<(), StoreError>;
-
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
     /// The sign-in throttle: atomically, if every key is below its limit within the window,
     /// counts one more attempt on each and returns true; otherwise counts nothing and returns
@@ -299,8 +288,8 @@ pub trait Store: Send + Sync + 'static {
         now: Time,
         lease_until: Time,
     ) -> Result<Vec<Claimed>, StoreError>;
-    /// Extends every lease `owner` holds.
-    async fn renew(&self, owner: &str, lease_until: Time) -> Result<(), StoreError>;
+    /// Extends (or, with `lease_until` now, ends) `owner`'s leases on `ids`.
+    async fn renew(&self, owner: &str, ids: &[i64], lease_until: Time) -> Result<(), StoreError>;
     /// Lets go of a claim, so that the payout is tried again (by anyone) from `retry_at`.
     async fn release(&self, owner: &str, id: i64, retry_at: Time) -> Result<(), StoreError>;
     /// `processing` → final for each result `owner` still holds the claim of, in one transaction,

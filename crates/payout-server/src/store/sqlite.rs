@@ -311,6 +311,13 @@ async fn payout_view(conn: &mut SqliteConnection, id: i64) -> Result<PayoutView,
     payout_from_row(&sqlx::query(select_payouts!("WHERE p.id = ?")).bind(id).fetch_one(conn).await?)
 }
 
+/// Ends a transaction that wrote nothing (an early answer) with an explicit rollback, so the
+/// connection goes back to the pool clean instead of being closed by the pool's guard.
+async fn finish<T>(tx: sqlx::Transaction<'static, Sqlite>, value: T) -> Result<T, StoreError> {
+    tx.rollback().await?;
+    Ok(value)
+}
+
 /// A sub-account's row, for the grant checks of D6/D7.
 struct SubAccount {
     username: String,
@@ -471,7 +478,7 @@ impl Store for SqliteStore {
         let (_guard, mut tx) = self.begin_write().await?;
         let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops").fetch_one(&mut *tx).await?;
         if shops > 0 {
-            return Ok(false);
+            return finish(tx, false).await;
         }
         for shop in &seed.shops {
             let shop_id: i64 = sqlx::query_scalar(
@@ -580,30 +587,6 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn remember(
-        &self,
-        user_id: i64,
-        key: &str,
-        request_hash: &str,
-        response: &StoredResponse,
-        now: Time,
-    ) -> Result<(), StoreError> {
-        let (_guard, mut tx) = self.begin_write().await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO idempotency_keys (user_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(user_id)
-        .bind(key)
-        .bind(request_hash)
-        .bind(i64::from(response.status))
-        .bind(&response.body)
-        .bind(now.unix_millis())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
         let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = ?")
             .bind(username)
@@ -628,7 +611,7 @@ impl Store for SqliteStore {
                     .fetch_optional(&mut *tx)
                     .await?;
             if count.unwrap_or(0) >= i64::from(*limit) {
-                return Ok(false);
+                return finish(tx, false).await;
             }
         }
         for (key, _) in keys {
@@ -760,7 +743,7 @@ impl Store for SqliteStore {
         // One read transaction, so the facts and the payout list are one consistent snapshot.
         let mut tx = self.pool.begin().await?;
         let Some((order_id, facts, selected)) = load_facts(&mut tx, actor, order_no, now).await? else {
-            return Ok(None);
+            return finish(tx, None).await;
         };
         let payouts =
             sqlx::query(select_payouts!("WHERE p.order_id = ? ORDER BY p.created_at DESC, p.id DESC"))
@@ -785,15 +768,21 @@ impl Store for SqliteStore {
         // cooldown and the daily totals are measured against the moment the payout is written.
         let at = clock.now();
         match seen_key(&mut tx, new.actor.user_id, new.idempotency_key, &new.request_hash).await? {
-            Some(Seen::Same(stored)) => return Ok(CreateOutcome::Replayed(stored)),
-            Some(Seen::Other) => return Ok(CreateOutcome::KeyReused),
+            Some(Seen::Same(stored)) => return finish(tx, CreateOutcome::Replayed(stored)).await,
+            Some(Seen::Other) => return finish(tx, CreateOutcome::KeyReused).await,
             None => {}
         }
         let Some((order_id, facts, _)) = load_facts(&mut tx, new.actor, new.order_no, at).await? else {
-            return Ok(CreateOutcome::OrderNotFound);
+            return finish(tx, CreateOutcome::OrderNotFound).await;
         };
         let violations = decide(&facts, at);
         if !violations.is_empty() {
+            // The rejection is the key's answer, recorded in the same transaction that decided
+            // it: a retry with this key gets this 422, never a payout created later.
+            let stored = crate::error::ApiError::Rejected(violations.clone()).to_stored();
+            record_key(&mut tx, new.actor.user_id, new.idempotency_key, &new.request_hash, &stored, at)
+                .await?;
+            tx.commit().await?;
             return Ok(CreateOutcome::Rejected(violations));
         }
 
@@ -935,7 +924,7 @@ impl Store for SqliteStore {
         let sql = select_payouts!("WHERE p.id = ? AND p.shop_id = ?");
         let mut tx = self.pool.begin().await?;
         let Some(row) = sqlx::query(sql).bind(id).bind(shop_id).fetch_optional(&mut *tx).await? else {
-            return Ok(None);
+            return finish(tx, None).await;
         };
         let payout = payout_from_row(&row)?;
         let events = sqlx::query(
@@ -1008,18 +997,28 @@ impl Store for SqliteStore {
     ) -> Result<GrantOutcome, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         let Some(old) = sub_account(&mut tx, actor.shop_id, sub_account_id).await? else {
-            return Ok(GrantOutcome::NotFound);
+            return finish(tx, GrantOutcome::NotFound).await;
         };
         if actor.role == Role::Sub {
             // D6/D7, against the rows as they are now (a grant may have changed since sign-in).
             let me = sub_account(&mut tx, actor.shop_id, actor.user_id).await?;
-            let Some(me) = me.filter(|me| me.manage_quotas) else { return Ok(GrantOutcome::NotAllowed) };
+            let Some(me) = me.filter(|me| me.manage_quotas) else {
+                return finish(tx, GrantOutcome::NotAllowed).await;
+            };
             if sub_account_id == actor.user_id || !old.payout_enabled {
-                return Ok(GrantOutcome::NotAllowed);
+                return finish(tx, GrantOutcome::NotAllowed).await;
             }
-            let (own_per, own_daily) = (money(me.per_payout_limit_fen)?, money(me.daily_limit_fen)?);
+            // A manager whose own payout permission or quota is switched off has no limits to
+            // hand on: it cannot grant more than it may use itself.
+            let active = me.payout_enabled && me.quota_enabled;
+            let own = |fen| if active { money(fen) } else { Ok(Money::ZERO) };
+            let (own_per, own_daily) = (own(me.per_payout_limit_fen)?, own(me.daily_limit_fen)?);
             if change.per_payout_limit > own_per || change.daily_limit > own_daily {
-                return Ok(GrantOutcome::AboveOwnLimit { per_payout_limit: own_per, daily_limit: own_daily });
+                return finish(
+                    tx,
+                    GrantOutcome::AboveOwnLimit { per_payout_limit: own_per, daily_limit: own_daily },
+                )
+                .await;
             }
         }
         sqlx::query(
@@ -1057,7 +1056,7 @@ impl Store for SqliteStore {
     ) -> Result<GrantOutcome, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         let Some(old) = sub_account(&mut tx, actor.shop_id, sub_account_id).await? else {
-            return Ok(GrantOutcome::NotFound);
+            return finish(tx, GrantOutcome::NotFound).await;
         };
         sqlx::query("UPDATE users SET payout_enabled = ?, manage_quotas = ? WHERE id = ?")
             .bind(payout)
@@ -1144,8 +1143,8 @@ impl Store for SqliteStore {
         let actor = new.actor;
         let (_guard, mut tx) = self.begin_write().await?;
         match seen_key(&mut tx, actor.user_id, new.idempotency_key, &new.request_hash).await? {
-            Some(Seen::Same(stored)) => return Ok(TopUpOutcome::Replayed(stored)),
-            Some(Seen::Other) => return Ok(TopUpOutcome::KeyReused),
+            Some(Seen::Same(stored)) => return finish(tx, TopUpOutcome::Replayed(stored)).await,
+            Some(Seen::Other) => return finish(tx, TopUpOutcome::KeyReused).await,
             None => {}
         }
         let status: String = sqlx::query_scalar("SELECT status FROM shops WHERE id = ?")
@@ -1153,7 +1152,7 @@ impl Store for SqliteStore {
             .fetch_one(&mut *tx)
             .await?;
         if status != "active" {
-            return Ok(TopUpOutcome::ShopNotActive);
+            return finish(tx, TopUpOutcome::ShopNotActive).await;
         }
         let used: Option<i64> =
             sqlx::query_scalar("SELECT id FROM top_ups WHERE shop_id = ? AND reference = ?")
@@ -1162,7 +1161,7 @@ impl Store for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         if used.is_some() {
-            return Ok(TopUpOutcome::ReferenceUsed);
+            return finish(tx, TopUpOutcome::ReferenceUsed).await;
         }
         let balance: i64 =
             sqlx::query_scalar("SELECT balance_fen FROM accounts WHERE shop_id = ? AND kind = 'custody'")
@@ -1171,7 +1170,7 @@ impl Store for SqliteStore {
                 .await?;
         let balance = money(balance)?;
         if balance.checked_add(new.amount).is_none_or(|after| after > new.ceiling) {
-            return Ok(TopUpOutcome::AboveCeiling { balance });
+            return finish(tx, TopUpOutcome::AboveCeiling { balance }).await;
         }
         sqlx::query("UPDATE accounts SET balance_fen = balance_fen + ?, opened = 1 WHERE shop_id = ? AND kind = 'custody'")
             .bind(new.amount.to_fen())
@@ -1249,7 +1248,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Claimed>, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         let rows = sqlx::query(
-            "SELECT id, amount_fen, source_account, status, shop_id FROM payouts \
+            "SELECT id, amount_fen, source_account, status, shop_id, claim_owner IS NOT NULL FROM payouts \
              WHERE status = 'pending' OR (status = 'processing' AND (claim_until IS NULL OR claim_until <= ?)) \
              ORDER BY id LIMIT ?",
         )
@@ -1260,7 +1259,9 @@ impl Store for SqliteStore {
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: i64 = row.try_get(0)?;
-            let taken_over = named(row, 3, PayoutStatus::parse)? == PayoutStatus::Processing;
+            let processing = named(row, 3, PayoutStatus::parse)? == PayoutStatus::Processing;
+            // A claim let go after failed attempts has no owner: trying it again is no takeover.
+            let taken_over = processing && row.try_get::<bool, _>(5)?;
             let shop_id: i64 = row.try_get(4)?;
             sqlx::query(
                 "UPDATE payouts SET status = 'processing', claim_owner = ?, claim_until = ?, updated_at = ? WHERE id = ?",
@@ -1276,7 +1277,7 @@ impl Store for SqliteStore {
                 let detail = "claim taken over after its lease expired; asking the rail again";
                 audit(&mut tx, shop_id, now, SETTLEMENT_ACTOR, "payout.claim_taken_over", &target, detail)
                     .await?;
-            } else {
+            } else if !processing {
                 event(&mut tx, id, now, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;
                 let detail = "handed to the payment rail";
                 audit(&mut tx, shop_id, now, SETTLEMENT_ACTOR, "payout.processing", &target, detail).await?;
@@ -1292,13 +1293,24 @@ impl Store for SqliteStore {
         Ok(claimed)
     }
 
-    async fn renew(&self, owner: &str, lease_until: Time) -> Result<(), StoreError> {
+    async fn renew(&self, owner: &str, ids: &[i64], lease_until: Time) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let (_guard, mut tx) = self.begin_write().await?;
-        sqlx::query("UPDATE payouts SET claim_until = ? WHERE claim_owner = ? AND status = 'processing'")
-            .bind(lease_until.unix_millis())
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in ids.chunks(500) {
+            let mut qb = QueryBuilder::<Sqlite>::new("UPDATE payouts SET claim_until = ");
+            qb.push_bind(lease_until.unix_millis())
+                .push(" WHERE claim_owner = ")
+                .push_bind(owner)
+                .push(" AND status = 'processing' AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -46,6 +46,8 @@ async fn d8_a_top_up_is_recorded_once_whatever_the_client_sends() {
     assert_eq!((reused.status.as_u16(), reused.error_code()), (409, "IDEMPOTENCY_KEY_REUSED"));
     let again = top_up(&admin, "key-3", "100", "ICBC-1").await;
     assert_eq!((again.status.as_u16(), again.error_code()), (409, "TOP_UP_REFERENCE_USED"));
+    let retyped = top_up(&admin, "key-4", "100", " icbc－１").await;
+    assert_eq!(retyped.error_code(), "TOP_UP_REFERENCE_USED", "the same reference typed in another form");
     assert_eq!(custody_balance(&admin.get("/api/payout-settings").await), "3150.00");
     // Without a key it is refused before anything is recorded.
     let keyless = admin
@@ -85,7 +87,7 @@ async fn d8_a_suspended_shop_cannot_top_up() {
     let app = spawn_app().await;
     let sun = app.login("sun.admin").await;
     let answer = top_up(&sun, "k", "100", "SUN-1").await;
-    assert_eq!((answer.status.as_u16(), answer.codes()), (422, vec!["SHOP_NOT_ACTIVE".to_owned()]));
+    assert_eq!((answer.status.as_u16(), answer.error_code()), (422, "SHOP_NOT_ACTIVE"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM top_ups").await, 0);
 }
 
@@ -181,8 +183,14 @@ async fn d7_a_quota_manager_cannot_amplify_its_own_limits_or_touch_its_own_quota
         )
         .await;
     assert_eq!(own.status, 403);
-    // The main account is bound only by the shop-wide limits.
+    // A manager whose own quota is switched off has nothing to hand on.
     let admin = app.login("lin.admin").await;
+    let off = json!({"per_payout_limit": "200", "daily_limit": "2000", "enabled": false});
+    assert_eq!(admin.put(&format!("/api/quotas/{AGENT2}"), off).await.status, 200);
+    let tiny = json!({"per_payout_limit": "1", "daily_limit": "1", "enabled": true});
+    let while_off = manager.put(&format!("/api/quotas/{AGENT1}"), tiny).await;
+    assert_eq!(while_off.error_code(), "QUOTA_ABOVE_OWN_LIMIT");
+    // The main account is bound only by the shop-wide limits.
     let big = admin
         .put(
             &format!("/api/quotas/{AGENT1}"),
@@ -299,4 +307,95 @@ async fn expired_sessions_old_idempotency_keys_and_spent_throttle_records_are_pu
     assert_eq!(app.scalar("SELECT COUNT(*) FROM idempotency_keys").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM sign_in_throttle").await, 0);
     assert_eq!(admin.get("/api/session").await.status, 401, "the expired session is gone");
+}
+
+#[tokio::test]
+async fn the_spa_is_served_precompressed_with_hashed_files_immutable_and_the_page_revalidated() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>console</title>").unwrap();
+    let js = "payout-console-0123456789abcdef.js";
+    std::fs::write(dist.join(js), "console.log('plain')").unwrap();
+    std::fs::write(dist.join(format!("{js}.br")), b"brotli bytes").unwrap();
+    std::fs::write(dist.join(format!("{js}.gz")), b"gzip bytes").unwrap();
+    let mut config = test_config(dir.path());
+    config.dist = dist;
+    let clock = payout_server::clock::ManualClock::new(
+        payout_core::Time::parse("2026-11-24T10:00:00+08:00").unwrap(),
+    );
+    let url = serve_in_process(&config, &clock).await;
+    // No automatic decompression: see exactly what the server sends.
+    let http = reqwest::Client::builder().build().unwrap();
+    let get = |path: String, encoding: &'static str| {
+        let http = http.clone();
+        async move { http.get(path).header("accept-encoding", encoding).send().await.unwrap() }
+    };
+    let br = get(format!("{url}/{js}"), "br, gzip").await;
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli bytes");
+    let gz = get(format!("{url}/{js}"), "gzip").await;
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.bytes().await.unwrap().as_ref(), b"gzip bytes");
+    let page = get(format!("{url}/payout?order=1"), "identity").await;
+    assert_eq!(
+        page.headers()["cache-control"],
+        "no-cache",
+        "the page revalidates, so a release is seen at once"
+    );
+    assert!(page.text().await.unwrap().contains("<title>console</title>"), "deep links get the page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sending_its_body_slowly_gets_408_and_frees_its_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.request_timeout_ms = 1_000;
+    config.max_connections = Some(2);
+    let clock = payout_server::clock::ManualClock::new(
+        payout_core::Time::parse("2026-11-24T10:00:00+08:00").unwrap(),
+    );
+    let url = serve_in_process(&config, &clock).await;
+    let addr = url.trim_start_matches("http://").to_owned();
+    // Each slow client sends one byte every 100 ms and keeps sending for 6 s after its answer,
+    // as a client on a bad network would not notice.
+    let slow = |addr: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        for _ in 0..30 {
+            let mut buf = [0u8; 1024];
+            match tokio::time::timeout(std::time::Duration::from_millis(100), stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => {
+                    answer.extend_from_slice(&buf[..n]);
+                    break;
+                }
+                Ok(_) => break,
+                Err(_) => {}
+            }
+            let _ = stream.write_all(b" ").await;
+        }
+        let keep_sending = tokio::spawn(async move {
+            for _ in 0..60 {
+                if stream.write_all(b" ").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        });
+        (String::from_utf8_lossy(&answer).into_owned(), keep_sending)
+    };
+    let ((a, keep_a), (b, keep_b)) = tokio::join!(slow(addr.clone()), slow(addr.clone()));
+    for answer in [a, b] {
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("REQUEST_TIMEOUT"), "in the JSON error shape: {answer}");
+    }
+    let health = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build().unwrap();
+    let ok = health.get(format!("{url}/api/health")).send().await;
+    assert!(ok.is_ok_and(|r| r.status() == 200), "both connection slots were given back");
+    keep_a.abort();
+    keep_b.abort();
 }

@@ -116,6 +116,7 @@ pub async fn serve_in_process(config: &Config, clock: &ManualClock) -> String {
         max_connections: config.connection_cap(),
         header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
         shutdown_grace: Duration::from_millis(config.shutdown_grace_ms),
+        trust_forwarded_for: config.trust_forwarded_for,
     };
     tokio::spawn(serve(listener, app(state), limits, std::future::pending()));
     url

@@ -72,7 +72,7 @@ async fn sqlite_write_lock_is_free(db: &Path) -> Result<(), String> {
 async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("payout.sqlite");
-    let mut server = Server::start(&db, &["--rail-latency-ms", "50", "--settle-interval-ms", "20"]).await;
+    let server = Server::start(&db, &["--rail-latency-ms", "50", "--settle-interval-ms", "20"]).await;
     let url = server.url.clone();
     let (admin_cookie, admin_csrf) =
         sign_in(&client_from(1, None), &url, "lin.admin", PASSWORD).await.unwrap();
@@ -121,6 +121,7 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
     let results = join_all(storm).await;
     let sent: u32 = results.iter().map(|r| r.0).sum();
     let server_errors: u32 = results.iter().map(|r| r.1).sum();
+    println!("hang-up storm: {sent} requests with 1–40 ms client timeouts, {server_errors} answered 5xx");
     assert!(sent > 500, "the storm sent {sent} requests");
     assert_eq!(server_errors, 0, "no request that was answered got a 5xx");
 
@@ -141,7 +142,47 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
     assert_eq!(created.status(), 201, "a normal payout is created after the storm");
     let reserved = scalar_at(&db, "SELECT (SELECT SUM(reserved_fen) FROM accounts) - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))").await;
     assert_eq!(reserved, 0, "every reservation belongs to a payout that is not final");
-    assert!(server.terminate_within(Duration::from_secs(15)), "SIGTERM stops the server");
+
+    // SIGTERM under load: 32 clients keep creating payouts and signing in while the server stops.
+    let load_until = Instant::now() + Duration::from_secs(20);
+    let load: Vec<_> = (0..32u8)
+        .map(|n| {
+            let (url, cookie, csrf) = (url.clone(), admin_cookie.clone(), admin.csrf.clone().unwrap());
+            tokio::spawn(async move {
+                let http = client_from(40 + n, Some(Duration::from_secs(5)));
+                while Instant::now() < load_until {
+                    let sent = if n % 4 == 0 {
+                        sign_in(&http, &url, "lin.agent1", PASSWORD).await.map(|_| ()).map_err(|_| ())
+                    } else {
+                        http.post(format!("{url}/api/payouts"))
+                            .header("cookie", &cookie)
+                            .header("x-csrf-token", &csrf)
+                            .header("idempotency-key", format!("load-{}", rand::random::<u64>()))
+                            .json(&draft(O3, "1"))
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|_| ())
+                    };
+                    if sent.is_err() {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopped = tokio::task::spawn_blocking(move || {
+        let mut server = server;
+        server.terminate_within(Duration::from_secs(15))
+    })
+    .await
+    .unwrap();
+    assert!(stopped, "SIGTERM stops the server under load");
+    for task in load {
+        task.abort();
+    }
+    sqlite_write_lock_is_free(&db).await.expect("nothing left the database locked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -162,6 +203,7 @@ async fn three_bursts_of_64_wrong_sign_ins_keep_memory_bounded() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     peak = peak.max(server.rss_bytes());
+    println!("sign-in storm: 3 × 64 wrong sign-ins, resident memory peaked at {} MiB", peak / (1024 * 1024));
     assert!(peak < 300 * 1024 * 1024, "resident memory peaked at {} MiB", peak / (1024 * 1024));
 }
 
@@ -180,6 +222,7 @@ async fn sign_in_throttle_is_atomic_shared_by_processes_kept_across_restarts_and
     };
     let (wrong, right) = tokio::join!(wrong, right);
     let evaluated = wrong.iter().filter(|a| matches!(a, Err(401))).count();
+    println!("throttle race: 30 concurrent wrong passwords, {evaluated} evaluated, the rest 429");
     assert!(evaluated <= 5, "{evaluated} guesses were evaluated: {wrong:?}");
     assert!(wrong.iter().all(|a| matches!(a, Err(401 | 429))), "{wrong:?}");
     assert_eq!(right.err(), Some(429), "the right password from the guessing address is refused too");
@@ -205,6 +248,7 @@ async fn one_address_cannot_try_many_usernames_and_the_rate_limit_answers_before
         answers.push(sign_in(&guesser, &server.url, &format!("user{n}"), "guess").await.err());
     }
     let refused = answers.iter().filter(|a| **a == Some(429)).count();
+    println!("one address, 40 usernames: {} evaluated, {refused} refused", 40 - refused);
     assert!(refused >= 20, "of 40 usernames from one address, {refused} were refused: {answers:?}");
     let body: Value = guesser
         .post(format!("{}/api/session", server.url))
@@ -235,6 +279,7 @@ async fn half_sent_requests_do_not_stop_health_and_slow_headers_are_cut_off() {
     }
     let health = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let answer = health.get(format!("{}/api/health", server.url)).send().await;
+    println!("slow clients: {} half-sent requests held open under a 1,024 soft file limit", held.len());
     assert!(answer.is_ok_and(|r| r.status() == 200), "health answers with 1124 half-sent requests open");
     let signed_in =
         sign_in(&client_from(7, Some(Duration::from_secs(5))), &server.url, "lin.agent1", PASSWORD).await;
@@ -253,6 +298,7 @@ async fn half_sent_requests_do_not_stop_health_and_slow_headers_are_cut_off() {
             break;
         }
     }
+    println!("slow headers: cut off after {:.1} s", start.elapsed().as_secs_f64());
     assert!(cut_off, "a client sending one header line per second was never cut off");
 }
 
@@ -312,6 +358,7 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
     wait_until_final(&db).await;
     let calls = rail_calls(&log);
     assert_eq!(calls.len(), 60, "every payout reached the rail");
+    println!("two servers, 60 payouts: {} rail calls", calls.values().map(Vec::len).sum::<usize>());
     let twice: Vec<_> = calls.iter().filter(|(_, w)| w.len() > 1).collect();
     assert!(twice.is_empty(), "payouts sent to the rail more than once: {twice:?}");
 
@@ -363,6 +410,11 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
         );
     }
     let both = survived.keys().filter(|r| dead.contains_key(*r)).count();
+    println!(
+        "kill -9 under settlement: 40 payouts, {} claims of the dead server re-sent once each with the same reference, {} sent once",
+        both,
+        40 - both
+    );
     assert_eq!(both, dead.len(), "only the dead server's claims are sent again");
     assert_eq!(scalar_at(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
     let finals =

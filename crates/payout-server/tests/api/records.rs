@@ -45,9 +45,13 @@ async fn records_filter_paginate_newest_first_and_export_as_csv() {
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "header + the 2 filtered rows:\n{text}");
+    assert_eq!(
+        lines[0],
+        "打款ID,创建时间,订单号,打款类型,金额（元）,出款账户,操作人,状态,失败原因,关联商品,备注"
+    );
     assert!(
-        lines[1].contains(O3) && lines[1].contains(",30.00,") && lines[1].contains("+08:00"),
-        "{}",
+        lines[1].contains(O3) && lines[1].contains(",30.00,") && lines[1].contains(",2026-11-24 10:01:01,"),
+        "times as spreadsheets read them, in UTC+8: {}",
         lines[1]
     );
     assert!(lines[2].contains("12.50") && lines[2].contains("客服小林"), "{}", lines[2]);
