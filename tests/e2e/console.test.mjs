@@ -12,8 +12,8 @@ after(async () => { await browser?.close(); await server?.stop(); });
 const ORDER = (n) => `69202411000000000${String(n).padStart(2, '0')}`;
 
 /** A fresh context signed in as `user`, then at `path`. */
-async function signedIn(user, path = '/', { lang, bypassCSP = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, bypassCSP });
+async function signedIn(user, path = '/', { lang } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => { throw e; });
   if (lang) {
@@ -236,15 +236,14 @@ test('axe_finds_no_serious_or_critical_violation_on_any_screen', async () => {
     const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], name);
   };
-  // axe is injected as an inline script, which the console's Content-Security-Policy forbids.
-  const context = await browser.newContext({ bypassCSP: true });
+  const context = await browser.newContext();
   const anon = await context.newPage();
   await anon.goto(`${server.url}/sign-in`);
   await anon.getByTestId('username').waitFor();
   await check(anon, 'sign-in');
   await context.close();
 
-  const page = await signedIn('lin.admin', '/', { bypassCSP: true });
+  const page = await signedIn('lin.admin');
   const screens = [
     ['/payout', 'order-search'],
     [`/payout?order=${ORDER(9)}`, 'order-view'],
