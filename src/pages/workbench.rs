@@ -71,7 +71,8 @@ fn WorkbenchScreen() -> impl IntoView {
     );
 
     let clock = ServerClock::new();
-    let submitter = Submitter::new();
+    // The app's submitter: a submission without a definite answer survives leaving this page.
+    let submitter = use_context::<Submitter>().unwrap_or_default();
     let context = LocalResource::new(move || {
         let order_no = order.get();
         submitter.action.version().track();

@@ -318,3 +318,46 @@ test('an_unknown_or_mistyped_order_page_offers_no_payout_and_shows_no_internals'
   assert.equal(asked, false, 'a mistyped number is not sent to the server');
   await page.context().close();
 });
+
+test('a_lost_answer_keeps_the_idempotency_key_across_pages_and_the_retry_pays_once', async () => {
+  const page = await signedIn('lin.agent1', `/payout?order=${ORDER(2)}`);
+  // The first submission reaches the server and creates the payout, but its answer is lost on
+  // the way back (a gateway's 504). Every submission's key is recorded.
+  const keys = [];
+  let lose = true;
+  await page.route('**/api/payouts', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key']);
+    const response = await route.fetch();
+    if (lose) {
+      lose = false;
+      return route.fulfill({ status: 504, body: '' });
+    }
+    return route.fulfill({ response });
+  });
+  await page.getByTestId('open-payout').click();
+  await page.getByTestId('payout-type').selectOption('price_difference');
+  await page.getByTestId('amount-input').fill('6.00');
+  await page.getByTestId('submit-payout').click();
+  await page.getByTestId('unresolved-notice').waitFor();
+  assert.equal(await page.getByTestId('amount-input').isDisabled(), true, 'locked to what was sent');
+
+  // The agent closes the dialog, goes to the records and comes back to the order.
+  await page.keyboard.press('Escape');
+  await page.getByTestId('nav-records').click();
+  await page.getByTestId('records-table').waitFor();
+  await page.getByTestId('nav-payout').click();
+  await page.getByTestId('order-search').fill(ORDER(2));
+  await page.getByTestId('order-search-submit').click();
+  // The payout exists, so the cooldown runs, yet the unanswered submission can be confirmed.
+  await page.getByTestId('unresolved-order').waitFor();
+  await page.getByTestId('open-payout').click();
+  assert.equal(await page.getByTestId('amount-input').inputValue(), '6.00');
+  await page.getByTestId('submit-payout').click();
+  await page.getByTestId('payout-success').waitFor();
+
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], keys[1], 'the retry reused the idempotency key');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=order-payout-row]').length === 1);
+  await page.context().close();
+});
