@@ -29,6 +29,23 @@ pub fn group_thousands(plain: &str) -> String {
     }
 }
 
+/// A message with amounts written by the rules or the server (`¥15000.00`), with the amounts
+/// thousands-separated like everywhere else on screen (`¥15,000.00`).
+pub fn amounts_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(i) = rest.find('¥') {
+        let (before, after) = rest.split_at(i + '¥'.len_utf8());
+        out.push_str(before);
+        let end = after.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(after.len());
+        let number = after[..end].trim_end_matches('.');
+        out.push_str(&group_thousands(number));
+        rest = &after[number.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// An order number as typed (spaces, full-width digits from Chinese IMEs) → its 19 ASCII digits,
 /// or `None` when it is not one. Checked before anything is asked of the server.
 pub fn order_no(text: &str) -> Option<String> {

@@ -552,3 +552,18 @@ fn order_numbers_and_dates_are_checked_before_asking_the_server() {
     assert!(is_date("2026-11-24"));
     assert!(!is_date("2026-13-01") && !is_date("24/11/2026") && !is_date("2026-1-1"));
 }
+
+#[wasm_bindgen_test]
+async fn amounts_inside_rule_messages_are_thousands_separated_too() {
+    use payout_console::format::amounts_in;
+    assert_eq!(
+        amounts_in("超出店铺今日剩余打款额度 ¥14990.00（店铺单日上限 ¥15000.00）"),
+        "超出店铺今日剩余打款额度 ¥14,990.00（店铺单日上限 ¥15,000.00）"
+    );
+    assert_eq!(amounts_in("cap ¥20.00."), "cap ¥20.00.");
+    let mut f = facts();
+    f.shop_counted_today = m("1000");
+    let page = dialog(f);
+    fill(&page, "other", "14500").await;
+    assert!(page.text("amount-error").contains("¥14,000.00"), "{}", page.text("amount-error"));
+}

@@ -35,7 +35,7 @@ pub fn error_text(error: &ApiError, lang: Lang) -> String {
                 "Some filters are not valid; check the dates and search again",
             )
             .to_owned(),
-        _ => error.message(lang).to_owned(),
+        _ => crate::format::amounts_in(error.message(lang)),
     }
 }
 

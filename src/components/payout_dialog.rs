@@ -204,7 +204,7 @@ pub fn PayoutDialog(
         violations.with(|v| {
             v.iter()
                 .filter(|x| x.field == field)
-                .map(|x| x.message(l.core_key()).to_owned())
+                .map(|x| format::amounts_in(x.message(l.core_key())))
                 .collect::<Vec<_>>()
         })
     };

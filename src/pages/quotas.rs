@@ -345,7 +345,7 @@ fn QuotaRow(q: QuotaView, policy: Policy, viewer: Viewer) -> impl IntoView {
                 </Show>
                 <span class="muted cell-note" data-testid="quota-locked">{move || locked.get()}</span>
                 <span class="field__error" role="alert" data-testid="quota-error">
-                    {move || failure.get().map(|e| e.message(lang.get()).to_owned())}
+                    {move || failure.get().map(|e| crate::components::feedback::error_text(&e, lang.get()))}
                 </span>
             </td>
         </tr>

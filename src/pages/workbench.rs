@@ -407,7 +407,7 @@ fn OrderView(
                                         .map(|v| {
                                             view! {
                                                 <li class="reason" data-code=v.code.as_str()>
-                                                    {v.message(l.core_key()).to_owned()}
+                                                    {format::amounts_in(v.message(l.core_key()))}
                                                 </li>
                                             }
                                         })
