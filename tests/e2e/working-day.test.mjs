@@ -219,3 +219,22 @@ test('quota_page_at_390px_keeps_the_switch_and_edit_on_screen', { timeout: 60_00
     await server.stop();
   }
 });
+
+test('before_the_app_has_loaded_the_page_shows_a_skeleton_which_the_app_replaces', { timeout: 60_000 }, async () => {
+  const server = await startServer();
+  try {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto(`${server.url}/payout`, { waitUntil: 'domcontentloaded' });
+    await page.locator('#boot-skeleton').waitFor();
+    release();
+    await page.getByTestId('username').waitFor();
+    assert.equal(await page.locator('#boot-skeleton').count(), 0, 'the app removed the skeleton');
+    await context.close();
+  } finally {
+    await server.stop();
+  }
+});
