@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use payout_server::clock::SystemClock;
 use payout_server::config::Config;
-use payout_server::http::{serve, ConnectionLimits};
+use payout_server::http::serve;
 use payout_server::settlement::Worker;
 use payout_server::{app, simulated_rail, start_worker, AppState};
 use serde_json::json;
@@ -176,12 +176,7 @@ fn main() {
         let _worker = start_worker(&state, rail, owner, &config);
         let listener = tokio::net::TcpListener::bind(config.addr).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let limits = ConnectionLimits {
-            max_connections: config.connection_cap(),
-            header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
-            shutdown_grace: Duration::from_millis(config.shutdown_grace_ms),
-        trust_forwarded_for: config.trust_forwarded_for,
-        };
+        let limits = config.connection_limits();
         tokio::spawn(serve(listener, app(state), limits, std::future::pending()));
 
         let raw = raw_sqlite_rate(&dir.path().join("raw.sqlite")).await;

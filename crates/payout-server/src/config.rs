@@ -95,6 +95,16 @@ impl Config {
         self.max_connections.unwrap_or(allowed).max(1)
     }
 
+    /// The connection loop's limits from these options.
+    pub fn connection_limits(&self) -> crate::http::ConnectionLimits {
+        crate::http::ConnectionLimits {
+            max_connections: self.connection_cap(),
+            header_read_timeout: Config::millis(self.header_read_timeout_ms),
+            shutdown_grace: Config::millis(self.shutdown_grace_ms),
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+
     pub fn millis(ms: u64) -> Duration {
         Duration::from_millis(ms)
     }

@@ -110,12 +110,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         housekeeping::start(&state, Config::millis(config.housekeeping_interval_ms), stop.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, db = %config.db.display(), "listening");
-    let limits = http::ConnectionLimits {
-        max_connections: config.connection_cap(),
-        header_read_timeout: Config::millis(config.header_read_timeout_ms),
-        shutdown_grace: Config::millis(config.shutdown_grace_ms),
-        trust_forwarded_for: config.trust_forwarded_for,
-    };
+    let limits = config.connection_limits();
     http::serve(listener, app(state), limits, shutdown_signal()).await;
     stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;

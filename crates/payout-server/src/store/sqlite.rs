@@ -1382,3 +1382,36 @@ impl Store for SqliteStore {
         Ok(settled)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::{ConnectOptions, Connection};
+
+    /// The pool guard: a connection whose task was dropped inside a transaction (here, the
+    /// transaction is leaked on purpose while it holds SQLite's write lock) is closed when it
+    /// returns to the pool, which rolls back and frees the lock, instead of being handed to the
+    /// next request with the lock held.
+    #[tokio::test]
+    async fn a_connection_returned_inside_a_transaction_is_closed_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guard.sqlite");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+        let tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        std::mem::forget(tx);
+        drop(conn);
+        // Give the pool a moment to run its release hook.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut outside = SqliteConnectOptions::new()
+            .filename(&path)
+            .busy_timeout(Duration::from_millis(500))
+            .connect()
+            .await
+            .unwrap();
+        let lock = sqlx::query("BEGIN IMMEDIATE").execute(&mut outside).await;
+        assert!(lock.is_ok(), "the write lock was freed: {lock:?}");
+        sqlx::query("ROLLBACK").execute(&mut outside).await.unwrap();
+        assert!(store.ping().await.is_ok(), "the pool still serves");
+    }
+}

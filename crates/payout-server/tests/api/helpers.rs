@@ -8,7 +8,7 @@ use std::time::Duration;
 use payout_core::Time;
 use payout_server::clock::ManualClock;
 use payout_server::config::Config;
-use payout_server::http::{serve, ConnectionLimits};
+use payout_server::http::serve;
 use payout_server::settlement::Worker;
 use payout_server::{app, simulated_rail, start_worker, AppState};
 use reqwest::{Method, StatusCode};
@@ -112,12 +112,7 @@ pub async fn serve_in_process(config: &Config, clock: &ManualClock) -> String {
     let _housekeeping = payout_server::housekeeping::start(&state, interval, stop);
     let listener = tokio::net::TcpListener::bind(config.addr).await.expect("bind");
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let limits = ConnectionLimits {
-        max_connections: config.connection_cap(),
-        header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
-        shutdown_grace: Duration::from_millis(config.shutdown_grace_ms),
-        trust_forwarded_for: config.trust_forwarded_for,
-    };
+    let limits = config.connection_limits();
     tokio::spawn(serve(listener, app(state), limits, std::future::pending()));
     url
 }
