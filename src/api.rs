@@ -10,8 +10,8 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use payout_core::api::{
     ErrorBody, LoginRequest, OperatorList, PayoutContext, PayoutDetail, PayoutDraft, PayoutList,
-    PayoutSettings, PayoutView, QuotaList, QuotaUpdate, QuotaView, SessionInfo, SettingsUpdate, TopUpRequest,
-    TopUpView,
+    PayoutSettings, PayoutView, PermissionsUpdate, QuotaList, QuotaUpdate, QuotaView, SessionInfo,
+    SettingsUpdate, TopUpRequest, TopUpView,
 };
 use payout_core::Violation;
 use serde::de::DeserializeOwned;
@@ -54,6 +54,17 @@ impl ApiError {
             code: "BAD_RESPONSE".into(),
             message_zh: format!("服务暂时不可用（{status}），请稍后重试"),
             message_en: format!("The service is unavailable ({status}); try again later"),
+            violations: vec![],
+        }
+    }
+
+    /// Said before asking the server: the text is not a 19-digit order number.
+    pub fn invalid_order_no() -> ApiError {
+        ApiError {
+            status: 400,
+            code: "INVALID_ORDER_NO".into(),
+            message_zh: "订单号应为 19 位数字，请检查后重新输入".into(),
+            message_en: "An order number is 19 digits; check it and try again".into(),
             violations: vec![],
         }
     }
@@ -176,9 +187,17 @@ pub async fn payout_context(order_no: &str) -> Result<PayoutContext, ApiError> {
     get(Request::get(&format!("/api/orders/{}/payout-context", seg(order_no)))).await
 }
 
-/// `POST /api/payouts`: the same `idempotency_key` for a retry of the same attempt.
+/// How long a payout submission may take before the browser gives up on it (the answer is then
+/// ambiguous: the payout may have been created).
+pub const CREATE_TIMEOUT_MS: u32 = 20_000;
+
+/// `POST /api/payouts`: the same `idempotency_key` for a retry of the same attempt. Gives up after
+/// [`CREATE_TIMEOUT_MS`] with a network error (ambiguous, see [`ApiError::is_ambiguous`]).
 pub async fn create_payout(draft: &PayoutDraft, idempotency_key: &str) -> Result<PayoutView, ApiError> {
-    send(Request::post("/api/payouts").header("Idempotency-Key", idempotency_key), draft).await
+    let timeout = web_sys::AbortSignal::timeout_with_u32(CREATE_TIMEOUT_MS);
+    let req =
+        Request::post("/api/payouts").header("Idempotency-Key", idempotency_key).abort_signal(Some(&timeout));
+    send(req, draft).await
 }
 
 /// Filters of the records list and its CSV export, as URL query pairs (empty ones left out).
@@ -254,6 +273,15 @@ pub async fn quotas() -> Result<QuotaList, ApiError> {
 
 pub async fn update_quota(sub_account_id: i64, update: &QuotaUpdate) -> Result<QuotaView, ApiError> {
     send(Request::put(&format!("/api/quotas/{sub_account_id}")), update).await
+}
+
+/// `PUT /api/sub-accounts/{id}/permissions` (main account only, D6): payout permission and the
+/// quota-manager role.
+pub async fn update_permissions(
+    sub_account_id: i64,
+    update: &PermissionsUpdate,
+) -> Result<QuotaView, ApiError> {
+    send(Request::put(&format!("/api/sub-accounts/{sub_account_id}/permissions")), update).await
 }
 
 pub async fn settings() -> Result<PayoutSettings, ApiError> {

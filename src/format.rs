@@ -7,9 +7,81 @@ use payout_core::{AccountKind, Money, PayoutType, Time};
 
 use crate::i18n::Lang;
 
-/// `¥12.50`.
+/// `¥12.50`, `¥15,000.00`: thousands separated, always two decimals.
 pub fn money(m: Money) -> String {
-    format!("¥{m}")
+    format!("¥{}", group_thousands(&m.to_string()))
+}
+
+/// `15000.00` → `15,000.00` (the integer part only; a leading `-` is kept).
+pub fn group_thousands(plain: &str) -> String {
+    let (sign, rest) = plain.strip_prefix('-').map_or(("", plain), |r| ("-", r));
+    let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A message with amounts written by the rules or the server (`¥15000.00`), with the amounts
+/// thousands-separated like everywhere else on screen (`¥15,000.00`).
+pub fn amounts_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(i) = rest.find('¥') {
+        let (before, after) = rest.split_at(i + '¥'.len_utf8());
+        out.push_str(before);
+        let end = after.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(after.len());
+        let number = after[..end].trim_end_matches('.');
+        out.push_str(&group_thousands(number));
+        rest = &after[number.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An order number as typed (spaces, full-width digits from Chinese IMEs) → its 19 ASCII digits,
+/// or `None` when it is not one. Checked before anything is asked of the server.
+pub fn order_no(text: &str) -> Option<String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    (digits.len() == 19 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+/// `YYYY-MM-DD` with a month 1–12 and a day 1–31 (the records' date filters).
+pub fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        text.get(r).filter(|t| t.bytes().all(|c| c.is_ascii_digit())).and_then(|t| t.parse::<u32>().ok())
+    };
+    matches!((num(0..4), num(5..7), num(8..10)),
+        (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+/// A text the server wrote in both languages as `中文 (English)` (a payment rail's failure
+/// reason), in the chosen language only. Any other text is shown as it is.
+pub fn reason(lang: Lang, text: &str) -> String {
+    if let Some((zh, en)) = text.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
+        if !zh.trim().is_empty() && !en.trim().is_empty() {
+            return lang.pick(zh.trim(), en.trim()).to_owned();
+        }
+    }
+    text.to_owned()
 }
 
 /// `2026-11-24 18:05:00`: the business clock (UTC+08:00), which is how the API writes times.

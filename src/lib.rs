@@ -18,6 +18,7 @@ use payout_core::Role;
 
 use crate::components::feedback::{ErrorView, Loading};
 use crate::components::lang_switch::LangSwitch;
+use crate::components::payout_dialog::Submitter;
 use crate::i18n::{provide_lang, use_lang};
 use crate::pages::order_detail::OrderDetail;
 use crate::pages::quotas::Quotas;
@@ -30,7 +31,21 @@ use crate::session::{provide_session, reload_session, use_permissions, SessionSt
 #[component]
 pub fn App() -> impl IntoView {
     provide_lang();
-    provide_session();
+    let session = provide_session();
+    // Payouts are sent through one submitter for the whole session, so a submission that got no
+    // definite answer keeps its idempotency key even when the agent goes to another page. It is
+    // never carried over to another person signing in on this browser.
+    let submitter = Submitter::new();
+    provide_context(submitter);
+    let user = StoredValue::new(None::<i64>);
+    Effect::new(move |_| {
+        if let SessionState::SignedIn(info) = session.get() {
+            if user.get_value().is_some_and(|u| u != info.user.id) {
+                submitter.unresolved.set(None);
+            }
+            user.set_value(Some(info.user.id));
+        }
+    });
     view! {
         <Router>
             <Routes fallback=NotFound>
@@ -90,6 +105,7 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
     let lang = use_lang();
     let permissions = use_permissions();
     let session = crate::session::use_session();
+    let submitter = expect_context::<Submitter>();
     let navigate = use_navigate();
     let sign_out = Action::new_local(move |_: &()| async move {
         let _ = api::sign_out().await;
@@ -97,13 +113,24 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
     Effect::new(move |_| {
         if sign_out.version().get() > 0 && !sign_out.pending().get() {
             navigate("/sign-in", Default::default());
+            submitter.unresolved.set(None);
             session.set(SessionState::SignedOut);
         }
     });
+    let location = use_location();
+    // The order page belongs to the records (it is reached from them): its tab is the records'.
+    let on_order_page = move || location.pathname.with(|p| p.starts_with("/orders/"));
     let link = move |href: &'static str, zh: &'static str, en: &'static str, testid: &'static str| {
+        let class = move || {
+            if href == "/records" && on_order_page() {
+                "nav__link nav__link--active"
+            } else {
+                "nav__link"
+            }
+        };
         view! {
             <li>
-                <A href=href attr:class="nav__link" attr:data-testid=testid>
+                <A href=href attr:class=class attr:data-testid=testid>
                     {move || lang.get().pick(zh, en)}
                 </A>
             </li>

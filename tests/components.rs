@@ -10,12 +10,13 @@ use leptos::prelude::*;
 use leptos::task::tick;
 use payout_console::components::lang_switch::LangSwitch;
 use payout_console::components::meter::MetersPanel;
-use payout_console::components::payout_dialog::PayoutDialog;
+use payout_console::components::payout_dialog::{PayoutDialog, Submitter};
 use payout_console::format::ServerClock;
 use payout_console::i18n::{provide_lang, use_lang};
 use payout_core::api::{OperatorRef, PayoutContext, PayoutStatus, PayoutView};
 use payout_core::facts::{AccountKind, Facts, PayoutType, Qualification};
 use payout_core::meters;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
@@ -41,8 +42,8 @@ async fn meters_show_what_is_left_and_r_l3_the_cooldown_counts_down() {
     tick().await;
     assert_eq!(page.text("meter-order-value"), "¥100.00");
     assert!(page.text("meter-order").contains("还可打 3 次"), "{}", page.text("meter-order"));
-    assert_eq!(page.text("meter-operator-value"), "¥1850.00");
-    assert_eq!(page.text("meter-shop-value"), "¥14000.00");
+    assert_eq!(page.text("meter-operator-value"), "¥1,850.00");
+    assert_eq!(page.text("meter-shop-value"), "¥14,000.00");
     let first = page.text("cooldown");
     assert!(first.contains("还需 45 秒") || first.contains("还需 44 秒"), "{first}");
     sleep(2100).await;
@@ -74,7 +75,8 @@ fn dialog(facts: Facts) -> Mounted {
 fn dialog_with(ctx: PayoutContext) -> Mounted {
     mount(move || {
         let now = ctx.server_time;
-        view! { <PayoutDialog ctx now=Signal::derive(move || now) on_close=|| () on_created=|_| () /> }
+        let submitter = Submitter::new();
+        view! { <PayoutDialog ctx now=Signal::derive(move || now) submitter on_close=|| () on_created=|_| () /> }
     })
 }
 
@@ -272,4 +274,296 @@ async fn the_language_switch_translates_and_is_remembered() {
     page.find::<HtmlButtonElement>("lang-zh-CN").click();
     tick().await;
     assert_eq!(page.text("greeting"), "小额打款");
+}
+
+// --- submitting: the idempotency key is kept until a definite answer (issue 8, item 10) --------
+
+/// Replaces `window.fetch` with one that answers `POST /api/payouts` from `answers` (status and
+/// JSON body, in order) and records each request's idempotency key and body in `window.__calls`.
+fn fake_fetch(answers: &[(u16, String)]) {
+    let list = js_sys::Array::new();
+    for (status, body) in answers {
+        let a = js_sys::Object::new();
+        js_sys::Reflect::set(&a, &"status".into(), &(*status).into()).unwrap();
+        js_sys::Reflect::set(&a, &"body".into(), &body.as_str().into()).unwrap();
+        list.push(&a);
+    }
+    let install = js_sys::Function::new_with_args(
+        "answers",
+        "window.__calls = [];
+         window.fetch = async (req) => {
+           window.__calls.push({ key: req.headers.get('Idempotency-Key'), body: await req.clone().text() });
+           const a = answers.shift();
+           return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json' } });
+         };",
+    );
+    install.call1(&JsValue::NULL, &list).unwrap();
+}
+
+/// `(idempotency key, body)` of every request the fake fetch answered.
+fn calls() -> Vec<(String, String)> {
+    let calls = js_sys::Reflect::get(&window(), &"__calls".into()).unwrap();
+    js_sys::Array::from(&calls)
+        .iter()
+        .map(|c| {
+            let get = |k: &str| js_sys::Reflect::get(&c, &k.into()).unwrap().as_string().unwrap_or_default();
+            (get("key"), get("body"))
+        })
+        .collect()
+}
+
+fn created_json(amount: &str) -> String {
+    let ctx = context(facts());
+    serde_json::to_string(&PayoutView {
+        id: 41,
+        order_no: ctx.order.order_no.clone(),
+        source_account: AccountKind::Aggregate,
+        payout_type: PayoutType::PriceDifference,
+        amount: m(amount),
+        status: PayoutStatus::Pending,
+        failure_reason: None,
+        linked_item_id: None,
+        note: None,
+        operator: OperatorRef { id: 3, username: "lin.agent2".into(), display_name: "小周".into() },
+        created_at: now(),
+        updated_at: now(),
+    })
+    .unwrap()
+}
+
+fn rejected_json() -> String {
+    r#"{"error":{"code":"PAYOUT_REJECTED","message_zh":"打款未通过校验","message_en":"The payout was refused","violations":[{"rule":"R-F5","code":"AMOUNT_OVER_SHOP_DAILY_REMAINING","field":"amount","message_zh":"超出店铺今日剩余打款额度","message_en":"More than the shop's remaining"}]}}"#.to_owned()
+}
+
+/// The dialog inside a screen that owns the submitter, with a way to close and reopen it.
+struct Screen {
+    page: Mounted,
+    open: RwSignal<bool>,
+    created: RwSignal<Vec<i64>>,
+}
+
+fn screen() -> Screen {
+    let open = RwSignal::new(true);
+    let created = RwSignal::new(Vec::<i64>::new());
+    let ctx = context(facts());
+    let page = mount(move || {
+        let submitter = Submitter::new();
+        let now = ctx.server_time;
+        view! {
+            <Show when=move || open.get()>
+                <PayoutDialog
+                    ctx=ctx.clone()
+                    now=Signal::derive(move || now)
+                    submitter
+                    on_close=move || open.set(false)
+                    on_created=move |p: PayoutView| created.update(|c| c.push(p.id))
+                />
+            </Show>
+        }
+    });
+    Screen { page, open, created }
+}
+
+async fn settle() {
+    for _ in 0..10 {
+        sleep(20).await;
+        tick().await;
+    }
+}
+
+fn is_disabled(page: &Mounted, testid: &str) -> bool {
+    page.find::<web_sys::Element>(testid).matches(":disabled").unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_503_keeps_the_idempotency_key_and_locks_the_form_until_the_retry_gets_a_201() {
+    fake_fetch(&[(503, String::new()), (201, created_json("12.50"))]);
+    let s = screen();
+    fill(&s.page, "price_difference", "12.50").await;
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+
+    assert!(
+        s.page.text("unresolved-notice").contains("没有收到明确结果"),
+        "{}",
+        s.page.text("unresolved-notice")
+    );
+    assert!(
+        is_disabled(&s.page, "amount-input") && is_disabled(&s.page, "payout-type"),
+        "the form is locked"
+    );
+    assert_eq!(s.page.text("submit-payout"), "重新提交");
+    assert!(!submit_disabled(&s.page), "the retry stays possible");
+
+    // A change that gets past the lock (here: a script) does not change what the retry sends.
+    type_into(&s.page.find::<HtmlInputElement>("amount-input"), "13");
+    tick().await;
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+
+    let sent = calls();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].0, sent[1].0, "the same idempotency key");
+    assert_eq!(sent[0].1, sent[1].1, "the same body");
+    assert!(sent[1].1.contains("\"12.50\""), "{}", sent[1].1);
+    assert_eq!(s.created.get_untracked(), vec![41], "the definite answer completes the payout");
+}
+
+#[wasm_bindgen_test]
+async fn an_unresolved_submission_survives_closing_and_reopening_the_dialog() {
+    fake_fetch(&[(504, String::new()), (201, created_json("12.50"))]);
+    let s = screen();
+    fill(&s.page, "price_difference", "12.50").await;
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    s.open.set(false);
+    tick().await;
+    s.open.set(true);
+    settle().await;
+    assert!(
+        s.page.find_opt::<web_sys::Element>("unresolved-notice").is_some(),
+        "still locked after reopening"
+    );
+    assert_eq!(s.page.find::<HtmlInputElement>("amount-input").value(), "12.50");
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    let sent = calls();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].0, sent[1].0, "the same idempotency key after reopening");
+    assert_eq!(s.created.get_untracked(), vec![41]);
+}
+
+#[wasm_bindgen_test]
+async fn a_definite_refusal_releases_the_key_so_the_next_submission_is_new() {
+    fake_fetch(&[(422, rejected_json()), (201, created_json("10.00"))]);
+    let s = screen();
+    fill(&s.page, "price_difference", "12.50").await;
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    assert!(s.page.find_opt::<web_sys::Element>("unresolved-notice").is_none(), "a 4xx is definite");
+    assert!(
+        s.page.text("amount-error").contains("超出店铺今日剩余打款额度"),
+        "{}",
+        s.page.text("amount-error")
+    );
+    type_into(&s.page.find::<HtmlInputElement>("amount-input"), "10");
+    tick().await;
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    let sent = calls();
+    assert_eq!(sent.len(), 2);
+    assert_ne!(sent[0].0, sent[1].0, "a new submission gets a new key");
+    assert_eq!(s.created.get_untracked(), vec![41]);
+}
+
+// --- the dialog explains itself (issue 10, defect 6) -------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_grey_submit_says_why_and_the_amount_shows_the_most_that_may_be_paid() {
+    let mut f = facts();
+    f.operator.per_payout_limit = Some(m("50"));
+    let page = dialog(f);
+    tick().await;
+    assert!(submit_disabled(&page));
+    assert_eq!(page.text("submit-why"), "请先选择打款类型、填写打款金额");
+    // The smallest of order 128, per payout 50, daily 2000, shop 15000, aggregate 18800.
+    assert_eq!(page.text("amount-hint"), "最多可打 ¥50.00");
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "10");
+    tick().await;
+    assert_eq!(page.text("submit-why"), "请先选择打款类型");
+    select(&page.find::<HtmlSelectElement>("payout-type"), "other");
+    tick().await;
+    assert_eq!(page.text("submit-why"), "");
+}
+
+#[wasm_bindgen_test]
+async fn focus_starts_on_the_first_field_not_on_the_close_button() {
+    let _page = dialog(facts());
+    tick().await;
+    sleep(30).await;
+    let active = document().active_element().unwrap();
+    assert_eq!(
+        active.get_attribute("data-testid").as_deref(),
+        Some("source-aggregate"),
+        "{:?}",
+        active.outer_html()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn r_f1_501_shows_every_limit_it_exceeds_not_only_the_largest_cap() {
+    let mut f = facts();
+    f.operator.per_payout_limit = Some(m("50"));
+    let page = dialog(f);
+    fill(&page, "other", "501").await;
+    let text = page.text("amount-error");
+    assert!(text.contains("金额不能超过 ¥500.00"), "{text}");
+    assert!(text.contains("超出该订单剩余可打款金额"), "{text}");
+    assert!(text.contains("超出您的单笔打款限额 ¥50.00"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn the_english_linked_product_option_uses_plain_brackets() {
+    let page = mount(|| {
+        provide_lang().set(payout_console::i18n::Lang::En);
+        let ctx = context(facts());
+        let now = ctx.server_time;
+        let submitter = Submitter::new();
+        view! { <PayoutDialog ctx now=Signal::derive(move || now) submitter on_close=|| () on_created=|_| () /> }
+    });
+    tick().await;
+    let options = page.text("linked-item");
+    assert!(options.contains(" (¥") && !options.contains('（'), "{options}");
+    provide_lang_reset();
+}
+
+fn provide_lang_reset() {
+    let _ = window().local_storage().unwrap().unwrap().set_item("payout.lang", "zh-CN");
+}
+
+// --- how values are written (issue 10, defects 5 and 7) ----------------------------------------
+
+#[wasm_bindgen_test]
+fn amounts_have_thousands_separators() {
+    use payout_console::format::money;
+    assert_eq!(money(m("15000")), "¥15,000.00");
+    assert_eq!(money(m("1234567.5")), "¥1,234,567.50");
+    assert_eq!(money(m("999.99")), "¥999.99");
+    assert_eq!(money(m("0.01")), "¥0.01");
+}
+
+#[wasm_bindgen_test]
+fn a_two_language_reason_is_shown_in_one_language() {
+    use payout_console::format::reason;
+    use payout_console::i18n::Lang;
+    let text = "收款方钱包状态异常，转账被退回 (buyer wallet rejected the transfer)";
+    assert_eq!(reason(Lang::Zh, text), "收款方钱包状态异常，转账被退回");
+    assert_eq!(reason(Lang::En, text), "buyer wallet rejected the transfer");
+    assert_eq!(reason(Lang::En, "余额不足"), "余额不足", "a one-language text stays as it is");
+}
+
+#[wasm_bindgen_test]
+fn order_numbers_and_dates_are_checked_before_asking_the_server() {
+    use payout_console::format::{is_date, order_no};
+    assert_eq!(order_no(" 6920241100000000004 ").as_deref(), Some("6920241100000000004"));
+    assert_eq!(order_no("６９２０２４１１００００００００００４").as_deref(), Some("6920241100000000004"));
+    assert_eq!(order_no("abc"), None);
+    assert_eq!(order_no("692024110000000000"), None, "18 digits");
+    assert!(is_date("2026-11-24"));
+    assert!(!is_date("2026-13-01") && !is_date("24/11/2026") && !is_date("2026-1-1"));
+}
+
+#[wasm_bindgen_test]
+async fn amounts_inside_rule_messages_are_thousands_separated_too() {
+    use payout_console::format::amounts_in;
+    assert_eq!(
+        amounts_in("超出店铺今日剩余打款额度 ¥14990.00（店铺单日上限 ¥15000.00）"),
+        "超出店铺今日剩余打款额度 ¥14,990.00（店铺单日上限 ¥15,000.00）"
+    );
+    assert_eq!(amounts_in("cap ¥20.00."), "cap ¥20.00.");
+    let mut f = facts();
+    f.shop_counted_today = m("1000");
+    let page = dialog(f);
+    fill(&page, "other", "14500").await;
+    assert!(page.text("amount-error").contains("¥14,000.00"), "{}", page.text("amount-error"));
 }

@@ -50,12 +50,19 @@ pub fn AccountChoice(
             />
             <span class="choice__body">
                 <span class="choice__title">{move || format::account(lang.get(), a.kind)}</span>
-                <span class="choice__meta">
-                    {move || lang.get().pick("可用 ", "Available ")}
-                    <strong>{format::money(a.available)}</strong>
-                    {move || lang.get().pick(" · 冻结 ", " · frozen ")}
-                    {format::money(a.frozen)}
-                </span>
+                {if a.opened {
+                    view! {
+                        <span class="choice__meta">
+                            {move || lang.get().pick("可用 ", "Available ")}
+                            <strong>{format::money(a.available)}</strong>
+                            {move || lang.get().pick(" · 冻结 ", " · frozen ")}
+                            {format::money(a.frozen)}
+                        </span>
+                    }
+                        .into_any()
+                } else {
+                    view! { <span class="choice__meta">{move || lang.get().pick("未开通", "Not opened")}</span> }.into_any()
+                }}
                 {reason.map(|r| view! { <span class="choice__reason" id=reason_id.clone()>{r}</span> })}
             </span>
         </label>

@@ -28,10 +28,15 @@ pub fn AmountField(
     /// The label; "打款金额 / Amount" when not given.
     #[prop(optional, into)]
     label: Option<Signal<String>>,
+    /// A note shown under the field while there is no message, e.g. "最多可打 ¥20.00".
+    #[prop(optional, into)]
+    hint: Option<Signal<String>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = id.unwrap_or_else(|| "amount".to_owned());
     let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_some() { format!("{error_id} {hint_id}") } else { error_id.clone() };
     let label =
         label.unwrap_or_else(|| Signal::derive(move || lang.get().pick("打款金额", "Amount").to_owned()));
     let has_error = move || errors.with(|e| !e.is_empty());
@@ -52,7 +57,7 @@ pub fn AmountField(
                     autocomplete="off"
                     placeholder="0.00"
                     aria-invalid=move || if has_error() { "true" } else { "false" }
-                    aria-describedby=error_id.clone()
+                    aria-describedby=described
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
@@ -62,6 +67,7 @@ pub fn AmountField(
                     errors.get().into_iter().map(|m| view! { <span class="field__msg">{m}</span> }).collect_view()
                 }}
             </p>
+            {hint.map(|h| view! { <p id=hint_id.clone() class="field__hint" data-testid=hint_id.clone()>{h}</p> })}
         </div>
     }
 }

@@ -1,5 +1,5 @@
 //! A modal dialog on the native `<dialog>` element: the page behind it is inert, Tab cycles inside
-//! it, Esc closes it, and focus goes back to whatever opened it.
+//! it, Esc closes it, focus starts on the first field and goes back to whatever opened it.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -32,6 +32,15 @@ pub fn Modal(
         if let Some(d) = node.get() {
             if !d.open() {
                 let _ = d.show_modal();
+                // Start on the first field of the form, not on the close button.
+                let first = d
+                    .query_selector(&format!(".modal__body :is({FOCUSABLE})"))
+                    .ok()
+                    .flatten()
+                    .and_then(|el| el.dyn_into::<HtmlElement>().ok());
+                if let Some(el) = first {
+                    let _ = el.focus();
+                }
             }
         }
     });

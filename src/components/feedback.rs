@@ -1,23 +1,46 @@
 //! The shared loading, empty, error and "not allowed" states, so every screen looks alike.
 
 use leptos::prelude::*;
+use payout_core::api::Permissions;
 
 use crate::api::ApiError;
-use crate::i18n::use_lang;
+use crate::i18n::{use_lang, Lang};
+use crate::session::use_permissions;
 
-/// A placeholder with the height of a small card, so content replaces it without a jump.
+/// A placeholder with the shape of a card (grey bars), so content replaces it without a jump.
 #[component]
-pub fn Loading() -> impl IntoView {
+pub fn Loading(
+    /// `data-testid` (default `loading`).
+    #[prop(optional)]
+    testid: Option<&'static str>,
+) -> impl IntoView {
     let lang = use_lang();
     view! {
-        <div class="state state--loading" role="status" aria-live="polite">
-            <span class="spinner" aria-hidden="true"></span>
-            {move || lang.get().pick("加载中…", "Loading…")}
+        <div class="state state--loading skeleton" role="status" aria-live="polite" aria-busy="true" data-testid=testid.unwrap_or("loading")>
+            <span class="skeleton__bar"></span>
+            <span class="skeleton__bar skeleton__bar--short"></span>
+            <span class="skeleton__bar"></span>
+            <span class="sr-only">{move || lang.get().pick("加载中…", "Loading…")}</span>
         </div>
     }
 }
 
-/// An error from the API, in the current language, with a retry button.
+/// The words for an API error, in the person's language and without API internals: the
+/// server's message, except where that names a request parameter.
+pub fn error_text(error: &ApiError, lang: Lang) -> String {
+    match error.code.as_str() {
+        "INVALID_QUERY" => lang
+            .pick(
+                "筛选条件有误，请检查日期等条件后重新查询",
+                "Some filters are not valid; check the dates and search again",
+            )
+            .to_owned(),
+        _ => crate::format::amounts_in(error.message(lang)),
+    }
+}
+
+/// An error from the API, in the current language. Retrying is offered only when it can help
+/// (no answer or a server-side failure); a definite answer such as "no such order" is final.
 #[component]
 pub fn ErrorView(
     /// What went wrong.
@@ -27,18 +50,33 @@ pub fn ErrorView(
     on_retry: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let message = {
-        let error = error.clone();
-        move || error.message(lang.get()).to_owned()
-    };
+    let retry = error.is_ambiguous();
+    let code = error.code.clone();
+    let message = move || error_text(&error, lang.get());
     view! {
-        <div class="state state--error" role="alert" data-testid="error-view">
+        <div class="state state--error" role="alert" data-testid="error-view" data-code=code>
             <p class="state__title">{message}</p>
-            <p class="state__code">{error.code.clone()}</p>
-            <button type="button" class="btn" on:click=move |_| on_retry.run(())>
-                {move || lang.get().pick("重试", "Retry")}
-            </button>
+            {retry.then(|| view! {
+                <button type="button" class="btn" data-testid="retry" on:click=move |_| on_retry.run(())>
+                    {move || lang.get().pick("重试", "Retry")}
+                </button>
+            })}
         </div>
+    }
+}
+
+/// Shows `children` only to those whose permissions `allow` it; everyone else reads why not.
+#[component]
+pub fn Gate(
+    /// Who may see the page.
+    allow: fn(&Permissions) -> bool,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let permissions = use_permissions();
+    view! {
+        <Show when=move || permissions.with(allow) fallback=NotAllowed>
+            {children()}
+        </Show>
     }
 }
 

@@ -72,7 +72,14 @@ pub fn MetersPanel(
             <Meter
                 testid="meter-order"
                 label=Signal::derive(move || t("订单剩余可打款", "Order remaining"))
-                value=Signal::derive(move || money(m().order_remaining))
+                value=Signal::derive(move || {
+                    let m = m();
+                    if m.order_payouts_left == 0 {
+                        t("次数已用完", "No payouts left")
+                    } else {
+                        money(m.order_remaining)
+                    }
+                })
                 detail=Signal::derive(move || {
                     let m = m();
                     match lang.get() {
@@ -127,7 +134,7 @@ pub fn MetersPanel(
                 <span class="cooldown__label">{move || t("同单冷却", "Order cooldown")}</span>
                 <span class="cooldown__value" role="timer" aria-live="off">
                     {move || match (m().cooldown_seconds_left, lang.get()) {
-                        (0, l) => l.pick("无，可立即打款", "none, may pay now").to_owned(),
+                        (0, l) => l.pick("无", "none").to_owned(),
                         (s, crate::i18n::Lang::Zh) => format!("还需 {s} 秒"),
                         (s, crate::i18n::Lang::En) => format!("{s} s left"),
                     }}

@@ -8,11 +8,11 @@ use payout_core::api::{PayoutContext, PayoutDetail, PayoutStatus};
 use payout_core::Money;
 
 use crate::api::{self, ApiError};
-use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
+use crate::components::order_summary::OrderSummary;
 use crate::components::status_badge::StatusBadge;
 use crate::format;
 use crate::i18n::use_lang;
-use crate::session::use_permissions;
 
 #[derive(Params, Clone, Debug, PartialEq)]
 struct OrderParams {
@@ -21,11 +21,10 @@ struct OrderParams {
 
 #[component]
 pub fn OrderDetail() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().payout fallback=NotAllowed>
+        <Gate allow=|p| p.payout>
             <OrderDetailScreen />
-        </Show>
+        </Gate>
     }
 }
 
@@ -47,7 +46,15 @@ fn OrderDetailScreen() -> impl IntoView {
     let order_no = Memo::new(move |_| {
         params.with(|p| p.as_ref().ok().and_then(|p| p.order_no.clone()).unwrap_or_default())
     });
-    let data = LocalResource::new(move || load(order_no.get()));
+    let data = LocalResource::new(move || {
+        let order_no = order_no.get();
+        async move {
+            match format::order_no(&order_no) {
+                Some(o) => load(o).await,
+                None => Err(ApiError::invalid_order_no()),
+            }
+        }
+    });
     view! {
         <section class="page" aria-labelledby="detail-title">
             <nav class="breadcrumb" aria-label=move || lang.get().pick("位置", "Breadcrumb")>
@@ -56,15 +63,33 @@ fn OrderDetailScreen() -> impl IntoView {
                 <span aria-current="page">{move || lang.get().pick("订单详情", "Order detail")}</span>
             </nav>
             <div class="page__head">
+                // The number is a heading only for an order that exists.
                 <h1 id="detail-title">
-                    {move || lang.get().pick("订单 ", "Order ")}
-                    <span class="mono">{order_no}</span>
+                    {move || {
+                        if matches!(data.get(), Some(Ok(_))) {
+                            view! {
+                                {lang.get().pick("订单 ", "Order ")}
+                                <span class="mono">{order_no.get()}</span>
+                            }
+                                .into_any()
+                        } else {
+                            lang.get().pick("订单详情", "Order detail").into_any()
+                        }
+                    }}
                 </h1>
-                <a class="btn btn--primary" href=move || format!("/payout?order={}", order_no.get())>
-                    {move || lang.get().pick("去打款", "Pay on this order")}
-                </a>
+                // Only an order that was found can be paid.
+                {move || {
+                    matches!(data.get(), Some(Ok(_)))
+                        .then(|| {
+                            view! {
+                                <a class="btn btn--primary" data-testid="detail-pay" href=format!("/payout?order={}", order_no.get())>
+                                    {move || lang.get().pick("去打款", "Pay on this order")}
+                                </a>
+                            }
+                        })
+                }}
             </div>
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((ctx, details)) => view! { <Detail ctx details /> }.into_any(),
@@ -86,7 +111,6 @@ fn sum(details: &[PayoutDetail], keep: impl Fn(PayoutStatus) -> bool) -> Money {
 #[component]
 fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
     let lang = use_lang();
-    let order = ctx.order.clone();
     let m = ctx.meters.clone();
     let succeeded = sum(&details, |s| s == PayoutStatus::Succeeded);
     let in_flight = sum(&details, |s| !s.is_final());
@@ -99,18 +123,10 @@ fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
             </div>
         }
     };
-    let source = order.source_app.clone();
+    let summary = ctx.clone();
     view! {
         <article class="card">
-            <dl class="facts">
-                <div>
-                    <dt>{move || lang.get().pick("下单来源", "Source app")}</dt>
-                    <dd>{move || format::source_app(lang.get(), &source)}</dd>
-                </div>
-                {fact("实付金额", "Paid", format::money(order.paid_amount))}
-                {fact("下单时间", "Ordered at", format::time(order.ordered_at))}
-                {fact("商品数", "Line items", order.items.len().to_string())}
-            </dl>
+            <OrderSummary current=Signal::derive(move || Some(summary.clone())) />
             <h2 class="card__title">{move || lang.get().pick("合计", "Totals")}</h2>
             <dl class="facts facts--totals" data-testid="totals">
                 {fact("订单打款上限", "Order cap", format::money(m.order_cap))}
@@ -164,7 +180,7 @@ fn HistoryItem(d: PayoutDetail) -> impl IntoView {
                                 <StatusBadge status=e.status />
                                 " "
                                 <span class="muted">{move || format::actor(lang.get(), &e.actor)}</span>
-                                {e.reason.map(|r| view! { <span>" · " {r}</span> })}
+                                {e.reason.map(|r| view! { <span>" · " {move || format::reason(lang.get(), &r)}</span> })}
                             </li>
                         }
                     })

@@ -3,23 +3,22 @@
 //! `payout_core::quota::validate_quota` (the `Money` parser) and the saved row shows at once.
 
 use leptos::prelude::*;
-use payout_core::api::{QuotaUpdate, QuotaView};
+use payout_core::api::{PermissionsUpdate, QuotaUpdate, QuotaView};
 use payout_core::quota::validate_quota;
-use payout_core::Policy;
+use payout_core::{Policy, Role};
 
 use crate::api::{self, ApiError};
-use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::format;
 use crate::i18n::use_lang;
-use crate::session::use_permissions;
+use crate::session::{use_session, SessionState};
 
 #[component]
 pub fn Quotas() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().manage_quotas fallback=NotAllowed>
+        <Gate allow=|p| p.manage_quotas>
             <QuotasScreen />
-        </Show>
+        </Gate>
     }
 }
 
@@ -27,6 +26,10 @@ pub fn Quotas() -> impl IntoView {
 fn QuotasScreen() -> impl IntoView {
     let lang = use_lang();
     let list = LocalResource::new(api::quotas);
+    let viewer = use_session().with_untracked(|s| match s {
+        SessionState::SignedIn(info) => Viewer { main: info.user.role == Role::Main, user_id: info.user.id },
+        _ => Viewer { main: false, user_id: 0 },
+    });
     view! {
         <section class="page" aria-labelledby="quotas-title">
             <h1 id="quotas-title">{move || lang.get().pick("客服打款配额", "Agent payout quotas")}</h1>
@@ -34,12 +37,12 @@ fn QuotasScreen() -> impl IntoView {
                 {move || {
                     lang.get()
                         .pick(
-                            "为每个子账号设置单笔限额与每日限额；关闭开关即收回打款权限。修改即时生效。",
-                            "Set each sub-account's per-payout and daily limit; switching it off withdraws payout permission. Changes apply at once.",
+                            "主账号授予或收回子账号的打款岗位与配额管理员角色；配额管理员为已有打款岗位的子账号设置单笔、每日限额并开关配额。修改即时生效。",
+                            "The main account grants or revokes each sub-account's payout permission and quota-manager role; quota managers set the per-payout and daily limits of sub-accounts that hold payout permission and switch their quota on or off. Changes apply at once.",
                         )
                 }}
             </p>
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(l) if l.items.is_empty() => {
@@ -47,14 +50,16 @@ fn QuotasScreen() -> impl IntoView {
                         }
                         Ok(l) => view! {
                             <div class="table-wrap" tabindex="0" role="region" aria-labelledby="quotas-title">
-                                <table class="table" data-testid="quota-table">
+                                <table class="table table--cards" data-testid="quota-table">
                                     <thead>
                                         <tr>
                                             <th scope="col">{move || lang.get().pick("子账号", "Sub-account")}</th>
+                                            <th scope="col">{move || lang.get().pick("打款岗位", "Payout permission")}</th>
+                                            <th scope="col">{move || lang.get().pick("配额管理员", "Quota manager")}</th>
                                             <th scope="col" class="num">{move || lang.get().pick("单笔限额", "Per payout")}</th>
                                             <th scope="col" class="num">{move || lang.get().pick("每日限额", "Daily limit")}</th>
                                             <th scope="col" class="num">{move || lang.get().pick("今日已用", "Used today")}</th>
-                                            <th scope="col">{move || lang.get().pick("打款权限", "Payouts")}</th>
+                                            <th scope="col">{move || lang.get().pick("配额开关", "Quota on")}</th>
                                             <th scope="col">{move || lang.get().pick("操作", "Actions")}</th>
                                         </tr>
                                     </thead>
@@ -63,7 +68,7 @@ fn QuotasScreen() -> impl IntoView {
                                             let policy = l.policy;
                                             l.items
                                                 .into_iter()
-                                                .map(|q| view! { <QuotaRow q policy=policy.clone() /> })
+                                                .map(|q| view! { <QuotaRow q policy=policy.clone() viewer /> })
                                                 .collect_view()
                                         }
                                     </tbody>
@@ -79,10 +84,49 @@ fn QuotasScreen() -> impl IntoView {
     }
 }
 
+/// Who looks at the page: the main account grants permissions (D6); a quota manager that is a
+/// sub-account sees the grants read-only and cannot change its own quota (D7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Viewer {
+    main: bool,
+    user_id: i64,
+}
+
+/// An on/off switch; read-only (greyed, not focusable as a control) when `disabled`.
 #[component]
-fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
+fn Switch(
+    checked: Signal<bool>,
+    /// Its accessible name.
+    label: Signal<String>,
+    #[prop(into)] disabled: Signal<bool>,
+    #[prop(into)] on_toggle: Callback<()>,
+    testid: &'static str,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <button
+            type="button"
+            role="switch"
+            class="switch"
+            data-testid=testid
+            aria-checked=move || checked.get().to_string()
+            aria-label=label
+            disabled=move || disabled.get()
+            on:click=move |_| on_toggle.run(())
+        >
+            <span class="switch__track" aria-hidden="true"><span class="switch__thumb"></span></span>
+            <span class="switch__text">
+                {move || if checked.get() { lang.get().pick("已开启", "On") } else { lang.get().pick("已关闭", "Off") }}
+            </span>
+        </button>
+    }
+}
+
+#[component]
+fn QuotaRow(q: QuotaView, policy: Policy, viewer: Viewer) -> impl IntoView {
     let lang = use_lang();
     let row = RwSignal::new(q);
+    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
     let editing = RwSignal::new(false);
     let per = RwSignal::new(String::new());
     let daily = RwSignal::new(String::new());
@@ -116,7 +160,48 @@ fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
             }
         }
     });
-    let pending = save.pending();
+    let grant = Action::new_local(move |update: &PermissionsUpdate| {
+        let update = update.clone();
+        let id = row.get_untracked().sub_account_id;
+        async move {
+            match api::update_permissions(id, &update).await {
+                Ok(saved) => {
+                    row.try_set(saved);
+                    failure.try_set(None);
+                }
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
+            }
+        }
+    });
+    let pending = Signal::derive(move || save.pending().get() || grant.pending().get());
+    // Why this viewer may not change this row's quota (None: it may).
+    let locked = Signal::derive(move || {
+        let l = lang.get();
+        row.with(|r| {
+            if viewer.main {
+                None
+            } else if r.sub_account_id == viewer.user_id {
+                Some(l.pick("不能修改自己的配额", "You cannot change your own quota"))
+            } else if !r.payout_permission {
+                Some(
+                    l.pick("需先由主账号授予打款岗位", "The main account must grant payout permission first"),
+                )
+            } else {
+                None
+            }
+        })
+    });
+    let name = move || row.with(|r| r.display_name.clone());
+    let permission = move |payout: bool| {
+        let r = row.get_untracked();
+        grant.dispatch(if payout {
+            PermissionsUpdate { payout: !r.payout_permission, manage_quotas: r.manage_quotas }
+        } else {
+            PermissionsUpdate { payout: r.payout_permission, manage_quotas: !r.manage_quotas }
+        });
+    };
     let start = move |_| {
         row.with_untracked(|r| {
             per.set(r.per_payout_limit.to_string());
@@ -135,7 +220,7 @@ fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
             });
         }
     };
-    let toggle = move |_| {
+    let toggle = move || {
         let r = row.get_untracked();
         save.dispatch(QuotaUpdate {
             per_payout_limit: r.per_payout_limit.to_string(),
@@ -189,43 +274,58 @@ fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
             <th scope="row" class="cell-name">
                 {move || row.with(|r| r.display_name.clone())}
                 <span class="muted mono">{move || row.with(|r| r.username.clone())}</span>
-                {move || row.with(|r| r.manage_quotas).then(|| view! { <span class="tag">{move || lang.get().pick("可管理配额", "Manages quotas")}</span> })}
             </th>
+            <td data-label=label("打款岗位", "Payout permission")>
+                <Switch
+                    testid="perm-payout"
+                    checked=Signal::derive(move || row.with(|r| r.payout_permission))
+                    label=Signal::derive(move || format!("{} {}", name(), lang.get().pick("打款岗位", "payout permission")))
+                    disabled=Signal::derive(move || !viewer.main || pending.get())
+                    on_toggle=move || permission(true)
+                />
+            </td>
+            <td data-label=label("配额管理员", "Quota manager")>
+                <Switch
+                    testid="perm-quotas"
+                    checked=Signal::derive(move || row.with(|r| r.manage_quotas))
+                    label=Signal::derive(move || format!("{} {}", name(), lang.get().pick("配额管理员", "quota manager")))
+                    disabled=Signal::derive(move || !viewer.main || pending.get())
+                    on_toggle=move || permission(false)
+                />
+            </td>
             <Show
                 when=move || editing.get()
                 fallback=move || {
                     view! {
-                        <td class="num" data-testid="per-value">{move || row.with(|r| format::money(r.per_payout_limit))}</td>
-                        <td class="num" data-testid="daily-value">{move || row.with(|r| format::money(r.daily_limit))}</td>
+                        <td class="num" data-label=label("单笔限额", "Per payout") data-testid="per-value">{move || row.with(|r| format::money(r.per_payout_limit))}</td>
+                        <td class="num" data-label=label("每日限额", "Daily limit") data-testid="daily-value">{move || row.with(|r| format::money(r.daily_limit))}</td>
                     }
                 }
             >
-                <td class="num">{money_input(per_id.clone(), "单笔限额", "per-payout limit", per, "per_payout_limit")}</td>
-                <td class="num">{money_input(daily_id.clone(), "每日限额", "daily limit", daily, "daily_limit")}</td>
+                <td class="num" data-label=label("单笔限额", "Per payout")>{money_input(per_id.clone(), "单笔限额", "per-payout limit", per, "per_payout_limit")}</td>
+                <td class="num" data-label=label("每日限额", "Daily limit")>{money_input(daily_id.clone(), "每日限额", "daily limit", daily, "daily_limit")}</td>
             </Show>
-            <td class="num">{move || row.with(|r| format::money(r.used_today))}</td>
-            <td>
-                <button
-                    type="button"
-                    role="switch"
-                    class="switch"
-                    data-testid="quota-enabled"
-                    aria-checked=move || row.with(|r| r.enabled).to_string()
-                    aria-label=move || format!("{} {}", row.with(|r| r.display_name.clone()), lang.get().pick("打款权限", "payout permission"))
-                    disabled=move || pending.get()
-                    on:click=toggle
-                >
-                    <span class="switch__track" aria-hidden="true"><span class="switch__thumb"></span></span>
-                    <span class="switch__text">
-                        {move || if row.with(|r| r.enabled) { lang.get().pick("已开启", "On") } else { lang.get().pick("已关闭", "Off") }}
-                    </span>
-                </button>
+            <td class="num" data-label=label("今日已用", "Used today")>{move || row.with(|r| format::money(r.used_today))}</td>
+            <td data-label=label("配额开关", "Quota on")>
+                <Switch
+                    testid="quota-enabled"
+                    checked=Signal::derive(move || row.with(|r| r.enabled))
+                    label=Signal::derive(move || format!("{} {}", name(), lang.get().pick("配额开关", "quota on")))
+                    disabled=Signal::derive(move || pending.get() || locked.with(Option::is_some))
+                    on_toggle=toggle
+                />
             </td>
-            <td class="cell-actions">
+            <td class="cell-actions" data-label=label("操作", "Actions")>
                 <Show
                     when=move || editing.get()
                     fallback=move || view! {
-                        <button type="button" class="btn btn--small" data-testid="quota-edit" on:click=start>
+                        <button
+                            type="button"
+                            class="btn btn--small"
+                            data-testid="quota-edit"
+                            disabled=move || locked.with(Option::is_some)
+                            on:click=start
+                        >
                             {move || lang.get().pick("编辑", "Edit")}
                         </button>
                     }
@@ -243,8 +343,9 @@ fn QuotaRow(q: QuotaView, policy: Policy) -> impl IntoView {
                         {move || lang.get().pick("取消", "Cancel")}
                     </button>
                 </Show>
+                <span class="muted cell-note" data-testid="quota-locked">{move || locked.get()}</span>
                 <span class="field__error" role="alert" data-testid="quota-error">
-                    {move || failure.get().map(|e| e.message(lang.get()).to_owned())}
+                    {move || failure.get().map(|e| crate::components::feedback::error_text(&e, lang.get()))}
                 </span>
             </td>
         </tr>

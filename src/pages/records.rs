@@ -9,19 +9,18 @@ use payout_core::api::{PayoutList, PayoutStatus, PayoutView};
 use payout_core::PayoutType;
 
 use crate::api::{self, PayoutFilter};
-use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
+use crate::components::field::{SelectField, TextField};
 use crate::components::status_badge::StatusBadge;
 use crate::format;
-use crate::i18n::use_lang;
-use crate::session::use_permissions;
+use crate::i18n::{use_lang, Lang};
 
 #[component]
 pub fn Records() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().payout fallback=NotAllowed>
+        <Gate allow=|p| p.payout>
             <RecordsScreen />
-        </Show>
+        </Gate>
     }
 }
 
@@ -45,9 +44,28 @@ fn RecordsScreen() -> impl IntoView {
     let navigate = use_navigate();
     let filter = Memo::new(move |_| query.with(filter_from));
 
-    // The form edits a copy; "查询" puts it in the URL, which is what loads.
-    let form = RwSignal::new(filter.get_untracked());
-    Effect::new(move |_| form.set(filter.get()));
+    // The form is a draft of the filter, one signal per field, reset from the URL whenever that
+    // changes; "查询" puts it in the URL, which is what loads.
+    let field = move |get: fn(&PayoutFilter) -> String| {
+        let value = RwSignal::new(filter.with_untracked(get));
+        Effect::watch(move || filter.with(get), move |v, _, _| value.set(v.clone()), false);
+        value
+    };
+    let order_no = field(|f| f.order_no.clone());
+    let status = field(|f| f.status.clone());
+    let payout_type = field(|f| f.payout_type.clone());
+    let operator = field(|f| f.operator_id.clone());
+    let from = field(|f| f.from.clone());
+    let to = field(|f| f.to.clone());
+    let form = move || PayoutFilter {
+        order_no: order_no.get_untracked(),
+        status: status.get_untracked(),
+        payout_type: payout_type.get_untracked(),
+        operator_id: operator.get_untracked(),
+        from: from.get_untracked().trim().to_owned(),
+        to: to.get_untracked().trim().to_owned(),
+        page: 1,
+    };
 
     let list = LocalResource::new(move || {
         let f = filter.get();
@@ -78,39 +96,106 @@ fn RecordsScreen() -> impl IntoView {
             navigate(&format!("/records{}", f.query_string()), NavigateOptions::default());
         }
     };
-    let apply = {
-        let go = go.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            go(PayoutFilter { page: 1, ..form.get_untracked() });
-        }
-    };
     let reset = {
         let go = go.clone();
         move |_| go(PayoutFilter::default())
     };
-    let to_page = Callback::new(move |page: u32| go(PayoutFilter { page, ..filter.get_untracked() }));
+    let to_page = {
+        let go = go.clone();
+        Callback::new(move |page: u32| go(PayoutFilter { page, ..filter.get_untracked() }))
+    };
 
-    let text_input = move |id: &'static str,
-                           zh: &'static str,
-                           en: &'static str,
-                           kind: &'static str,
-                           get: fn(&PayoutFilter) -> &String,
-                           set: fn(&mut PayoutFilter, String)| {
-        view! {
-            <div class="field field--inline">
-                <label class="field__label" for=id>{move || lang.get().pick(zh, en)}</label>
-                <input
-                    id=id
-                    class="input"
-                    type=kind
-                    data-testid=id
-                    prop:value=move || form.with(|f| get(f).clone())
-                    on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
-                />
-            </div>
+    // Dates are typed as YYYY-MM-DD in every language (the browser's date picker would follow the
+    // browser's locale, not the console's), and checked here before anything is asked.
+    let date_errors = move |value: RwSignal<String>| {
+        Signal::derive(move || {
+            let l = lang.get();
+            value.with(|text| {
+                let text = text.trim();
+                if text.is_empty() || format::is_date(text) {
+                    vec![]
+                } else {
+                    vec![l
+                        .pick("请按 年-月-日 填写，例如 2026-11-24", "Use year-month-day, e.g. 2026-11-24")
+                        .to_owned()]
+                }
+            })
+        })
+    };
+    let from_errors = date_errors(from);
+    let to_errors = Signal::derive(move || {
+        let mut e = date_errors(to).get();
+        let (from, to) = (from.get().trim().to_owned(), to.get().trim().to_owned());
+        if e.is_empty() && format::is_date(&from) && format::is_date(&to) && to < from {
+            e.push(
+                lang.get()
+                    .pick("结束日期不能早于开始日期", "The end date is before the start date")
+                    .to_owned(),
+            );
+        }
+        e
+    });
+    let order_errors = Signal::derive(move || {
+        let text = order_no.get().trim().to_owned();
+        if text.is_empty() || format::order_no(&text).is_some() {
+            vec![]
+        } else {
+            vec![lang.get().pick("订单号应为 19 位数字", "An order number is 19 digits").to_owned()]
+        }
+    });
+    let apply = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if !order_errors.get_untracked().is_empty()
+                || !from_errors.get_untracked().is_empty()
+                || !to_errors.get_untracked().is_empty()
+            {
+                return;
+            }
+            let mut f = form();
+            f.order_no = format::order_no(&f.order_no).unwrap_or_default();
+            go(f);
         }
     };
+    let all = move || (String::new(), lang.get().pick("全部", "All").to_owned());
+    let status_options = Signal::derive(move || {
+        let l = lang.get();
+        std::iter::once(all())
+            .chain(
+                PayoutStatus::ALL
+                    .into_iter()
+                    .map(|s| (s.as_str().to_owned(), format::status(l, s).to_owned())),
+            )
+            .collect::<Vec<_>>()
+    });
+    let type_options = Signal::derive(move || {
+        let l = lang.get();
+        std::iter::once(all())
+            .chain(
+                PayoutType::ALL
+                    .into_iter()
+                    .map(|t| (t.as_str().to_owned(), format::payout_type(l, t).to_owned())),
+            )
+            .collect::<Vec<_>>()
+    });
+    let operator_options = Signal::derive(move || {
+        let ops = operators.get().and_then(Result::ok).map(|o| o.items).unwrap_or_default();
+        let l = lang.get();
+        std::iter::once(all())
+            .chain(ops.into_iter().map(|o| {
+                let text = match l {
+                    Lang::Zh => format!("{}（{}）", o.display_name, o.username),
+                    Lang::En => format!("{} ({})", o.display_name, o.username),
+                };
+                (o.id.to_string(), text)
+            }))
+            .collect::<Vec<_>>()
+    });
+    let label =
+        move |zh: &'static str, en: &'static str| Signal::derive(move || lang.get().pick(zh, en).to_owned());
+    let date_placeholder = Signal::derive(|| "YYYY-MM-DD".to_owned());
+    let loading = RwSignal::new(false);
 
     view! {
         <section class="page" aria-labelledby="records-title">
@@ -125,90 +210,13 @@ fn RecordsScreen() -> impl IntoView {
                     {move || lang.get().pick("导出 CSV", "Export CSV")}
                 </a>
             </div>
-            <form class="filters" on:submit=apply aria-label=move || lang.get().pick("筛选", "Filters")>
-                {text_input("filter-order", "订单号", "Order number", "search", |f| &f.order_no, |f, v| f.order_no = v)}
-                <div class="field field--inline">
-                    <label class="field__label" for="filter-status">{move || lang.get().pick("状态", "Status")}</label>
-                    <select
-                        id="filter-status"
-                        class="select"
-                        data-testid="filter-status"
-                        prop:value=move || form.with(|f| f.status.clone())
-                        on:change=move |ev| form.update(|f| f.status = event_target_value(&ev))
-                    >
-                        <option value="">{move || lang.get().pick("全部", "All")}</option>
-                        {PayoutStatus::ALL
-                            .into_iter()
-                            .map(|s| {
-                                view! {
-                                    <option value=s.as_str() selected=move || form.with(|f| f.status == s.as_str())>
-                                        {move || format::status(lang.get(), s)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field field--inline">
-                    <label class="field__label" for="filter-type">{move || lang.get().pick("打款类型", "Type")}</label>
-                    <select
-                        id="filter-type"
-                        class="select"
-                        data-testid="filter-type"
-                        prop:value=move || form.with(|f| f.payout_type.clone())
-                        on:change=move |ev| form.update(|f| f.payout_type = event_target_value(&ev))
-                    >
-                        <option value="">{move || lang.get().pick("全部", "All")}</option>
-                        {PayoutType::ALL
-                            .into_iter()
-                            .map(|t| {
-                                view! {
-                                    <option value=t.as_str() selected=move || form.with(|f| f.payout_type == t.as_str())>
-                                        {move || format::payout_type(lang.get(), t)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field field--inline">
-                    <label class="field__label" for="filter-operator">{move || lang.get().pick("操作人", "Operator")}</label>
-                    <select
-                        id="filter-operator"
-                        class="select"
-                        data-testid="filter-operator"
-                        prop:value=move || form.with(|f| f.operator_id.clone())
-                        on:change=move |ev| form.update(|f| f.operator_id = event_target_value(&ev))
-                    >
-                        <option value="">{move || lang.get().pick("全部", "All")}</option>
-                        <Transition>
-                            {move || Suspend::new(async move {
-                                operators
-                                    .await
-                                    .map(|ops| {
-                                        ops.items
-                                            .into_iter()
-                                            .map(|o| {
-                                                let id = o.id.to_string();
-                                                let selected = {
-                                                    let id = id.clone();
-                                                    move || form.with(|f| f.operator_id == id)
-                                                };
-                                                view! {
-                                                    <option value=id selected=selected>
-                                                        {format!("{}（{}）", o.display_name, o.username)}
-                                                    </option>
-                                                }
-                                            })
-                                            .collect_view()
-                                    })
-                                    .ok()
-                            })}
-                        </Transition>
-                    </select>
-                </div>
-                {text_input("filter-from", "开始日期", "From", "date", |f| &f.from, |f, v| f.from = v)}
-                {text_input("filter-to", "结束日期", "To", "date", |f| &f.to, |f, v| f.to = v)}
+            <form class="filters" novalidate on:submit=apply aria-label=move || lang.get().pick("筛选", "Filters")>
+                <TextField id="filter-order" label=label("订单号", "Order number") value=order_no errors=order_errors inputmode="numeric" kind="search" />
+                <SelectField id="filter-status" label=label("状态", "Status") value=status options=status_options />
+                <SelectField id="filter-type" label=label("打款类型", "Type") value=payout_type options=type_options />
+                <SelectField id="filter-operator" label=label("操作人", "Operator") value=operator options=operator_options />
+                <TextField id="filter-from" label=label("开始日期", "From") value=from errors=from_errors inputmode="numeric" placeholder=date_placeholder maxlength=10 />
+                <TextField id="filter-to" label=label("结束日期", "To") value=to errors=to_errors inputmode="numeric" placeholder=date_placeholder maxlength=10 />
                 <div class="filters__actions">
                     <button type="submit" class="btn btn--primary" data-testid="filter-apply">
                         {move || lang.get().pick("查询", "Search")}
@@ -218,7 +226,10 @@ fn RecordsScreen() -> impl IntoView {
                     </button>
                 </div>
             </form>
-            <Transition fallback=Loading>
+            <div class="loading-line" class:loading-line--on=move || loading.get() role="status" aria-live="polite" data-testid="records-loading">
+                {move || loading.get().then(|| lang.get().pick("正在加载…", "Loading…"))}
+            </div>
+            <Transition fallback=|| view! { <Loading /> } set_pending=loading.write_only()>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(l) if l.items.is_empty() => {
@@ -242,7 +253,7 @@ fn RecordsTable(list: PayoutList, to_page: Callback<u32>) -> impl IntoView {
     let th = move |zh: &'static str, en: &'static str| view! { <th scope="col">{move || lang.get().pick(zh, en)}</th> };
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-labelledby="records-title">
-            <table class="table" data-testid="records-table">
+            <table class="table table--cards" data-testid="records-table">
                 <thead>
                     <tr>
                         {th("时间", "Time")}
@@ -293,28 +304,33 @@ fn RecordsTable(list: PayoutList, to_page: Callback<u32>) -> impl IntoView {
 #[component]
 fn RecordRow(p: PayoutView) -> impl IntoView {
     let lang = use_lang();
+    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
     let order_href = format!("/orders/{}", p.order_no);
     let again =
         (p.status == PayoutStatus::Failed).then(|| format!("/payout?order={}&again={}", p.order_no, p.id));
+    let reason = p.failure_reason.clone();
+    let (no_reason, no_again) = (reason.is_none(), again.is_none());
     view! {
         <tr data-testid="record-row" data-status=p.status.as_str()>
-            <td class="nowrap">{format::time(p.created_at)}</td>
-            <td class="mono">
-                <a class="link" href=order_href>{p.order_no.clone()}</a>
+            <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
+            <td class="nowrap" data-label=label("订单号", "Order")>
+                <a class="link mono" href=order_href>{p.order_no.clone()}</a>
             </td>
-            <td>{move || format::payout_type(lang.get(), p.payout_type)}</td>
-            <td class="num">{format::money(p.amount)}</td>
-            <td>{move || format::account(lang.get(), p.source_account)}</td>
-            <td>{p.operator.display_name.clone()}</td>
-            <td>
+            <td class="nowrap" data-label=label("类型", "Type")>{move || format::payout_type(lang.get(), p.payout_type)}</td>
+            <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
+            <td class="nowrap" data-label=label("出款账户", "Source account")>{move || format::account(lang.get(), p.source_account)}</td>
+            <td class="nowrap" data-label=label("操作人", "Operator")>{p.operator.display_name.clone()}</td>
+            <td data-label=label("状态", "Status")>
                 <StatusBadge status=p.status />
             </td>
-            <td class="reason-cell">{p.failure_reason.clone().unwrap_or_default()}</td>
-            <td>
+            <td class="reason-cell" class:cell--empty=no_reason data-label=label("失败原因", "Failure reason")>
+                {move || reason.as_deref().map(|r| format::reason(lang.get(), r))}
+            </td>
+            <td class="cell-actions" class:cell--empty=no_again data-label=label("操作", "Actions")>
                 {again
                     .map(|href| {
                         view! {
-                            <a class="link" href=href data-testid="pay-again">
+                            <a class="btn btn--small" href=href data-testid="pay-again">
                                 {move || lang.get().pick("再次打款", "Pay again")}
                             </a>
                         }

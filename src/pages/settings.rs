@@ -10,18 +10,17 @@ use payout_core::Money;
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
-use crate::components::feedback::{ErrorView, Loading, NotAllowed};
+use crate::components::feedback::{ErrorView, Gate, Loading};
+use crate::components::field::TextField;
 use crate::format;
 use crate::i18n::use_lang;
-use crate::session::use_permissions;
 
 #[component]
 pub fn Settings() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().manage_settings fallback=NotAllowed>
+        <Gate allow=|p| p.manage_settings>
             <SettingsScreen />
-        </Show>
+        </Gate>
     }
 }
 
@@ -34,7 +33,7 @@ fn SettingsScreen() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="settings-title">
             <h1 id="settings-title">{move || lang.get().pick("打款设置", "Payout settings")}</h1>
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(s) => view! { <SettingsView s top_up_done on_changed=move || data.refetch() /> }.into_any(),
@@ -214,18 +213,12 @@ fn TopUp(
                     id="topup-amount"
                     label=Signal::derive(move || lang.get().pick("充值金额", "Amount").to_owned())
                 />
-                <div class="field">
-                    <label class="field__label" for="topup-reference">{move || lang.get().pick("银行流水号", "Bank reference")}</label>
-                    <input
-                        id="topup-reference"
-                        class="input"
-                        data-testid="topup-reference"
-                        autocomplete="off"
-                        maxlength="64"
-                        prop:value=move || reference.get()
-                        on:input=move |ev| reference.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="topup-reference"
+                    label=Signal::derive(move || lang.get().pick("银行流水号", "Bank reference").to_owned())
+                    value=reference
+                    maxlength=64
+                />
             </div>
             <div class="form__actions form__actions--start">
                 <button type="submit" class="btn btn--primary" data-testid="topup-submit" disabled=move || pending.get() || !valid()>

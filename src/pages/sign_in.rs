@@ -7,6 +7,7 @@ use leptos_router::NavigateOptions;
 use payout_core::api::LoginRequest;
 
 use crate::api::{self, ApiError};
+use crate::components::field::TextField;
 use crate::components::lang_switch::LangSwitch;
 use crate::i18n::use_lang;
 use crate::session::{safe_next, use_session, SessionState};
@@ -54,31 +55,19 @@ pub fn SignIn() -> impl IntoView {
             >
                 <h1 id="signin-title">{move || lang.get().pick("登录商家后台", "Sign in to the merchant console")}</h1>
                 <p class="muted">{move || lang.get().pick("小额打款 · 售后工具", "Small-amount payouts · after-sales")}</p>
-                <div class="field">
-                    <label class="field__label" for="username">{move || lang.get().pick("账号", "Username")}</label>
-                    <input
-                        id="username"
-                        class="input"
-                        data-testid="username"
-                        autocomplete="username"
-                        required
-                        prop:value=move || username.get()
-                        on:input=move |ev| username.set(event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label class="field__label" for="password">{move || lang.get().pick("密码", "Password")}</label>
-                    <input
-                        id="password"
-                        class="input"
-                        type="password"
-                        data-testid="password"
-                        autocomplete="current-password"
-                        required
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="username"
+                    label=Signal::derive(move || lang.get().pick("账号", "Username").to_owned())
+                    value=username
+                    autocomplete="username"
+                />
+                <TextField
+                    id="password"
+                    label=Signal::derive(move || lang.get().pick("密码", "Password").to_owned())
+                    value=password
+                    kind="password"
+                    autocomplete="current-password"
+                />
                 <p class="field__error" role="alert" data-testid="signin-error">
                     {move || error().map(|e| e.message(lang.get()).to_owned())}
                 </p>

@@ -1,31 +1,53 @@
 //! Payout workbench (售后 › 小额打款, SPEC §6.2) at `/payout?order=NO`: search an order, see it, why
 //! it can or cannot take a payout, the live meters, and open the payout dialog.
 //! `?again=ID` opens the dialog pre-filled from a failed payout ("pay again" in the records).
+//!
+//! One source of truth: the order's context is one resource keyed on the order in the address bar
+//! and on the payout action's `version()`. Every part of the screen reads it; nothing copies it.
+//! An answer that belongs to another order than the address bar's is never shown, so while the
+//! next order loads, the previous one is gone and cannot be paid.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use payout_core::api::{PayoutContext, PayoutDraft, PayoutStatus, PayoutView};
 use payout_core::{check_payout, meters, Code, Meters, Money, Time};
 
-use crate::api;
-use crate::components::feedback::{Empty, ErrorView, Loading, NotAllowed, ProcessingWarning};
+use crate::api::{self, ApiError};
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading, ProcessingWarning};
 use crate::components::meter::MetersPanel;
-use crate::components::payout_dialog::PayoutDialog;
+use crate::components::order_summary::OrderSummary;
+use crate::components::payout_dialog::{PayoutDialog, Submitter};
 use crate::components::status_badge::StatusBadge;
 use crate::format::{self, ServerClock};
-use crate::i18n::use_lang;
-use crate::session::use_permissions;
+use crate::i18n::{use_lang, Lang};
 
 #[component]
 pub fn Workbench() -> impl IntoView {
-    let permissions = use_permissions();
     view! {
-        <Show when=move || permissions.get().payout fallback=NotAllowed>
+        <Gate allow=|p| p.payout>
             <WorkbenchScreen />
-        </Show>
+        </Gate>
     }
+}
+
+/// What the resource answered, and for which order.
+#[derive(Clone, Debug, PartialEq)]
+struct Loaded {
+    order_no: String,
+    result: Result<PayoutContext, ApiError>,
+}
+
+/// What the screen shows below the search box.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    /// No order asked for yet.
+    Start,
+    /// The address bar holds something that is not an order number.
+    Invalid,
+    Loading,
+    Ready,
+    Failed(ApiError),
 }
 
 #[component]
@@ -38,38 +60,58 @@ fn WorkbenchScreen() -> impl IntoView {
     let again = Memo::new(move |_| query.read().get("again").and_then(|a| a.parse::<i64>().ok()));
 
     let search = RwSignal::new(order.get_untracked());
-    Effect::new(move |_| search.set(order.get()));
+    let search_error = RwSignal::new(false);
+    Effect::watch(
+        move || order.get(),
+        move |o, _, _| {
+            search.set(o.clone());
+            search_error.set(false);
+        },
+        false,
+    );
 
     let clock = ServerClock::new();
-    // The context on screen. The first load goes through the resource (loading and error states);
-    // later refreshes (after paying, while a payout settles) replace it quietly, without a jump.
-    let current = RwSignal::new(None::<PayoutContext>);
-    let dialog = RwSignal::new(None::<Option<PayoutView>>);
-    let created = RwSignal::new(None::<PayoutView>);
+    // The app's submitter: a submission without a definite answer survives leaving this page.
+    let submitter = use_context::<Submitter>().unwrap_or_default();
     let context = LocalResource::new(move || {
         let order_no = order.get();
+        submitter.action.version().track();
         async move {
-            if order_no.is_empty() {
-                Ok(None)
-            } else {
-                api::payout_context(&order_no).await.map(Some)
-            }
+            format::order_no(&order_no)?;
+            let result = api::payout_context(&order_no).await;
+            Some(Loaded { order_no, result })
         }
     });
-    let refresh = move || {
-        let order_no = order.get_untracked();
-        if order_no.is_empty() {
-            return;
+    // The context of the order in the address bar, once loaded (`None` while another order's is
+    // the latest answer).
+    let current = Memo::new(move |_| {
+        let wanted = order.get();
+        context.with(|l| match l {
+            Some(Some(Loaded { order_no, result: Ok(ctx) })) if *order_no == wanted => Some(ctx.clone()),
+            _ => None,
+        })
+    });
+    let phase = Memo::new(move |_| {
+        let wanted = order.get();
+        if wanted.is_empty() {
+            return Phase::Start;
         }
-        spawn_local(async move {
-            if let Ok(ctx) = api::payout_context(&order_no).await {
-                if order.try_get_untracked().as_ref() == Some(&ctx.order.order_no) {
-                    clock.sync(ctx.server_time);
-                    current.try_set(Some(ctx));
-                }
-            }
-        });
-    };
+        if format::order_no(&wanted).is_none() {
+            return Phase::Invalid;
+        }
+        context.with(|l| match l {
+            Some(Some(Loaded { order_no, result })) if *order_no == wanted => match result {
+                Ok(_) => Phase::Ready,
+                Err(e) => Phase::Failed(e.clone()),
+            },
+            _ => Phase::Loading,
+        })
+    });
+    Effect::new(move |_| {
+        if let Some(t) = current.with(|c| c.as_ref().map(|c| c.server_time)) {
+            clock.sync(t);
+        }
+    });
     // Payouts that are not final yet settle by themselves: follow them until they do.
     if let Ok(handle) = set_interval_with_handle(
         move || {
@@ -79,7 +121,7 @@ fn WorkbenchScreen() -> impl IntoView {
                 })
                 .unwrap_or(false);
             if unsettled {
-                refresh();
+                context.refetch();
             }
         },
         std::time::Duration::from_secs(2),
@@ -87,47 +129,44 @@ fn WorkbenchScreen() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
-    let go = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let wanted = search.get_untracked().trim().to_owned();
+    // The open dialog (with the failed payout it starts from) and the last payout made here.
+    let dialog = RwSignal::new(None::<Option<PayoutView>>);
+    let created = RwSignal::new(None::<PayoutView>);
+    Effect::watch(
+        move || order.get(),
+        move |_, _, _| {
+            dialog.set(None);
             created.set(None);
-            if wanted == order.get_untracked() {
-                context.refetch();
-            } else {
-                let href = format!("/payout?order={}", js_sys::encode_uri_component(&wanted));
-                navigate(&href, NavigateOptions::default());
-            }
+        },
+        false,
+    );
+    // `?again=ID` opens the dialog once, when the order with that failed payout is on screen.
+    let again_done = StoredValue::new(None::<(String, i64)>);
+    Effect::new(move |_| {
+        let (Some(id), Some(ctx)) = (again.get(), current.get()) else { return };
+        let key = (ctx.order.order_no.clone(), id);
+        if again_done.with_value(|d| d.as_ref() == Some(&key)) {
+            return;
         }
-    };
+        again_done.set_value(Some(key));
+        if let Some(p) = ctx.payouts.iter().find(|p| p.id == id && p.status == PayoutStatus::Failed) {
+            dialog.set(Some(Some(p.clone())));
+        }
+    });
 
-    let loaded = move || {
-        Suspend::new(async move {
-            match context.await {
-                Ok(None) => view! {
-                    <Empty
-                        zh="输入订单号并查询，查看订单与可打款额度"
-                        en="Enter an order number to see the order and what it may receive"
-                    />
-                }
-                .into_any(),
-                Ok(Some(ctx)) => {
-                    clock.sync(ctx.server_time);
-                    if let Some(id) = again.get_untracked() {
-                        let failed =
-                            ctx.payouts.iter().find(|p| p.id == id && p.status == PayoutStatus::Failed);
-                        if let Some(p) = failed {
-                            dialog.set(Some(Some(p.clone())));
-                        }
-                    }
-                    current.set(Some(ctx));
-                    view! { <OrderView current now=clock.now() on_pay=move || dialog.set(Some(None)) /> }
-                        .into_any()
-                }
-                Err(e) => view! { <ErrorView error=e on_retry=move || context.refetch() /> }.into_any(),
-            }
-        })
+    let go = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(wanted) = format::order_no(&search.get_untracked()) else {
+            search_error.set(true);
+            return;
+        };
+        search_error.set(false);
+        created.set(None);
+        if wanted == order.get_untracked() {
+            context.refetch();
+        } else {
+            navigate(&format!("/payout?order={wanted}"), NavigateOptions::default());
+        }
     };
 
     view! {
@@ -138,7 +177,7 @@ fn WorkbenchScreen() -> impl IntoView {
                 <span aria-current="page">{move || lang.get().pick("小额打款", "Payout")}</span>
             </nav>
             <h1 id="workbench-title">{move || lang.get().pick("小额打款", "Small-amount payout")}</h1>
-            <form class="search" role="search" on:submit=go>
+            <form class="search" role="search" novalidate on:submit=go>
                 <label class="field__label" for="order-search">
                     {move || lang.get().pick("订单号", "Order number")}
                 </label>
@@ -146,82 +185,168 @@ fn WorkbenchScreen() -> impl IntoView {
                     <input
                         id="order-search"
                         class="input"
+                        class:input--invalid=move || search_error.get()
                         data-testid="order-search"
                         type="search"
                         inputmode="numeric"
                         autocomplete="off"
-                        placeholder=move || lang.get().pick("例如 6920241100000000001", "e.g. 6920241100000000001")
+                        maxlength="40"
+                        aria-invalid=move || search_error.get().to_string()
+                        aria-describedby="order-search-error"
+                        placeholder=move || lang.get().pick("19 位数字，例如 6920241100000000001", "19 digits, e.g. 6920241100000000001")
                         prop:value=move || search.get()
-                        on:input=move |ev| search.set(event_target_value(&ev))
+                        on:input=move |ev| {
+                            search.set(event_target_value(&ev));
+                            search_error.set(false);
+                        }
                     />
                     <button type="submit" class="btn btn--primary" data-testid="order-search-submit">
                         {move || lang.get().pick("查询", "Search")}
                     </button>
                 </div>
+                <p id="order-search-error" class="field__error" data-testid="order-search-error" aria-live="polite">
+                    {move || search_error.get().then(|| invalid_order_text(lang.get()))}
+                </p>
             </form>
             <div aria-live="polite">
-                {move || created.get().map(|p| view! { <SuccessNotice created=p current /> })}
+                {move || {
+                    created
+                        .get()
+                        .filter(|p| p.order_no == order.get())
+                        .map(|p| view! { <CreatedNotice created=p current on_again=move |p| dialog.set(Some(Some(p))) /> })
+                }}
             </div>
-            <Transition fallback=Loading>{loaded}</Transition>
+            {move || match phase.get() {
+                Phase::Start => view! {
+                    <Empty
+                        zh="输入订单号并查询，查看订单与可打款额度"
+                        en="Enter an order number to see the order and what it may receive"
+                    />
+                }
+                .into_any(),
+                Phase::Invalid => view! {
+                    <div class="state state--error" role="alert" data-testid="order-invalid">
+                        <p class="state__title">{move || invalid_order_text(lang.get())}</p>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! { <Loading testid="order-loading" /> }.into_any(),
+                Phase::Failed(e) => view! { <ErrorView error=e on_retry=move || context.refetch() /> }.into_any(),
+                Phase::Ready => view! {
+                    <OrderView current now=clock.now() submitter on_pay=move |p| dialog.set(Some(p)) />
+                }
+                .into_any(),
+            }}
             {move || {
-                dialog
-                    .get()
-                    .and_then(|prefill| {
-                        let ctx = current.get_untracked()?;
-                        Some(
-                            view! {
-                                <PayoutDialog
-                                    ctx
-                                    prefill=prefill
-                                    now=clock.now()
-                                    on_close=move || dialog.set(None)
-                                    on_created=move |p: PayoutView| {
-                                        dialog.set(None);
-                                        created.set(Some(p));
-                                        refresh();
-                                    }
-                                />
-                            },
-                        )
-                    })
+                let prefill = dialog.get()?;
+                let ctx = current.get_untracked()?;
+                Some(view! {
+                    <PayoutDialog
+                        ctx
+                        prefill
+                        now=clock.now()
+                        submitter
+                        on_close=move || dialog.set(None)
+                        on_created=move |p: PayoutView| {
+                            dialog.set(None);
+                            created.set(Some(p));
+                        }
+                    />
+                })
             }}
         </section>
     }
 }
 
-/// "发起打款成功" with the new record, whose status follows the refreshed context.
+fn invalid_order_text(lang: Lang) -> &'static str {
+    lang.pick(
+        "订单号应为 19 位数字，请检查后重新输入",
+        "An order number is 19 digits; check it and try again",
+    )
+}
+
+/// The payout just made, following its status: success while it is on its way or paid, and a
+/// failure (with the reason and "pay again") when the rail refused it.
 #[component]
-fn SuccessNotice(created: PayoutView, current: RwSignal<Option<PayoutContext>>) -> impl IntoView {
+fn CreatedNotice(
+    created: PayoutView,
+    current: Memo<Option<PayoutContext>>,
+    #[prop(into)] on_again: Callback<PayoutView>,
+) -> impl IntoView {
     let lang = use_lang();
     let id = created.id;
-    let status = Signal::derive(move || {
-        current
-            .with(|c| c.as_ref().and_then(|c| c.payouts.iter().find(|p| p.id == id).map(|p| p.status)))
-            .unwrap_or(created.status)
-    });
+    let latest = {
+        let created = created.clone();
+        Memo::new(move |_| {
+            current
+                .with(|c| c.as_ref().and_then(|c| c.payouts.iter().find(|p| p.id == id).cloned()))
+                .unwrap_or_else(|| created.clone())
+        })
+    };
+    let status = Signal::derive(move || latest.with(|p| p.status));
+    let failed = move || status.get() == PayoutStatus::Failed;
     view! {
-        <div class="notice notice--success" role="status" data-testid="payout-success">
-            <strong>{move || lang.get().pick("发起打款成功", "Payout initiated")}</strong>
+        <div
+            class="notice"
+            class:notice--success=move || !failed()
+            class:notice--error=failed
+            role="status"
+            data-testid=move || if failed() { "payout-failed" } else { "payout-success" }
+        >
+            <strong>
+                {move || {
+                    let l = lang.get();
+                    match status.get() {
+                        PayoutStatus::Failed => l.pick("打款失败", "Payout failed"),
+                        _ => l.pick("发起打款成功", "Payout initiated"),
+                    }
+                }}
+            </strong>
             <span>
                 {format!(" #{id} · ")} {format::money(created.amount)} " · "
                 {move || format::payout_type(lang.get(), created.payout_type)} " · "
                 {move || format::account(lang.get(), created.source_account)} " "
             </span>
             <StatusBadge status />
+            {move || {
+                latest
+                    .get()
+                    .failure_reason
+                    .filter(|_| failed())
+                    .map(|r| view! { <span class="notice__reason">{move || format::reason(lang.get(), &r)}</span> })
+            }}
+            <Show when=failed>
+                <button
+                    type="button"
+                    class="btn btn--small"
+                    data-testid="notice-pay-again"
+                    on:click=move |_| on_again.run(latest.get_untracked())
+                >
+                    {move || lang.get().pick("再次打款", "Pay again")}
+                </button>
+            </Show>
         </div>
     }
+}
+
+/// Eligibility problems (R-P, R-E): the order cannot be paid at all, so its meters mean nothing.
+fn is_eligibility(rule: &str) -> bool {
+    rule.starts_with("R-E") || rule.starts_with("R-P")
 }
 
 /// The loaded order: card, eligibility, meters, the order's payouts, and the pay button.
 #[component]
 fn OrderView(
-    current: RwSignal<Option<PayoutContext>>,
+    current: Memo<Option<PayoutContext>>,
     now: Signal<Time>,
-    #[prop(into)] on_pay: Callback<()>,
+    submitter: Submitter,
+    /// Opens the dialog, pre-filled from a failed payout when given.
+    #[prop(into)]
+    on_pay: Callback<Option<PayoutView>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let ctx = move || current.get();
-    // Why the order cannot take a payout right now: every violation not tied to a dialog field.
+    // Every violation not tied to a dialog field: why the order cannot take a payout right now.
     let reasons = Memo::new(move |_| {
         current.with(|c| {
             c.as_ref()
@@ -239,164 +364,136 @@ fn OrderView(
     });
     let daily_limit =
         Signal::derive(move || current.with(|c| c.as_ref().and_then(|c| c.facts.operator.daily_limit)));
-    // The cooldown only delays: the dialog may be opened and filled in while it runs.
-    let blocked = move || reasons.with(|r| r.iter().any(|v| v.code != Code::OrderCooldown));
+    let hard = Memo::new(move |_| {
+        reasons.with(|r| r.iter().filter(|v| v.code != Code::OrderCooldown).cloned().collect::<Vec<_>>())
+    });
+    let ineligible = move || hard.with(|r| r.iter().any(|v| is_eligibility(&v.rule)));
+    let cooldown = move || live_meters.with(|m| m.cooldown_seconds_left);
     let processing = move || current.with(|c| c.as_ref().is_some_and(|c| c.facts.usage.has_processing));
+    let unresolved = move || {
+        current.with(|c| c.as_ref().and_then(|c| submitter.unresolved_for(&c.order.order_no))).is_some()
+    };
+    // A submission with no answer yet must stay reachable to be confirmed, whatever the order shows.
+    let can_pay = move || unresolved() || (hard.with(Vec::is_empty) && cooldown() == 0);
 
     view! {
-            <div class="order" data-testid="order-view">
-                <article class="card" aria-labelledby="order-title">
-                    <header class="card__header">
-                        <h2 id="order-title" class="card__title">
-                            {move || lang.get().pick("订单 ", "Order ")}
-                            <span data-testid="order-no">{move || ctx().map(|c| c.order.order_no)}</span>
-                        </h2>
-                        <a
-                            class="link"
-                            href=move || ctx().map(|c| format!("/orders/{}", c.order.order_no))
-                        >
-                            {move || lang.get().pick("订单详情与打款历史", "Order detail and history")}
-                        </a>
-                    </header>
-                    <dl class="facts">
-                        <div>
-                            <dt>{move || lang.get().pick("下单来源", "Source app")}</dt>
-                            <dd data-testid="order-source">
-                                {move || ctx().map(|c| format::source_app(lang.get(), &c.order.source_app))}
-                            </dd>
-                        </div>
-                        <div>
-                            <dt>{move || lang.get().pick("实付金额", "Paid")}</dt>
-                            <dd data-testid="order-paid">{move || ctx().map(|c| format::money(c.order.paid_amount))}</dd>
-                        </div>
-                        <div>
-                            <dt>{move || lang.get().pick("下单时间", "Ordered at")}</dt>
-                            <dd>{move || ctx().map(|c| format::time(c.order.ordered_at))}</dd>
-                        </div>
-                        <div>
-                            <dt>{move || lang.get().pick("支付方式", "Payment")}</dt>
-                            <dd>
-                                {move || {
-                                    ctx()
-                                        .map(|c| {
-                                            let l = lang.get();
-                                            let mut s = if c.order.online_paid {
-                                                l.pick("在线支付", "Paid online")
-                                            } else {
-                                                l.pick("货到付款", "Cash on delivery")
-                                            }
-                                                .to_owned();
-                                            if c.order.cross_border {
-                                                s.push_str(l.pick(" · 跨境", " · cross-border"));
-                                            }
-                                            s
-                                        })
-                                }}
-                            </dd>
-                        </div>
-                    </dl>
-                    <div class="table-wrap">
-                        <table class="table table--compact">
-                            <caption class="sr-only">{move || lang.get().pick("商品明细", "Line items")}</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">{move || lang.get().pick("商品", "Product")}</th>
-                                    <th scope="col">{move || lang.get().pick("商品单号", "Item")}</th>
-                                    <th scope="col" class="num">{move || lang.get().pick("金额", "Amount")}</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {move || {
-                                    ctx()
-                                        .map(|c| {
-                                            c.order
-                                                .items
-                                                .into_iter()
-                                                .map(|i| {
-                                                    view! {
-                                                        <tr>
-                                                            <td>{i.title}</td>
-                                                            <td class="mono">{i.id}</td>
-                                                            <td class="num">{format::money(i.amount)}</td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()
-                                        })
-                                }}
-                            </tbody>
-                        </table>
-                    </div>
-                </article>
-
-                <section class="card" aria-labelledby="eligibility-title" data-testid="eligibility">
-                    <h2 id="eligibility-title" class="card__title">
-                        {move || lang.get().pick("打款资格", "Eligibility")}
+        <div class="order" data-testid="order-view">
+            <article class="card order__card" aria-labelledby="order-title">
+                <header class="card__header">
+                    <h2 id="order-title" class="card__title">
+                        {move || lang.get().pick("订单 ", "Order ")}
+                        <span class="mono" data-testid="order-no">{move || ctx().map(|c| c.order.order_no)}</span>
                     </h2>
-                    <div aria-live="polite">
-                        {move || {
-                            let r = reasons.get();
-                            if r.is_empty() {
-                                view! {
-                                    <p class="verdict verdict--ok" data-testid="eligible">
-                                        {move || lang.get().pick("该订单可以发起小额打款", "This order can receive a payout")}
-                                    </p>
-                                }
-                                    .into_any()
-                            } else {
-                                let l = lang.get();
-                                view! {
-                                    <ul class="reasons" data-testid="reasons">
-                                        {r
-                                            .into_iter()
-                                            .map(|v| {
-                                                view! {
-                                                    <li class="reason" data-code=v.code.as_str()>
-                                                        <span class="reason__rule">{v.rule.clone()}</span>
-                                                        <span>{v.message(l.core_key()).to_owned()}</span>
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
-                            }
-                        }}
-                    </div>
-                    <Show when=processing>
-    <ProcessingWarning />
-    </Show>
-                    <MetersPanel meters=live_meters operator_daily_limit=daily_limit />
-                    <div class="actions">
-                        <button
-                            type="button"
-                            class="btn btn--primary btn--large"
-                            data-testid="open-payout"
-                            disabled=blocked
-                            aria-describedby="eligibility-title"
-                            on:click=move |_| on_pay.run(())
-                        >
-                            {move || lang.get().pick("发起打款", "Pay")}
-                        </button>
-                    </div>
-                </section>
+                    <a class="link" href=move || ctx().map(|c| format!("/orders/{}", c.order.order_no))>
+                        {move || lang.get().pick("订单详情与打款历史", "Order detail and history")}
+                    </a>
+                </header>
+                <OrderSummary current />
+            </article>
 
-                <section class="card" aria-labelledby="order-payouts-title">
-                    <h2 id="order-payouts-title" class="card__title">
-                        {move || lang.get().pick("该订单的打款", "Payouts on this order")}
-                    </h2>
+            <section class="card" aria-labelledby="eligibility-title" data-testid="eligibility">
+                <h2 id="eligibility-title" class="card__title">
+                    {move || lang.get().pick("打款资格", "Eligibility")}
+                </h2>
+                <div aria-live="polite">
                     {move || {
-                        let payouts = ctx().map(|c| c.payouts).unwrap_or_default();
-                        if payouts.is_empty() {
-                            view! { <Empty zh="该订单还没有打款" en="No payouts on this order yet" /> }.into_any()
+                        let l = lang.get();
+                        let r = hard.get();
+                        if !r.is_empty() {
+                            view! {
+                                <ul class="reasons" data-testid="reasons">
+                                    {r
+                                        .into_iter()
+                                        .map(|v| {
+                                            view! {
+                                                <li class="reason" data-code=v.code.as_str()>
+                                                    {format::amounts_in(v.message(l.core_key()))}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        } else if cooldown() > 0 {
+                            let s = cooldown();
+                            view! {
+                                <p class="verdict verdict--wait" data-testid="cooldown-notice">
+                                    {match l {
+                                        Lang::Zh => format!("同一订单两次打款需间隔 60 秒，请 {s} 秒后再打款"),
+                                        Lang::En => format!("Two payouts on one order must be 60 s apart; pay again in {s} s"),
+                                    }}
+                                </p>
+                            }
+                                .into_any()
                         } else {
-                            view! { <OrderPayouts payouts /> }.into_any()
+                            view! {
+                                <p class="verdict verdict--ok" data-testid="eligible">
+                                    {l.pick("该订单可以发起小额打款", "This order can receive a payout")}
+                                </p>
+                            }
+                                .into_any()
                         }
                     }}
-                </section>
-            </div>
-        }
+                </div>
+                <Show when=processing>
+                    <ProcessingWarning />
+                </Show>
+                <Show when=unresolved>
+                    <p class="notice notice--warn" data-testid="unresolved-order">
+                        {move || {
+                            lang.get()
+                                .pick(
+                                    "该订单有一次提交还没有明确结果，请打开打款窗口重新提交以确认。",
+                                    "A submission on this order has no definite answer yet; open the payout window and submit again to confirm it.",
+                                )
+                        }}
+                    </p>
+                </Show>
+                <Show when=move || !ineligible()>
+                    <MetersPanel meters=live_meters operator_daily_limit=daily_limit />
+                </Show>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="btn btn--primary btn--large"
+                        data-testid="open-payout"
+                        disabled=move || !can_pay()
+                        aria-describedby="eligibility-title"
+                        on:click=move |_| on_pay.run(None)
+                    >
+                        {move || {
+                            let l = lang.get();
+                            if unresolved() {
+                                l.pick("确认上次提交", "Confirm the last submission").to_owned()
+                            } else if hard.with(Vec::is_empty) && cooldown() > 0 {
+                                match l {
+                                    Lang::Zh => format!("{} 秒后可打款", cooldown()),
+                                    Lang::En => format!("Pay in {} s", cooldown()),
+                                }
+                            } else {
+                                l.pick("发起打款", "Pay").to_owned()
+                            }
+                        }}
+                    </button>
+                </div>
+            </section>
+
+            <section class="card order__payouts" aria-labelledby="order-payouts-title">
+                <h2 id="order-payouts-title" class="card__title">
+                    {move || lang.get().pick("该订单的打款", "Payouts on this order")}
+                </h2>
+                {move || {
+                    let payouts = ctx().map(|c| c.payouts).unwrap_or_default();
+                    if payouts.is_empty() {
+                        view! { <Empty zh="该订单还没有打款" en="No payouts on this order yet" /> }.into_any()
+                    } else {
+                        view! { <OrderPayouts payouts can_pay=Signal::derive(can_pay) on_again=on_pay /> }.into_any()
+                    }
+                }}
+            </section>
+        </div>
+    }
 }
 
 /// Only while nothing is loaded (never on screen): keeps the meters signal total.
@@ -415,35 +512,56 @@ fn no_meters() -> Meters {
     }
 }
 
-/// The order's payouts, newest first.
+/// The order's payouts, newest first; a failed one may be paid again.
 #[component]
-fn OrderPayouts(payouts: Vec<PayoutView>) -> impl IntoView {
+fn OrderPayouts(
+    payouts: Vec<PayoutView>,
+    can_pay: Signal<bool>,
+    on_again: Callback<Option<PayoutView>>,
+) -> impl IntoView {
     let lang = use_lang();
+    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
     view! {
         <div class="table-wrap">
-            <table class="table table--compact" data-testid="order-payouts">
+            <table class="table table--compact table--cards" data-testid="order-payouts">
                 <thead>
                     <tr>
-                        <th scope="col">{move || lang.get().pick("时间", "Time")}</th>
-                        <th scope="col">{move || lang.get().pick("类型", "Type")}</th>
-                        <th scope="col" class="num">{move || lang.get().pick("金额", "Amount")}</th>
-                        <th scope="col">{move || lang.get().pick("操作人", "Operator")}</th>
-                        <th scope="col">{move || lang.get().pick("状态", "Status")}</th>
+                        <th scope="col">{label("时间", "Time")}</th>
+                        <th scope="col">{label("类型", "Type")}</th>
+                        <th scope="col" class="num">{label("金额", "Amount")}</th>
+                        <th scope="col">{label("操作人", "Operator")}</th>
+                        <th scope="col">{label("状态", "Status")}</th>
+                        <th scope="col">{label("操作", "Actions")}</th>
                     </tr>
                 </thead>
                 <tbody>
                     {payouts
                         .into_iter()
                         .map(|p| {
+                            let failed = p.status == PayoutStatus::Failed;
+                            let again = p.clone();
                             view! {
-                                <tr>
-                                    <td class="nowrap">{format::time(p.created_at)}</td>
-                                    <td>{move || format::payout_type(lang.get(), p.payout_type)}</td>
-                                    <td class="num">{format::money(p.amount)}</td>
-                                    <td>{p.operator.display_name.clone()}</td>
-                                    <td>
+                                <tr data-testid="order-payout-row" data-status=p.status.as_str()>
+                                    <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
+                                    <td data-label=label("类型", "Type")>{move || format::payout_type(lang.get(), p.payout_type)}</td>
+                                    <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
+                                    <td data-label=label("操作人", "Operator")>{p.operator.display_name.clone()}</td>
+                                    <td data-label=label("状态", "Status")>
                                         <StatusBadge status=p.status />
-                                        {p.failure_reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}
+                                        {p.failure_reason.clone().map(|r| view! { <span class="muted">" " {move || format::reason(lang.get(), &r)}</span> })}
+                                    </td>
+                                    <td class="cell-actions" class:cell--empty=!failed data-label=label("操作", "Actions")>
+                                        {failed.then(|| view! {
+                                            <button
+                                                type="button"
+                                                class="btn btn--small"
+                                                data-testid="pay-again"
+                                                disabled=move || !can_pay.get()
+                                                on:click=move |_| on_again.run(Some(again.clone()))
+                                            >
+                                                {move || lang.get().pick("再次打款", "Pay again")}
+                                            </button>
+                                        })}
                                     </td>
                                 </tr>
                             }

@@ -265,3 +265,99 @@ test('axe_finds_no_serious_or_critical_violation_on_any_screen', async () => {
   await check(page, 'payout dialog');
   await page.context().close();
 });
+
+test('d6_d7_the_main_account_grants_and_revokes_and_a_quota_manager_sees_the_grants_read_only', async () => {
+  const admin = await signedIn('lin.admin', '/quotas');
+  const viewer = admin.getByTestId('quota-lin.viewer');
+  const grant = viewer.getByTestId('perm-payout');
+  await grant.waitFor();
+  assert.equal(await grant.getAttribute('aria-checked'), 'false');
+  await grant.click();
+  await viewer.locator('[data-testid=perm-payout][aria-checked=true]').waitFor();
+  await grant.click();
+  await viewer.locator('[data-testid=perm-payout][aria-checked=false]').waitFor();
+  const manager = admin.getByTestId('quota-lin.agent1').getByTestId('perm-quotas');
+  await manager.click();
+  await admin.getByTestId('quota-lin.agent1').locator('[data-testid=perm-quotas][aria-checked=true]').waitFor();
+  await manager.click();
+  await admin.getByTestId('quota-lin.agent1').locator('[data-testid=perm-quotas][aria-checked=false]').waitFor();
+  await admin.context().close();
+
+  const agent2 = await signedIn('lin.agent2', '/quotas');
+  await agent2.getByTestId('quota-table').waitFor();
+  for (const id of ['perm-payout', 'perm-quotas']) {
+    const switches = agent2.getByTestId(id);
+    const n = await switches.count();
+    assert.ok(n >= 3, id);
+    for (let i = 0; i < n; i += 1) assert.equal(await switches.nth(i).isDisabled(), true, `${id} is read-only`);
+  }
+  const own = agent2.getByTestId('quota-lin.agent2');
+  assert.equal(await own.getByTestId('quota-edit').isDisabled(), true, 'not its own quota');
+  assert.match(await own.getByTestId('quota-locked').textContent(), /不能修改自己的配额/);
+  const noPermission = agent2.getByTestId('quota-lin.viewer');
+  assert.equal(await noPermission.getByTestId('quota-edit').isDisabled(), true);
+  assert.equal(await noPermission.getByTestId('quota-enabled').isDisabled(), true);
+  assert.match(await noPermission.getByTestId('quota-locked').textContent(), /打款岗位/);
+  assert.equal(await agent2.getByTestId('quota-lin.agent1').getByTestId('quota-edit').isDisabled(), false);
+  await agent2.context().close();
+});
+
+test('an_unknown_or_mistyped_order_page_offers_no_payout_and_shows_no_internals', async () => {
+  const page = await signedIn('lin.agent1', '/orders/6920241199999999999');
+  const error = page.getByTestId('error-view');
+  await error.waitFor();
+  assert.ok(!/ORDER_NOT_FOUND/.test(await error.textContent()));
+  assert.equal(await page.getByRole('link', { name: '去打款' }).count(), 0);
+  assert.equal(await page.getByTestId('retry').count(), 0, 'retrying cannot help');
+  assert.equal(await page.getByRole('heading', { name: '订单详情' }).count(), 1);
+
+  let asked = false;
+  page.on('request', (r) => { if (r.url().includes('/api/orders/abc')) asked = true; });
+  await page.goto(`${server.url}/orders/abc`);
+  await page.getByTestId('error-view').filter({ hasText: '19 位数字' }).waitFor();
+  assert.equal(asked, false, 'a mistyped number is not sent to the server');
+  await page.context().close();
+});
+
+test('a_lost_answer_keeps_the_idempotency_key_across_pages_and_the_retry_pays_once', async () => {
+  const page = await signedIn('lin.agent1', `/payout?order=${ORDER(2)}`);
+  // The first submission reaches the server and creates the payout, but its answer is lost on
+  // the way back (a gateway's 504). Every submission's key is recorded.
+  const keys = [];
+  let lose = true;
+  await page.route('**/api/payouts', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key']);
+    const response = await route.fetch();
+    if (lose) {
+      lose = false;
+      return route.fulfill({ status: 504, body: '' });
+    }
+    return route.fulfill({ response });
+  });
+  await page.getByTestId('open-payout').click();
+  await page.getByTestId('payout-type').selectOption('price_difference');
+  await page.getByTestId('amount-input').fill('6.00');
+  await page.getByTestId('submit-payout').click();
+  await page.getByTestId('unresolved-notice').waitFor();
+  assert.equal(await page.getByTestId('amount-input').isDisabled(), true, 'locked to what was sent');
+
+  // The agent closes the dialog, goes to the records and comes back to the order.
+  await page.keyboard.press('Escape');
+  await page.getByTestId('nav-records').click();
+  await page.getByTestId('records-table').waitFor();
+  await page.getByTestId('nav-payout').click();
+  await page.getByTestId('order-search').fill(ORDER(2));
+  await page.getByTestId('order-search-submit').click();
+  // The payout exists, so the cooldown runs, yet the unanswered submission can be confirmed.
+  await page.getByTestId('unresolved-order').waitFor();
+  await page.getByTestId('open-payout').click();
+  assert.equal(await page.getByTestId('amount-input').inputValue(), '6.00');
+  await page.getByTestId('submit-payout').click();
+  await page.getByTestId('payout-success').waitFor();
+
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], keys[1], 'the retry reused the idempotency key');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=order-payout-row]').length === 1);
+  await page.context().close();
+});

@@ -47,6 +47,30 @@ pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<
     v
 }
 
+/// For the form only: an amount above the policy's largest cap fails R-F1 and so skips the limit
+/// checks; this compares it with every limit anyway (R-F2..R-F5, R-F8), so a person who typed
+/// `501` sees each limit it exceeds. Empty for any amount that parses within the cap (then
+/// [`draft_checks`] already ran them) or does not parse at all.
+pub fn limits_exceeded_by_oversized_amount(
+    policy: &Policy,
+    facts: &Facts,
+    draft: &PayoutDraft,
+) -> Vec<Violation> {
+    if !matches!(policy.parse_payout_amount(&draft.amount), Err(crate::money::MoneyError::TooLarge { .. })) {
+        return Vec::new();
+    }
+    let Ok(amount) = Money::parse_positive(&draft.amount) else { return Vec::new() };
+    let mut v = amount_limits(policy, facts, amount);
+    if let Some(kind) = AccountKind::parse(&draft.source_account) {
+        v.extend(
+            account_checks(facts, kind, Some(amount))
+                .into_iter()
+                .filter(|x| x.code == Code::InsufficientAvailableBalance && x.field == Some(Field::Amount)),
+        );
+    }
+    v
+}
+
 /// The checks that need no facts: is the draft's text well-formed at all? (R-F1 amount syntax and
 /// bounds, R-F11 payout type, an unknown source account under R-F6.) The server answers `400` when
 /// any of these fail, before it looks at the order.
@@ -238,6 +262,23 @@ fn account_checks(facts: &Facts, kind: AccountKind, amount: Option<Money>) -> Ve
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn r_f1_an_amount_above_the_largest_cap_is_still_compared_with_every_limit() {
+        use crate::rules::fixtures::*;
+        let mut f = facts();
+        f.operator.per_payout_limit = Some(m("50"));
+        f.shop.accounts[0].balance = m("100");
+        f.shop.accounts[0].frozen = m("0");
+        let p = Policy::default();
+        let codes: Vec<Code> =
+            limits_exceeded_by_oversized_amount(&p, &f, &draft("501")).iter().map(|v| v.code).collect();
+        assert!(codes.contains(&Code::AmountOverOrderRemaining), "{codes:?}");
+        assert!(codes.contains(&Code::AmountOverOperatorPerPayout), "{codes:?}");
+        assert!(codes.contains(&Code::InsufficientAvailableBalance), "{codes:?}");
+        assert!(limits_exceeded_by_oversized_amount(&p, &f, &draft("60")).is_empty(), "within the cap");
+        assert!(limits_exceeded_by_oversized_amount(&p, &f, &draft("abc")).is_empty());
+    }
+
     use super::*;
     use crate::facts::{OperatorFacts, Qualification};
     use crate::rules::fixtures::*;

@@ -8,7 +8,7 @@ mod eligibility;
 mod order_limits;
 
 pub use authorization::authorization;
-pub use draft::{draft_checks, draft_syntax};
+pub use draft::{draft_checks, draft_syntax, limits_exceeded_by_oversized_amount};
 pub use eligibility::eligibility;
 pub use order_limits::order_limits;
 
