@@ -5,8 +5,11 @@ export PATH="$HOME/.cargo/bin:$ROOT/tests/e2e/node_modules/.bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 TRUNK_VERSION=0.21.14
 SCHEMATHESIS_VERSION=4.32.5
-# cargo-fuzz (scripts/fuzz-core.sh) needs a nightly compiler; pinned by date so fuzz builds are repeatable.
-FUZZ_TOOLCHAIN=nightly-2026-10-29
+# One pinned nightly (by date, so builds are repeatable) for what needs one: cargo-fuzz
+# (scripts/fuzz-core.sh) and the SPA's release build (scripts/build.sh: build-std with the
+# immediate-abort panic strategy). The server and every test build stay on stable.
+NIGHTLY_TOOLCHAIN=nightly-2026-10-29
+FUZZ_TOOLCHAIN=$NIGHTLY_TOOLCHAIN
 CARGO_FUZZ_VERSION=0.13.2
 # pip puts the command beside the python3 that installed it (no reliance on pyenv shims or PATH).
 SCHEMATHESIS="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/schemathesis"

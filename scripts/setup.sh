@@ -41,11 +41,20 @@ if [ "$("$SCHEMATHESIS" --version 2>/dev/null)" != "schemathesis, version $SCHEM
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-# cargo-fuzz fuzzes payout-core (scripts/fuzz-core.sh); libFuzzer needs the pinned nightly compiler.
-if ! rustup toolchain list | grep -q "^$FUZZ_TOOLCHAIN-"; then
-  step "rustup toolchain install $FUZZ_TOOLCHAIN (for cargo-fuzz)"
-  rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal
+# The pinned nightly: cargo-fuzz (libFuzzer) and the SPA's build-std release build (rust-src and
+# the wasm32 target; std's own dependencies fetched once so Trunk's --offline build finds them).
+if ! rustup toolchain list | grep -q "^$NIGHTLY_TOOLCHAIN-"; then
+  step "rustup toolchain install $NIGHTLY_TOOLCHAIN (cargo-fuzz, the SPA's build-std)"
+  rustup toolchain install "$NIGHTLY_TOOLCHAIN" --profile minimal
 fi
+if ! rustup component list --toolchain "$NIGHTLY_TOOLCHAIN" --installed | grep -q '^rust-src'; then
+  rustup component add rust-src --toolchain "$NIGHTLY_TOOLCHAIN"
+fi
+if ! rustup target list --toolchain "$NIGHTLY_TOOLCHAIN" --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown --toolchain "$NIGHTLY_TOOLCHAIN"
+fi
+cargo "+$NIGHTLY_TOOLCHAIN" fetch --quiet \
+  --manifest-path "$(rustc "+$NIGHTLY_TOOLCHAIN" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
   step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes)"
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
