@@ -286,10 +286,14 @@ pub fn cache_control_for(path: &str) -> &'static str {
     }
 }
 
-/// Sets [`cache_control_for`] on the SPA's answers.
+/// Sets [`cache_control_for`] on the SPA's answers, and answers a method the static files do not
+/// take (`POST /`) in the JSON error shape like the API does.
 pub async fn spa_cache(request: Request, next: Next) -> Response {
     let value = cache_control_for(request.uri().path());
     let mut response = next.run(request).await;
+    if response.status() == axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        return ApiError::MethodNotAllowed.into_response();
+    }
     if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }

@@ -242,6 +242,8 @@ async fn pages_carry_a_csp_that_lets_only_the_app_run_and_api_errors_keep_their_
     let wrong_method = http.delete(format!("{}/api/health", app.url)).send().await.unwrap();
     let answer = Client::answer(wrong_method).await;
     assert_eq!((answer.status.as_u16(), answer.error_code()), (405, "METHOD_NOT_ALLOWED"));
+    let post_page = Client::answer(http.post(format!("{}/", app.url)).send().await.unwrap()).await;
+    assert_eq!((post_page.status.as_u16(), post_page.error_code()), (405, "METHOD_NOT_ALLOWED"), "pages too");
     let huge = http
         .get(format!("{}/api/health", app.url))
         .header("x-filler", "a".repeat(20_000))
