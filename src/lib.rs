@@ -18,7 +18,7 @@ use payout_core::Role;
 
 use crate::components::feedback::{ErrorView, Loading};
 use crate::components::lang_switch::LangSwitch;
-use crate::components::payout_dialog::Submitter;
+use crate::components::payout_dialog::{pending, Submitter};
 use crate::i18n::{provide_lang, use_lang};
 use crate::pages::order_detail::OrderDetail;
 use crate::pages::quotas::Quotas;
@@ -37,13 +37,25 @@ pub fn App() -> impl IntoView {
     // never carried over to another person signing in on this browser.
     let submitter = Submitter::new();
     provide_context(submitter);
-    let user = StoredValue::new(None::<i64>);
+    let user = RwSignal::new(None::<i64>);
     Effect::new(move |_| {
         if let SessionState::SignedIn(info) = session.get() {
-            if user.get_value().is_some_and(|u| u != info.user.id) {
+            if user.get_untracked().is_some_and(|u| u != info.user.id) {
                 submitter.unresolved.set(None);
             }
-            user.set_value(Some(info.user.id));
+            user.set(Some(info.user.id));
+            // A reload keeps this person's unanswered submission (and its key).
+            if submitter.unresolved.get_untracked().is_none() {
+                if let Some(attempt) = pending::load(info.user.id) {
+                    submitter.unresolved.set(Some(attempt));
+                }
+            }
+        }
+    });
+    Effect::new(move |_| {
+        // Not before the session is known: the stored submission would be forgotten unread.
+        if let Some(user) = user.get() {
+            submitter.unresolved.with(|attempt| pending::save(Some(user), attempt.as_ref()));
         }
     });
     view! {

@@ -25,10 +25,51 @@ use crate::format;
 use crate::i18n::{use_lang, Lang};
 
 /// One submission: the draft as sent and its idempotency key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attempt {
     pub draft: PayoutDraft,
     pub key: String,
+}
+
+/// The unanswered submission kept in the tab's `sessionStorage`, with whose it is, so a reload (or
+/// a crash of the page) does not lose its key while the payout may exist.
+pub mod pending {
+    use super::Attempt;
+
+    const KEY: &str = "payout.unresolved";
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Stored {
+        user_id: i64,
+        attempt: Attempt,
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        leptos::prelude::window().session_storage().ok().flatten()
+    }
+
+    /// The submission `user_id` left unanswered in this tab, if any.
+    pub fn load(user_id: i64) -> Option<Attempt> {
+        let text = storage()?.get_item(KEY).ok()??;
+        let stored: Stored = serde_json::from_str(&text).ok()?;
+        (stored.user_id == user_id).then_some(stored.attempt)
+    }
+
+    /// Keeps `attempt` for `user_id`, or forgets it.
+    pub fn save(user_id: Option<i64>, attempt: Option<&Attempt>) {
+        let Some(storage) = storage() else { return };
+        match (user_id, attempt) {
+            (Some(user_id), Some(attempt)) => {
+                let stored = Stored { user_id, attempt: attempt.clone() };
+                if let Ok(text) = serde_json::to_string(&stored) {
+                    let _ = storage.set_item(KEY, &text);
+                }
+            }
+            _ => {
+                let _ = storage.remove_item(KEY);
+            }
+        }
+    }
 }
 
 /// Creates payouts for a screen: the write action (whose `version()` the screen's data is keyed

@@ -342,7 +342,10 @@ test('a_lost_answer_keeps_the_idempotency_key_across_pages_and_the_retry_pays_on
   await page.getByTestId('unresolved-notice').waitFor();
   assert.equal(await page.getByTestId('amount-input').isDisabled(), true, 'locked to what was sent');
 
-  // The agent closes the dialog, goes to the records and comes back to the order.
+  // The agent reloads the page (the phone's browser restored the tab), then closes the dialog,
+  // goes to the records and comes back to the order.
+  await page.reload();
+  await page.getByTestId('unresolved-order').waitFor();
   await page.keyboard.press('Escape');
   await page.getByTestId('nav-records').click();
   await page.getByTestId('records-table').waitFor();
