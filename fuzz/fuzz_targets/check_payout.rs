@@ -108,15 +108,10 @@ fn facts(u: &mut Unstructured, now: Time) -> Result<Facts> {
     let items = (1..=u.int_in_range(0..=3)?)
         .map(|i| Ok(OrderItem { id: format!("item-{i}"), title: "商品".into(), amount: money(u)? }))
         .collect::<Result<Vec<_>>>()?;
-    let sources = [
-        "douyin",
-        "douyin_lite",
-        "douyin_volcano",
-        "douyin_search",
-        "douyin_jingxuan",
-        "douyin_mall",
-        "toutiao",
-    ];
+    // The policy's own list of eligible apps, and one that is not (今日头条).
+    let mut eligible = Policy::default().eligible_sources;
+    eligible.push("toutiao".into());
+    let sources: Vec<&str> = eligible.iter().map(String::as_str).collect();
     Ok(Facts {
         shop: ShopFacts {
             qualification: if mostly(u)? { Qualification::Enterprise } else { Qualification::Individual },

@@ -216,7 +216,7 @@ async fn settle_one(rail: &dyn Rail, payout: &Claimed, timeout: Duration) -> Don
         }
         if attempt < ATTEMPTS {
             // Up to half the pause again at random, so retries of many payouts do not line up.
-            let jitter = pause.mul_f64(rand::random::<f64>() / 2.0);
+            let jitter = pause / 2 * (rand::random::<u32>() % 1_000) / 1_000;
             tokio::time::sleep(pause + jitter).await;
             pause = (pause * 2).min(MAX_BACKOFF);
         }
