@@ -10,9 +10,13 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// SQLite database file (created if missing).
+    /// SQLite database file (created if missing). Not used with --database-url.
     #[arg(long, default_value = "data/payout.sqlite")]
     pub db: PathBuf,
+    /// PostgreSQL instead of SQLite: postgres://USER:PASSWORD@HOST:PORT/DB. Any number of servers
+    /// may share one database; migrations run at start.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, conflicts_with = "db")]
+    pub database_url: Option<String>,
     /// Load the demo shops, logins and orders of SPEC §9 into an empty store.
     #[arg(long)]
     pub demo_data: bool,

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::rail::{reference, Rail};
-use crate::store::{Claimed, Settlement, Store};
+use crate::store::{Claimed, PayoutKey, Settlement, Store};
 
 /// Claims taken in one transaction at most.
 const CLAIM_BATCH: usize = 512;
@@ -50,9 +50,9 @@ pub struct Worker {
 
 /// What a payout's task reports back.
 enum Done {
-    Settled(i64, Settlement),
+    Settled(PayoutKey, Settlement),
     /// Every attempt failed transiently: let the claim go.
-    GaveUp(i64),
+    GaveUp(PayoutKey),
 }
 
 impl Worker {
@@ -70,8 +70,8 @@ impl Worker {
     pub async fn run(self, stop: CancellationToken) {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         // The payouts this worker has at the rail: only their leases are renewed.
-        let mut in_flight: HashSet<i64> = HashSet::new();
-        let mut unsaved: Vec<(i64, Settlement)> = Vec::new();
+        let mut in_flight: HashSet<PayoutKey> = HashSet::new();
+        let mut unsaved: Vec<(PayoutKey, Settlement)> = Vec::new();
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut renew = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
@@ -88,8 +88,8 @@ impl Worker {
                     self.save(&mut unsaved).await;
                 }
                 _ = renew.tick() => {
-                    let ids: Vec<i64> = in_flight.iter().copied().collect();
-                    if let Err(e) = self.store.renew(&self.owner, &ids, self.lease_from_now()).await {
+                    let keys: Vec<PayoutKey> = in_flight.iter().copied().collect();
+                    if let Err(e) = self.store.renew(&self.owner, &keys, self.lease_from_now()).await {
                         tracing::warn!(error = %e, "settlement: cannot renew claims");
                     }
                 }
@@ -108,8 +108,8 @@ impl Worker {
         }
         self.collect(batch, &mut in_flight, &mut unsaved).await;
         self.save(&mut unsaved).await;
-        let ids: Vec<i64> = in_flight.into_iter().collect();
-        if let Err(e) = self.store.renew(&self.owner, &ids, self.clock.now()).await {
+        let keys: Vec<PayoutKey> = in_flight.into_iter().collect();
+        if let Err(e) = self.store.renew(&self.owner, &keys, self.clock.now()).await {
             tracing::warn!(error = %e, "settlement: cannot let go of claims at stop; they expire with their lease");
         }
     }
@@ -117,8 +117,8 @@ impl Worker {
     async fn collect(
         &self,
         batch: Vec<Done>,
-        in_flight: &mut HashSet<i64>,
-        unsaved: &mut Vec<(i64, Settlement)>,
+        in_flight: &mut HashSet<PayoutKey>,
+        unsaved: &mut Vec<(PayoutKey, Settlement)>,
     ) {
         for done in batch {
             match done {
@@ -137,7 +137,7 @@ impl Worker {
     /// Records settled payouts in one transaction; when that fails, one by one, so one payout
     /// that cannot be written never holds up the others. What still fails is kept for the next
     /// round.
-    async fn save(&self, unsaved: &mut Vec<(i64, Settlement)>) {
+    async fn save(&self, unsaved: &mut Vec<(PayoutKey, Settlement)>) {
         if unsaved.is_empty() {
             return;
         }
@@ -153,7 +153,7 @@ impl Worker {
                     if let Err(e) =
                         self.store.settle(&self.owner, std::slice::from_ref(&result), self.clock.now()).await
                     {
-                        tracing::warn!(payout_id = result.0, error = %e, "cannot record settlement; will retry");
+                        tracing::warn!(payout_id = result.0.id, error = %e, "cannot record settlement; will retry");
                         kept.push(result);
                     }
                 }
@@ -162,15 +162,15 @@ impl Worker {
         }
     }
 
-    async fn let_go(&self, id: i64) {
+    async fn let_go(&self, payout: PayoutKey) {
         let retry_at = self.clock.now().plus_seconds(RETRY_LATER_SECONDS);
-        if let Err(e) = self.store.release(&self.owner, id, retry_at).await {
-            tracing::warn!(payout_id = id, error = %e, "cannot let go of a claim; it expires with its lease");
+        if let Err(e) = self.store.release(&self.owner, payout, retry_at).await {
+            tracing::warn!(payout_id = payout.id, error = %e, "cannot let go of a claim; it expires with its lease");
         }
     }
 
     /// Claims as much work as there is room for and starts a task per payout.
-    async fn dispatch(&self, in_flight: &mut HashSet<i64>, done: &mpsc::UnboundedSender<Done>) {
+    async fn dispatch(&self, in_flight: &mut HashSet<PayoutKey>, done: &mpsc::UnboundedSender<Done>) {
         let room = self.concurrency.saturating_sub(in_flight.len()).min(CLAIM_BATCH);
         if room == 0 {
             return;
@@ -184,9 +184,12 @@ impl Worker {
             }
         };
         for payout in claimed {
-            in_flight.insert(payout.id);
+            in_flight.insert(payout.key);
             if payout.taken_over {
-                tracing::warn!(payout_id = payout.id, "took over an expired claim; asking the rail again");
+                tracing::warn!(
+                    payout_id = payout.key.id,
+                    "took over an expired claim; asking the rail again"
+                );
             }
             let (rail, done, timeout) = (self.rail.clone(), done.clone(), self.rail_timeout);
             tokio::spawn(async move {
@@ -195,7 +198,7 @@ impl Worker {
                 let outcome = AssertUnwindSafe(settle_one(&*rail, &payout, timeout))
                     .catch_unwind()
                     .await
-                    .unwrap_or(Done::GaveUp(payout.id));
+                    .unwrap_or(Done::GaveUp(payout.key));
                 let _ = done.send(outcome);
             });
         }
@@ -205,14 +208,15 @@ impl Worker {
 /// Asks the rail about one payout until it answers, with a timeout on every call and growing
 /// pauses between attempts.
 async fn settle_one(rail: &dyn Rail, payout: &Claimed, timeout: Duration) -> Done {
-    let reference = reference(payout.id);
+    let id = payout.key.id;
+    let reference = reference(id);
     let mut pause = FIRST_BACKOFF;
     for attempt in 1..=ATTEMPTS {
-        let call = rail.transfer(&reference, payout.id, payout.amount, payout.source_account);
+        let call = rail.transfer(&reference, id, payout.amount, payout.source_account);
         match tokio::time::timeout(timeout, call).await {
-            Ok(Ok(outcome)) => return Done::Settled(payout.id, outcome),
-            Ok(Err(e)) => tracing::warn!(payout_id = payout.id, attempt, error = %e, "rail call failed"),
-            Err(_) => tracing::warn!(payout_id = payout.id, attempt, "rail call timed out"),
+            Ok(Ok(outcome)) => return Done::Settled(payout.key, outcome),
+            Ok(Err(e)) => tracing::warn!(payout_id = id, attempt, error = %e, "rail call failed"),
+            Err(_) => tracing::warn!(payout_id = id, attempt, "rail call timed out"),
         }
         if attempt < ATTEMPTS {
             // Up to half the pause again at random, so retries of many payouts do not line up.
@@ -221,5 +225,5 @@ async fn settle_one(rail: &dyn Rail, payout: &Claimed, timeout: Duration) -> Don
             pause = (pause * 2).min(MAX_BACKOFF);
         }
     }
-    Done::GaveUp(payout.id)
+    Done::GaveUp(payout.key)
 }

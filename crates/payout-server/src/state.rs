@@ -10,8 +10,7 @@ use crate::auth::{hash_password, CookiePolicy};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::demo::demo_seed;
-use crate::store::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::{self, Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -51,7 +50,7 @@ impl AppState {
             }
             None => Policy::default(),
         };
-        let store = SqliteStore::open(&config.db).await?;
+        let store = store::open(config).await?;
         if config.demo_data && store.is_empty().await? {
             let seed = tokio::task::spawn_blocking({
                 let now = clock.now();
@@ -62,7 +61,7 @@ impl AppState {
             tracing::info!("loaded the demo data");
         }
         Ok(AppState {
-            store: Arc::new(store),
+            store,
             clock,
             policy: Arc::new(policy),
             cookies: CookiePolicy { secure: config.secure_cookies },

@@ -101,7 +101,7 @@ pub async fn session_create(
     let csrf = auth::random_token();
     let hash = auth::token_hash(&token);
     let expires = now.plus_seconds(auth::SESSION_SECONDS);
-    state.store.session_create(&hash, credentials.user_id, &csrf, now, expires).await?;
+    state.store.session_create(&hash, &credentials, &csrf, now, expires).await?;
     let actor = state.store.session_actor(&hash, now).await?.ok_or(ApiError::NotSignedIn)?;
     let info = auth::session_info(&actor);
     Ok(([(header::SET_COOKIE, state.cookies.set(&token))], axum::Json(info)).into_response())

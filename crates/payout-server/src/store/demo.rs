@@ -1,9 +1,12 @@
 //! The demo data of SPEC §9: three shops, six logins, the orders that show each rule. Ages are
 //! relative to the server's start, so the demo stays valid on any date.
 
-use payout_core::api::PayoutStatus;
+use payout_core::api::{PayoutStatus, SETTLEMENT_ACTOR};
 use payout_core::facts::AccountFacts;
 use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, Time};
+
+use super::rows::business_date;
+use super::{PayoutKey, StoreError};
 
 /// Password of every demo login.
 pub const DEMO_PASSWORD: &str = "demo-pass-2026";
@@ -280,5 +283,116 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
                 )],
             },
         ],
+    }
+}
+
+for_each_store! {
+    impl This {
+        /// Writes `seed` in the caller's transaction (see [`super::Store::seed`]).
+        pub(in crate::store) async fn write_seed(conn: &mut Conn, seed: &Seed) -> Result<(), StoreError> {
+            for shop in &seed.shops {
+                let shop_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO shops (name, qualification, status, selected_source_account) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&shop.name)
+                .bind(shop.qualification.as_str())
+                .bind(&shop.status)
+                .bind(shop.selected_source_account.as_str())
+                .fetch_one(&mut *conn)
+                .await?;
+                for a in &shop.accounts {
+                    sqlx::query(
+                        "INSERT INTO accounts (shop_id, kind, opened, balance_fen, frozen_fen, reserved_fen) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(shop_id)
+                    .bind(a.kind.as_str())
+                    .bind(a.opened)
+                    .bind(a.balance.to_fen())
+                    .bind(a.frozen.to_fen())
+                    .bind(a.reserved.to_fen())
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                for u in &shop.users {
+                    sqlx::query(
+                        "INSERT INTO users (shop_id, username, display_name, role, password_hash, payout_enabled, manage_quotas, \
+                                            per_payout_limit_fen, daily_limit_fen) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(shop_id)
+                    .bind(&u.username)
+                    .bind(&u.display_name)
+                    .bind(u.role.as_str())
+                    .bind(&u.password_hash)
+                    .bind(u.payout_enabled)
+                    .bind(u.manage_quotas)
+                    .bind(u.per_payout_limit.to_fen())
+                    .bind(u.daily_limit.to_fen())
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                for o in &shop.orders {
+                    let order_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO orders (shop_id, order_no, source_app, paid_fen, ordered_at, online_paid, cross_border) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    )
+                    .bind(shop_id)
+                    .bind(&o.order_no)
+                    .bind(&o.source_app)
+                    .bind(o.paid.to_fen())
+                    .bind(o.ordered_at.unix_millis())
+                    .bind(o.online_paid)
+                    .bind(o.cross_border)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    for (i, (title, amount)) in o.items.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO order_items (shop_id, order_id, id, position, title, amount_fen) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(shop_id)
+                        .bind(order_id)
+                        .bind(format!("{}-{}", o.order_no, i + 1))
+                        .bind(i as i64)
+                        .bind(title)
+                        .bind(amount.to_fen())
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    for p in &o.payouts {
+                        let operator_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE shop_id = $1 AND username = $2")
+                            .bind(shop_id)
+                            .bind(&p.operator)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
+                                                  status, failure_reason, created_at, updated_at, business_date) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                        )
+                        .bind(shop_id)
+                        .bind(order_id)
+                        .bind(&o.order_no)
+                        .bind(operator_id)
+                        .bind(p.source_account.as_str())
+                        .bind(p.payout_type.as_str())
+                        .bind(p.amount.to_fen())
+                        .bind(p.status.as_str())
+                        .bind(&p.failure_reason)
+                        .bind(p.created_at.unix_millis())
+                        .bind(p.created_at.plus_seconds(5).unix_millis())
+                        .bind(business_date(p.created_at))
+                        .fetch_one(&mut *conn)
+                        .await?;
+                        let key = PayoutKey { shop_id, id };
+                        This::event(conn, key, p.created_at, PayoutStatus::Pending, &p.operator, None).await?;
+                        let handed = p.created_at.plus_seconds(2);
+                        This::event(conn, key, handed, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;
+                        let reason = p.failure_reason.as_deref();
+                        This::event(conn, key, p.created_at.plus_seconds(5), p.status, SETTLEMENT_ACTOR, reason).await?;
+                    }
+                }
+            }
+            Ok(())
+        }
     }
 }

@@ -1,22 +1,72 @@
-//! The store interface. Handlers and the settlement worker speak only this trait, which says
-//! nothing about SQL dialects, so a PostgreSQL store (per-shop `SELECT … FOR UPDATE` where SQLite
-//! uses `BEGIN IMMEDIATE`) can sit beside [`sqlite::SqliteStore`] without touching them.
+//! The store: everything the handlers and the settlement worker keep in the database, behind
+//! traits that say nothing about SQL dialects. Two stores implement them: [`sqlite::SqliteStore`]
+//! (one file, the embedded default) and [`postgres::PgStore`] (any number of servers on one
+//! PostgreSQL database).
 //!
-//! Every method that changes money or limits is one transaction; nothing half-written survives.
+//! The code is split by resource — [`payouts`], [`settlement`], [`sessions`] (and the sign-in
+//! throttle), [`quotas`], [`settings`] (and top-ups), [`audit`] — and each resource module holds
+//! its trait, the one implementation both stores share, and beside it the few statements whose
+//! SQLite and PostgreSQL spellings differ. The shared implementation is written once and compiled
+//! for each driver by [`for_each_store!`], so the two stores cannot drift: the same statements run
+//! in the same order against the same tables (`$1` placeholders work in both).
+//!
+//! What differs is how a write transaction is isolated (`begin_write`): SQLite's `BEGIN IMMEDIATE`
+//! takes the database's one write lock; PostgreSQL starts every transaction that checks or moves a
+//! shop's money or limits with `SELECT … FROM shops WHERE id = $1 FOR UPDATE`, so shops never wait
+//! for each other. Every method that changes money or limits is one transaction; nothing
+//! half-written survives.
+
+/// Writes the items once for each store, in modules `on_sqlite` and `on_postgres`. Inside, `Db`
+/// is the sqlx driver, `Conn` its connection, `This` the store type and `Tx` its transaction;
+/// `This::dialect(sqlite, postgres)` picks the statement for the driver where the two differ.
+macro_rules! for_each_store {
+    ($($body:tt)*) => {
+        #[allow(unused_imports)]
+        mod on_sqlite {
+            use super::*;
+            use sqlx::Sqlite as Db;
+            use sqlx::SqliteConnection as Conn;
+            use $crate::store::sqlite::{SqliteStore as This, Tx};
+            $($body)*
+        }
+        #[allow(unused_imports)]
+        mod on_postgres {
+            use super::*;
+            use sqlx::Postgres as Db;
+            use sqlx::PgConnection as Conn;
+            use $crate::store::postgres::{PgStore as This, Tx};
+            $($body)*
+        }
+    };
+}
 
 pub mod demo;
+pub mod postgres;
 pub mod sqlite;
+
+mod audit;
+mod idempotency;
+mod payouts;
+mod quotas;
+mod rows;
+mod sessions;
+mod settings;
+mod settlement;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use crate::auth::Actor;
-use crate::clock::Clock;
-use futures::stream::BoxStream;
+pub use audit::AuditStore;
 use jiff::civil::Date;
-use payout_core::api::{
-    AuditEntry, OperatorRef, PayoutDetail, PayoutSettings, PayoutStatus, PayoutView, QuotaView, TopUpView,
-};
-use payout_core::{AccountKind, Facts, Money, PayoutType, Time, Violation};
+use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
+use payout_core::{AccountKind, Facts, Money, PayoutType, Violation};
+pub use payouts::PayoutStore;
+pub use quotas::QuotaStore;
+pub use sessions::SessionStore;
+pub use settings::SettingsStore;
+pub use settlement::SettlementStore;
 
 /// A store failure. Never shown to clients; handlers turn it into a generic 500 and log it.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +80,7 @@ pub enum StoreError {
 /// What sign-in needs to know about a username.
 #[derive(Clone, Debug)]
 pub struct Credentials {
+    pub shop_id: i64,
     pub user_id: i64,
     pub password_hash: String,
 }
@@ -95,7 +146,7 @@ pub enum CreateOutcome {
 /// ends.
 #[derive(Clone, Debug)]
 pub struct Claimed {
-    pub id: i64,
+    pub key: PayoutKey,
     pub amount: Money,
     pub source_account: AccountKind,
     /// The claim was taken over from a worker whose lease expired (a crashed server): the rail is
@@ -176,8 +227,31 @@ pub struct QuotaChange {
     pub enabled: bool,
 }
 
+/// Identifies a payout: its shop and its id (the shop first, as in every key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PayoutKey {
+    pub shop_id: i64,
+    pub id: i64,
+}
+
+/// What a write transaction locks before it reads anything (PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` takes the database's one write lock whatever is asked).
+#[derive(Clone, Copy, Debug)]
+pub enum Lock {
+    /// The shop's row: every transaction that checks or moves the shop's money or limits, so
+    /// each sees what the one before it wrote.
+    Shop(i64),
+    /// Only the rows the statements themselves touch (sessions, the throttle, claims, purges).
+    Rows,
+    /// The shops table: seeding an empty store, once among servers that start together.
+    Seeding,
+}
+
+/// The whole store: every resource, plus what starting a server needs.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    PayoutStore + SettlementStore + SessionStore + QuotaStore + SettingsStore + AuditStore
+{
     /// Answers once the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;
     /// True when no shop exists yet (the demo data loads only then).
@@ -185,121 +259,68 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a whole data set in one transaction, only into an empty store (of several servers
     /// starting at once, one seeds). Returns whether it wrote.
     async fn seed(&self, seed: &demo::Seed) -> Result<bool, StoreError>;
+}
 
-    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
-    /// The sign-in throttle: atomically, if every key is below its limit within the window,
-    /// counts one more attempt on each and returns true; otherwise counts nothing and returns
-    /// false. A window older than `window_seconds` starts again from zero.
-    async fn throttle_take(
-        &self,
-        keys: &[(String, u32)],
-        now: Time,
-        window_seconds: i64,
-    ) -> Result<bool, StoreError>;
-    /// Gives back one counted attempt on each key (an attempt that was not a failed guess).
-    async fn throttle_give_back(&self, keys: &[String]) -> Result<(), StoreError>;
-    /// Forgets a key (a successful sign-in clears its account-and-address count).
-    async fn throttle_clear(&self, key: &str) -> Result<(), StoreError>;
-    /// Removes expired sessions, idempotency keys created before `keys_before`, and throttle
-    /// records whose window has passed.
-    async fn purge(&self, now: Time, keys_before: Time, window_seconds: i64) -> Result<Purged, StoreError>;
-    async fn session_create(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        csrf_token: &str,
-        now: Time,
-        expires_at: Time,
-    ) -> Result<(), StoreError>;
-    /// The session's actor, if the session exists and has not expired at `now`.
-    async fn session_actor(&self, token_hash: &str, now: Time) -> Result<Option<Actor>, StoreError>;
-    async fn session_delete(&self, token_hash: &str) -> Result<(), StoreError>;
+/// Opens the store the configuration names: PostgreSQL when a database URL is given, else the
+/// SQLite file. Migrations are applied (PostgreSQL takes an advisory lock for that, so servers
+/// starting together apply them once).
+pub async fn open(config: &crate::config::Config) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(postgres::PgStore::connect(url).await?),
+        None => Arc::new(sqlite::SqliteStore::open(&config.db).await?),
+    })
+}
 
-    /// The order (only in the actor's shop) with the facts as of `now`.
-    async fn order_context(
-        &self,
-        actor: &Actor,
-        order_no: &str,
-        now: Time,
-    ) -> Result<Option<OrderContext>, StoreError>;
-    /// Serialized per shop: loads facts, asks `decide`, and when it returns no violation inserts
-    /// the payout `pending`, reserves its amount, records event, audit and the idempotency answer.
-    async fn payout_create(
-        &self,
-        new: NewPayout<'_>,
-        clock: &dyn Clock,
-        decide: &(dyn for<'f> Fn(&'f Facts, Time) -> Vec<Violation> + Send + Sync),
-    ) -> Result<CreateOutcome, StoreError>;
-    async fn payouts_page(
-        &self,
-        shop_id: i64,
-        filter: &PayoutFilter,
-        page: u32,
-        per_page: u32,
-    ) -> Result<Page<PayoutView>, StoreError>;
-    /// Every filtered row, newest first, fetched in bounded batches (memory does not grow).
-    fn payouts_stream(
-        &self,
-        shop_id: i64,
-        filter: PayoutFilter,
-    ) -> BoxStream<'static, Result<PayoutView, StoreError>>;
-    async fn payout_detail(&self, shop_id: i64, id: i64) -> Result<Option<PayoutDetail>, StoreError>;
-    async fn operators(&self, shop_id: i64) -> Result<Vec<OperatorRef>, StoreError>;
+/// `pool.begin_with(statement)` in a task of its own. A future dropped while `BEGIN` is in flight
+/// (a client that hung up on a GET) would otherwise leave PostgreSQL's session inside a
+/// transaction that nothing rolls back, and the pool would hand that connection to the next
+/// request (sqlx #4393, in 0.8.6 and 0.9.0). The task always finishes the `BEGIN`; if nobody waits
+/// for it any more, dropping its `Transaction` queues the rollback.
+async fn begin_detached<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    statement: &'static str,
+) -> Result<sqlx::Transaction<'static, DB>, StoreError> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(statement).await })
+        .await
+        .map_err(|e| StoreError::Database(format!("begin: {e}")))?
+        .map_err(StoreError::from)
+}
 
-    async fn quotas(&self, shop_id: i64, today: Date) -> Result<Vec<QuotaView>, StoreError>;
-    /// `None` when there is no such sub-account in the actor's shop.
-    /// D6/D7 are checked inside the transaction against the stored rows of both accounts.
-    async fn quota_update(
-        &self,
-        actor: &Actor,
-        sub_account_id: i64,
-        change: QuotaChange,
-        now: Time,
-    ) -> Result<GrantOutcome, StoreError>;
-    /// The main account grants or revokes payout permission and the quota-manager role (D6).
-    async fn permissions_update(
-        &self,
-        actor: &Actor,
-        sub_account_id: i64,
-        payout: bool,
-        manage_quotas: bool,
-        now: Time,
-    ) -> Result<GrantOutcome, StoreError>;
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
 
-    async fn settings(&self, shop_id: i64) -> Result<PayoutSettings, StoreError>;
-    async fn settings_update(&self, actor: &Actor, account: AccountKind, now: Time)
-        -> Result<(), StoreError>;
-    /// One transaction: the idempotency key, the shop's status, the reference's uniqueness and
-    /// the balance ceiling are all checked where the balance is raised (D8).
-    async fn top_up(&self, new: NewTopUp<'_>, now: Time) -> Result<TopUpOutcome, StoreError>;
-    async fn audit_page(
-        &self,
-        shop_id: i64,
-        page: u32,
-        per_page: u32,
-    ) -> Result<Page<AuditEntry>, StoreError>;
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
 
-    /// Claims up to `limit` payouts for `owner` until `lease_until`, in one transaction: every
-    /// `pending` one (→ `processing`) and every `processing` one whose lease has expired.
-    async fn claim(
-        &self,
-        owner: &str,
-        limit: u32,
-        now: Time,
-        lease_until: Time,
-    ) -> Result<Vec<Claimed>, StoreError>;
-    /// Extends (or, with `lease_until` now, ends) `owner`'s leases on `ids`.
-    async fn renew(&self, owner: &str, ids: &[i64], lease_until: Time) -> Result<(), StoreError>;
-    /// Lets go of a claim, so that the payout is tried again (by anyone) from `retry_at`.
-    async fn release(&self, owner: &str, id: i64, retry_at: Time) -> Result<(), StoreError>;
-    /// `processing` → final for each result `owner` still holds the claim of, in one transaction,
-    /// moving the reservation (debit on success, release on failure). A payout settled already or
-    /// claimed by another worker is skipped, so each is settled exactly once. Returns how many
-    /// were settled.
-    async fn settle(
-        &self,
-        owner: &str,
-        results: &[(i64, Settlement)],
-        now: Time,
-    ) -> Result<usize, StoreError>;
+for_each_store! {
+    #[async_trait]
+    impl Store for This {
+        async fn ping(&self) -> Result<(), StoreError> {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        }
+
+        async fn is_empty(&self) -> Result<bool, StoreError> {
+            let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops").fetch_one(&self.pool).await?;
+            Ok(shops == 0)
+        }
+
+        async fn seed(&self, seed: &demo::Seed) -> Result<bool, StoreError> {
+            let mut tx = self.begin_write(Lock::Seeding).await?;
+            let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops").fetch_one(&mut *tx).await?;
+            if shops > 0 {
+                return tx.finish(false).await;
+            }
+            This::write_seed(&mut tx, seed).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+    }
 }

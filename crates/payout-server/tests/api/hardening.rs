@@ -257,7 +257,7 @@ async fn pages_carry_a_csp_that_lets_only_the_app_run_and_api_errors_keep_their_
 #[tokio::test]
 async fn behind_https_the_session_cookie_is_host_only_and_secure_with_hsts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(dir.path());
+    let mut config = test_config(dir.path()).await;
     config.secure_cookies = true;
     let clock = payout_server::clock::ManualClock::new(
         payout_core::Time::parse("2026-11-24T10:00:00+08:00").unwrap(),
@@ -283,7 +283,7 @@ async fn the_csv_export_has_no_control_characters_and_no_hidden_formulas() {
     let app = spawn_app().await;
     let admin = app.login("lin.admin").await;
     let mut d = draft(O2, "5");
-    d["note"] = json!("\t=HYPERLINK(\"http://x\")\u{0}\u{1b}[31m");
+    d["note"] = json!("\t=HYPERLINK(\"http://x\")\u{7}\u{1b}[31m");
     assert_eq!(admin.create(d).await.status, 201);
     let res =
         admin.http.get(format!("{}/api/payouts/export.csv?order_no={O2}", app.url)).send().await.unwrap();
@@ -321,7 +321,7 @@ async fn the_spa_is_served_precompressed_with_hashed_files_immutable_and_the_pag
     std::fs::write(dist.join(js), "console.log('plain')").unwrap();
     std::fs::write(dist.join(format!("{js}.br")), b"brotli bytes").unwrap();
     std::fs::write(dist.join(format!("{js}.gz")), b"gzip bytes").unwrap();
-    let mut config = test_config(dir.path());
+    let mut config = test_config(dir.path()).await;
     config.dist = dist;
     let clock = payout_server::clock::ManualClock::new(
         payout_core::Time::parse("2026-11-24T10:00:00+08:00").unwrap(),
@@ -353,7 +353,7 @@ async fn the_spa_is_served_precompressed_with_hashed_files_immutable_and_the_pag
 async fn a_client_sending_its_body_slowly_gets_408_and_frees_its_connection() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(dir.path());
+    let mut config = test_config(dir.path()).await;
     config.request_timeout_ms = 1_000;
     config.max_connections = Some(2);
     let clock = payout_server::clock::ManualClock::new(
@@ -400,4 +400,25 @@ async fn a_client_sending_its_body_slowly_gets_408_and_frees_its_connection() {
     assert!(ok.is_ok_and(|r| r.status() == 200), "both connection slots were given back");
     keep_a.abort();
     keep_b.abort();
+}
+
+/// PostgreSQL cannot store or look up text with U+0000 (it answered 500 here); no order number,
+/// name, note or reference has one, so it is refused the same clear way on either store.
+#[tokio::test]
+async fn nul_characters_are_refused_with_a_clear_error_on_either_store() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let mut d = draft(O2, "5");
+    d["note"] = json!("a\u{0}b");
+    let answer = admin.create(d).await;
+    assert_eq!((answer.status.as_u16(), answer.error_code()), (400, "NUL_CHARACTER"), "{}", answer.body);
+    assert!(answer.body["error"]["message_en"].as_str().unwrap_or("").contains("NUL"), "{}", answer.body);
+    let answer = admin.create(draft("692024110000\u{0}0002", "5")).await;
+    assert_eq!(answer.error_code(), "NUL_CHARACTER");
+    let anon = app.anonymous();
+    let answer = anon.post("/api/session", json!({"username": "lin.admin\u{0}", "password": PASSWORD})).await;
+    assert_eq!(answer.error_code(), "NUL_CHARACTER");
+    assert_eq!(admin.get("/api/payouts?order_no=1%00").await.error_code(), "NUL_CHARACTER");
+    assert_eq!(admin.get("/api/orders/1%00/payout-context").await.status, 404);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM payouts WHERE order_no = '6920241100000000002'").await, 0);
 }

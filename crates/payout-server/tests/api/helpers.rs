@@ -1,7 +1,9 @@
-//! `spawn_app()`: the real router and settlement worker on port 0, a fresh SQLite file with the
-//! demo data per test, a hand-moved clock, and one cookie-jar client per signed-in user.
+//! `spawn_app()`: the real router and settlement worker on port 0, a fresh database (SQLite file
+//! or PostgreSQL database, see `db.rs`) with the demo data per test, a hand-moved clock, and one cookie-jar client per signed-in user.
 
 use std::path::PathBuf;
+
+pub use crate::db::TestDb;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +33,7 @@ pub struct TestApp {
     /// The second server, with `Spawn::second_server`.
     pub url2: Option<String>,
     pub clock: ManualClock,
-    pub db: PathBuf,
+    pub db: TestDb,
     /// Keeps the test's data folder (and its SQLite file) alive as long as the app.
     #[allow(dead_code)]
     pub dir: tempfile::TempDir,
@@ -43,7 +45,7 @@ pub struct Spawn {
     pub rail_failure_percent: u8,
     pub rail_latency_ms: u64,
     pub start: &'static str,
-    /// A second server on the same SQLite file (its own store and write queue): clients of
+    /// A second server on the same database (its own store, pool and write queue): clients of
     /// `TestApp::second` race through it, so the database's own locking is what keeps the limits.
     pub second_server: bool,
     /// Run housekeeping this often (default: the server's ten minutes).
@@ -63,12 +65,12 @@ impl Default for Spawn {
     }
 }
 
-/// The server's own defaults (as `main` parses them), pointed at a test folder, with a fast rail.
-pub fn test_config(dir: &std::path::Path) -> Config {
+/// The server's own defaults (as `main` parses them), on a fresh database, with a fast rail.
+pub async fn test_config(dir: &std::path::Path) -> Config {
     use clap::Parser;
     let mut config = Config::parse_from(["payout-server"]);
     config.addr = "127.0.0.1:0".parse().unwrap();
-    config.db = dir.join("payout.sqlite");
+    TestDb::fresh(dir).await.configure(&mut config);
     config.demo_data = true;
     config.dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dist");
     config.rail_latency_ms = 10;
@@ -85,7 +87,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(options: Spawn) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = test_config(dir.path());
+    let mut config = test_config(dir.path()).await;
     if let Some(policy) = &options.policy {
         let path = dir.path().join("policy.json");
         std::fs::write(&path, policy.to_string()).unwrap();
@@ -99,7 +101,7 @@ pub async fn spawn_with(options: Spawn) -> TestApp {
     let clock = ManualClock::new(Time::parse(options.start).unwrap());
     let url = serve_in_process(&config, &clock).await;
     let url2 = if options.second_server { Some(serve_in_process(&config, &clock).await) } else { None };
-    TestApp { url, url2, clock, db: config.db.clone(), dir }
+    TestApp { url, url2, clock, db: TestDb::of(&config), dir }
 }
 
 /// One server (its own store, worker and in-process write queue) on `config`'s database.
@@ -162,15 +164,13 @@ impl TestApp {
         Client { second_url: self.url2.clone(), ..Client::login(&self.url, username).await }
     }
 
-    /// The SQLite file itself, for arranging state no API offers (e.g. a small balance).
+    /// The database itself, for arranging state no API offers (e.g. a small balance).
     pub async fn sql(&self, statement: &str) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display())).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(statement.to_owned())).execute(&pool).await.unwrap();
-        pool.close().await;
+        self.db.execute(statement).await;
     }
 
     pub async fn scalar(&self, query: &str) -> i64 {
-        scalar_at(&self.db, query).await
+        self.db.scalar(query).await
     }
 
     /// Waits (real time) until no payout is pending or processing.
@@ -270,12 +270,4 @@ impl Client {
 /// A draft paying `amount` on `order_no` from the aggregate account as a price difference.
 pub fn draft(order_no: &str, amount: &str) -> Value {
     json!({"order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": amount})
-}
-
-/// One integer from the SQLite file at `db` (a fresh connection, so it sees every commit).
-pub async fn scalar_at(db: &std::path::Path, query: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_owned())).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    v
 }

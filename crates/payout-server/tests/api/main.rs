@@ -1,7 +1,9 @@
-//! API tests: the real server over real HTTP on a fresh SQLite file per test.
+//! API tests: the real server over real HTTP on a fresh database per test — SQLite, or with
+//! `PAYOUT_TEST_STORE=postgres` PostgreSQL (see `db.rs`).
 mod authz;
 mod bad_input;
 mod concurrency;
+mod db;
 mod hardening;
 mod health;
 mod helpers;

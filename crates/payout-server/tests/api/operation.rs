@@ -54,24 +54,10 @@ async fn sign_in(
     }
 }
 
-async fn sqlite_write_lock_is_free(db: &Path) -> Result<(), String> {
-    use sqlx::sqlite::SqliteConnectOptions;
-    use sqlx::ConnectOptions;
-    let mut conn = SqliteConnectOptions::new()
-        .filename(db)
-        .busy_timeout(Duration::from_secs(3))
-        .connect()
-        .await
-        .map_err(|e| e.to_string())?;
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.map_err(|e| e.to_string())?;
-    sqlx::query("ROLLBACK").execute(&mut conn).await.map_err(|e| e.to_string())?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("payout.sqlite");
+    let db = TestDb::fresh(dir.path()).await;
     let server = Server::start(&db, &["--rail-latency-ms", "50", "--settle-interval-ms", "20"]).await;
     let url = server.url.clone();
     let (admin_cookie, admin_csrf) =
@@ -127,7 +113,7 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
 
     // Writes still under way finish in their own tasks; then the write lock must be free.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    sqlite_write_lock_is_free(&db).await.expect("an outside BEGIN IMMEDIATE gets the write lock at once");
+    db.no_transaction_left_open().await.expect("an outside BEGIN IMMEDIATE gets the write lock at once");
     let admin = Client { csrf: Some(admin_csrf), ..Client::anonymous(&url) };
     let created = admin
         .http
@@ -140,7 +126,7 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201, "a normal payout is created after the storm");
-    let reserved = scalar_at(&db, "SELECT (SELECT SUM(reserved_fen) FROM accounts) - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))").await;
+    let reserved = db.scalar("SELECT (SELECT SUM(reserved_fen) FROM accounts) - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))").await;
     assert_eq!(reserved, 0, "every reservation belongs to a payout that is not final");
 
     // SIGTERM under load: 32 clients keep creating payouts and signing in while the server stops.
@@ -182,13 +168,13 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
     for task in load {
         task.abort();
     }
-    sqlite_write_lock_is_free(&db).await.expect("nothing left the database locked");
+    db.no_transaction_left_open().await.expect("nothing left the database locked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_bursts_of_64_wrong_sign_ins_keep_memory_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("payout.sqlite"), &[]).await;
+    let server = Server::start(&TestDb::fresh(dir.path()).await, &[]).await;
     let mut peak = server.rss_bytes();
     for burst in 0..3 {
         // 64 clients, each from its own address (so no per-address limit stops them before the
@@ -210,7 +196,7 @@ async fn three_bursts_of_64_wrong_sign_ins_keep_memory_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_in_throttle_is_atomic_shared_by_processes_kept_across_restarts_and_spares_the_owner() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("payout.sqlite");
+    let db = TestDb::fresh(dir.path()).await;
     let first = Server::start(&db, &[]).await;
     let second = Server::start(&db, &[]).await;
     let attacker = client_from(1, None);
@@ -241,7 +227,7 @@ async fn sign_in_throttle_is_atomic_shared_by_processes_kept_across_restarts_and
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_address_cannot_try_many_usernames_and_the_rate_limit_answers_before_hashing() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("payout.sqlite"), &[]).await;
+    let server = Server::start(&TestDb::fresh(dir.path()).await, &[]).await;
     let guesser = client_from(5, None);
     let mut answers = vec![];
     for n in 0..40 {
@@ -269,7 +255,7 @@ async fn one_address_cannot_try_many_usernames_and_the_rate_limit_answers_before
 async fn half_sent_requests_do_not_stop_health_and_slow_headers_are_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     // The open-file limit a small VPS has: 1024.
-    let server = Server::start_with_soft_fd_limit(&dir.path().join("payout.sqlite"), 1024, &[]).await;
+    let server = Server::start_with_soft_fd_limit(&TestDb::fresh(dir.path()).await, 1024, &[]).await;
     let addr = format!("127.0.0.1:{}", server.port);
     let mut held = vec![];
     for _ in 0..1124 {
@@ -316,7 +302,7 @@ fn rail_calls(log: &Path) -> HashMap<String, Vec<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead_ones_claims() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("payout.sqlite");
+    let db = TestDb::fresh(dir.path()).await;
     let log = dir.path().join("rail.log");
     let log_arg = log.to_str().unwrap();
     let policy = dir.path().join("policy.json");
@@ -416,17 +402,16 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
         40 - both
     );
     assert_eq!(both, dead.len(), "only the dead server's claims are sent again");
-    assert_eq!(scalar_at(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
-    let finals =
-        scalar_at(&db, "SELECT COUNT(*) FROM payout_events WHERE status IN ('succeeded','failed')").await;
+    assert_eq!(db.scalar("SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
+    let finals = db.scalar("SELECT COUNT(*) FROM payout_events WHERE status IN ('succeeded','failed')").await;
     let final_payouts =
-        scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE status IN ('succeeded','failed')").await;
+        db.scalar("SELECT COUNT(*) FROM payouts WHERE status IN ('succeeded','failed')").await;
     assert_eq!(finals, final_payouts, "each payout settled exactly once");
 }
 
-async fn wait_until_final(db: &Path) {
+async fn wait_until_final(db: &TestDb) {
     for _ in 0..600 {
-        if scalar_at(db, "SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0 {
+        if db.scalar("SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

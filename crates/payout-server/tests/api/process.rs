@@ -3,9 +3,10 @@
 //!
 //! `PAYOUT_SERVER_BIN` runs another build instead (e.g. one without a fix, to watch a test fail).
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::db::TestDb;
 
 pub struct Server {
     pub child: Child,
@@ -30,23 +31,23 @@ pub fn free_port() -> u16 {
 
 impl Server {
     /// Starts the server on `db` with the demo data and `args`, and waits until it is healthy.
-    pub async fn start(db: &Path, args: &[&str]) -> Server {
+    pub async fn start(db: &TestDb, args: &[&str]) -> Server {
         Server::launch(Command::new(binary()), db, args).await
     }
 
     /// The same, with the open-file limit's soft value lowered to `files` first (as on a small
     /// VPS); the hard limit stays.
-    pub async fn start_with_soft_fd_limit(db: &Path, files: u32, args: &[&str]) -> Server {
+    pub async fn start_with_soft_fd_limit(db: &TestDb, files: u32, args: &[&str]) -> Server {
         let mut command = Command::new("sh");
         command.arg("-c").arg(format!("ulimit -Sn {files} && exec \"$0\" \"$@\"")).arg(binary());
         Server::launch(command, db, args).await
     }
 
-    async fn launch(mut command: Command, db: &Path, args: &[&str]) -> Server {
+    async fn launch(mut command: Command, db: &TestDb, args: &[&str]) -> Server {
         let port = free_port();
         let child = command
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--db"])
-            .arg(db)
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .args(db.args())
             .arg("--demo-data")
             .args(args)
             .env("RUST_LOG", "payout_server=warn")

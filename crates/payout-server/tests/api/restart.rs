@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::process::Server;
 
-async fn start(db: &std::path::Path, latency_ms: u64) -> Server {
+async fn start(db: &TestDb, latency_ms: u64) -> Server {
     let latency = latency_ms.to_string();
     let args = ["--rail-failure-percent", "30", "--settle-interval-ms", "20", "--rail-latency-ms", &latency];
     // A short lease: the restarted server takes over the dead one's claims after 1 s.
@@ -19,7 +19,7 @@ async fn start(db: &std::path::Path, latency_ms: u64) -> Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("payout.sqlite");
+    let db = TestDb::fresh(dir.path()).await;
 
     // The rail takes 5 s, so every payout is still processing when the server dies.
     let mut server = start(&db, 5_000).await;
@@ -35,41 +35,38 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     shipping["confirm_duplicate_shipping"] = json!(true);
     acknowledged.push(admin.create(shipping).await.body["id"].as_i64().unwrap());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE status = 'processing'").await > 0);
+    assert!(db.scalar("SELECT COUNT(*) FROM payouts WHERE status = 'processing'").await > 0);
 
     server.child.kill().unwrap(); // SIGKILL: no graceful shutdown
     server.child.wait().unwrap();
     assert_eq!(
-        scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE id > 7").await,
+        db.scalar("SELECT COUNT(*) FROM payouts WHERE id > 7").await,
         5,
         "no acknowledged payout was lost"
     );
 
     let _server = start(&db, 50).await;
     for _ in 0..200 {
-        if scalar_at(&db, "SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0
-        {
+        if db.scalar("SELECT COUNT(*) FROM payouts WHERE status IN ('pending','processing')").await == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for id in acknowledged {
-        let status: i64 = scalar_at(
-            &db,
-            &format!("SELECT COUNT(*) FROM payouts WHERE id = {id} AND status IN ('succeeded','failed')"),
-        )
-        .await;
+        let status: i64 = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM payouts WHERE id = {id} AND status IN ('succeeded','failed')"
+            ))
+            .await;
         assert_eq!(status, 1, "payout {id} is final");
-        let finals = scalar_at(&db, &format!("SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status IN ('succeeded','failed')")).await;
+        let finals = db.scalar(&format!("SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status IN ('succeeded','failed')")).await;
         assert_eq!(finals, 1, "payout {id} settled exactly once");
     }
-    assert_eq!(scalar_at(&db, "SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
-    let paid = scalar_at(
-        &db,
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 7 AND status = 'succeeded'",
-    )
-    .await;
+    assert_eq!(db.scalar("SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
+    let paid = db
+        .scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 7 AND status = 'succeeded'")
+        .await;
     let balance =
-        scalar_at(&db, "SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await;
+        db.scalar("SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await;
     assert_eq!(balance, 2_000_000 - paid, "only succeeded payouts were debited");
 }

@@ -1,0 +1,93 @@
+//! The audit log and the payout events: written inside the transaction whose change they record,
+//! so a change and its record commit together or not at all.
+
+use async_trait::async_trait;
+use payout_core::api::{AuditEntry, PayoutStatus};
+use payout_core::Time;
+
+use super::rows::AuditRow;
+use super::{Page, StoreError};
+
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    async fn audit_page(
+        &self,
+        shop_id: i64,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<AuditEntry>, StoreError>;
+}
+
+/// One audit row: who did what to which target.
+pub(super) struct Audit<'a> {
+    pub shop_id: i64,
+    pub at: Time,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub detail: &'a str,
+}
+
+for_each_store! {
+    impl This {
+        pub(in crate::store) async fn audit(conn: &mut Conn, a: Audit<'_>) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit_log (shop_id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(a.shop_id)
+            .bind(a.at.unix_millis())
+            .bind(a.actor)
+            .bind(a.action)
+            .bind(a.target)
+            .bind(a.detail)
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+
+        /// One step of a payout's lifecycle.
+        pub(in crate::store) async fn event(
+            conn: &mut Conn,
+            key: crate::store::PayoutKey,
+            at: Time,
+            status: PayoutStatus,
+            actor: &str,
+            reason: Option<&str>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO payout_events (shop_id, payout_id, at, status, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(key.shop_id)
+            .bind(key.id)
+            .bind(at.unix_millis())
+            .bind(status.as_str())
+            .bind(actor)
+            .bind(reason)
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl AuditStore for This {
+        async fn audit_page(&self, shop_id: i64, page: u32, per_page: u32) -> Result<Page<AuditEntry>, StoreError> {
+            let mut tx = self.begin_read().await?;
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE shop_id = $1")
+                .bind(shop_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let items = sqlx::query_as::<_, AuditRow>(
+                "SELECT id, at, actor, action, target, detail FROM audit_log WHERE shop_id = $1 \
+                 ORDER BY id DESC LIMIT $2 OFFSET $3",
+            )
+            .bind(shop_id)
+            .bind(i64::from(per_page))
+            .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Page { items: items.into_iter().map(AuditEntry::from).collect(), total: u64::try_from(total).unwrap_or(0) })
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! Payouts: the facts an order is checked against, creating a payout, and reading them back
+//! (workbench, records page, CSV export, detail).
+
+use std::collections::VecDeque;
+
+use async_trait::async_trait;
+use futures::stream::{self, BoxStream, StreamExt};
+use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
+use payout_core::facts::{OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
+use payout_core::time::business_day_bounds;
+use payout_core::{AccountKind, Facts, Qualification, Role, Time, Violation};
+use sqlx::QueryBuilder;
+
+use super::audit::Audit;
+use super::idempotency::{Key, Seen};
+use super::rows::{
+    business_date, money, named, payout_views, select_payouts, time, AccountRow, EventRow, OperatorRow,
+    PayoutRow,
+};
+use super::{
+    Actor, CreateOutcome, Lock, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError,
+    StoredResponse,
+};
+use crate::clock::Clock;
+
+/// The rule engine's verdict on the facts as of an instant.
+pub type Decide<'a> = dyn for<'f> Fn(&'f Facts, Time) -> Vec<Violation> + Send + Sync + 'a;
+
+#[async_trait]
+pub trait PayoutStore: Send + Sync + 'static {
+    /// The order (only in the actor's shop) with the facts as of `now`.
+    async fn order_context(
+        &self,
+        actor: &Actor,
+        order_no: &str,
+        now: Time,
+    ) -> Result<Option<OrderContext>, StoreError>;
+    /// Serialized per shop: loads facts, asks `decide`, and when it returns no violation inserts
+    /// the payout `pending`, reserves its amount, records event, audit and the idempotency answer.
+    async fn payout_create(
+        &self,
+        new: NewPayout<'_>,
+        clock: &dyn Clock,
+        decide: &Decide<'_>,
+    ) -> Result<CreateOutcome, StoreError>;
+    async fn payouts_page(
+        &self,
+        shop_id: i64,
+        filter: &PayoutFilter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<PayoutView>, StoreError>;
+    /// Every filtered row, newest first, fetched in bounded batches (memory does not grow).
+    fn payouts_stream(
+        &self,
+        shop_id: i64,
+        filter: PayoutFilter,
+    ) -> BoxStream<'static, Result<PayoutView, StoreError>>;
+    async fn payout_detail(&self, shop_id: i64, id: i64) -> Result<Option<PayoutDetail>, StoreError>;
+    async fn operators(&self, shop_id: i64) -> Result<Vec<OperatorRef>, StoreError>;
+}
+
+/// Whose counted payouts of one business day to sum: the shop's (R-L4) or one operator's (R-L5).
+#[derive(Clone, Copy)]
+enum Counted {
+    Shop,
+    Operator(i64),
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    source_app: String,
+    paid_fen: i64,
+    ordered_at: i64,
+    online_paid: bool,
+    cross_border: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: String,
+    title: String,
+    amount_fen: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ShopRow {
+    qualification: String,
+    status: String,
+    selected_source_account: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OperatorQuotaRow {
+    role: String,
+    payout_enabled: bool,
+    quota_enabled: bool,
+    per_payout_limit_fen: i64,
+    daily_limit_fen: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct UsageRow {
+    counted_fen: i64,
+    counted_count: i64,
+    last_created_at: Option<i64>,
+    has_counted_shipping: bool,
+    has_processing: bool,
+}
+
+const COUNTED_TODAY: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
+     WHERE shop_id = $1 AND business_date = $2 AND status != 'failed'";
+const OPERATOR_COUNTED_TODAY: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
+     WHERE shop_id = $1 AND business_date = $2 AND status != 'failed' AND operator_id = $3";
+
+for_each_store! {
+    impl This {
+        pub(in crate::store) async fn accounts(conn: &mut Conn, shop_id: i64) -> Result<Vec<payout_core::facts::AccountFacts>, StoreError> {
+            sqlx::query_as::<_, AccountRow>(
+                "SELECT kind, opened, balance_fen, frozen_fen, reserved_fen FROM accounts WHERE shop_id = $1 ORDER BY kind",
+            )
+            .bind(shop_id)
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(AccountRow::facts)
+            .collect()
+        }
+
+        async fn counted_today(conn: &mut Conn, shop_id: i64, whose: Counted, today: &str) -> Result<payout_core::Money, StoreError> {
+            let fen: i64 = match whose {
+                Counted::Shop => sqlx::query_scalar(COUNTED_TODAY).bind(shop_id).bind(today).fetch_one(conn).await?,
+                Counted::Operator(id) => {
+                    sqlx::query_scalar(OPERATOR_COUNTED_TODAY).bind(shop_id).bind(today).bind(id).fetch_one(conn).await?
+                }
+            };
+            money(fen)
+        }
+
+        /// Loads every fact the rules need about `order_no` in the actor's shop, as of `now`.
+        async fn load_facts(
+            conn: &mut Conn,
+            actor: &Actor,
+            order_no: &str,
+            now: Time,
+        ) -> Result<Option<(i64, Facts, AccountKind)>, StoreError> {
+            let shop_id = actor.shop_id;
+            let Some(order) = sqlx::query_as::<_, OrderRow>(
+                "SELECT id, source_app, paid_fen, ordered_at, online_paid, cross_border FROM orders \
+                 WHERE shop_id = $1 AND order_no = $2",
+            )
+            .bind(shop_id)
+            .bind(order_no)
+            .fetch_optional(&mut *conn)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let items = sqlx::query_as::<_, ItemRow>(
+                "SELECT id, title, amount_fen FROM order_items WHERE shop_id = $1 AND order_id = $2 ORDER BY position",
+            )
+            .bind(shop_id)
+            .bind(order.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| Ok(OrderItem { id: r.id, title: r.title, amount: money(r.amount_fen)? }))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+
+            let shop = sqlx::query_as::<_, ShopRow>(
+                "SELECT qualification, status, selected_source_account FROM shops WHERE id = $1",
+            )
+            .bind(shop_id)
+            .fetch_one(&mut *conn)
+            .await?;
+
+            // The operator as stored now, not as the session remembered it: quota changes bind at once.
+            let user = sqlx::query_as::<_, OperatorQuotaRow>(
+                "SELECT role, payout_enabled, quota_enabled, per_payout_limit_fen, daily_limit_fen FROM users \
+                 WHERE shop_id = $1 AND id = $2",
+            )
+            .bind(shop_id)
+            .bind(actor.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let today = business_date(now);
+            let operator = if user.role == Role::Main.as_str() {
+                OperatorFacts::main()
+            } else {
+                OperatorFacts {
+                    role: Role::Sub,
+                    payout_enabled: user.payout_enabled,
+                    quota_enabled: user.quota_enabled,
+                    per_payout_limit: Some(money(user.per_payout_limit_fen)?),
+                    daily_limit: Some(money(user.daily_limit_fen)?),
+                    used_today: This::counted_today(conn, shop_id, Counted::Operator(actor.user_id), &today).await?,
+                }
+            };
+
+            let usage = sqlx::query_as::<_, UsageRow>(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN status != 'failed' THEN amount_fen END), 0) AS BIGINT) AS counted_fen, \
+                        COUNT(CASE WHEN status != 'failed' THEN 1 END) AS counted_count, \
+                        MAX(created_at) AS last_created_at, \
+                        COUNT(CASE WHEN status != 'failed' AND payout_type = 'shipping' THEN 1 END) > 0 AS has_counted_shipping, \
+                        COUNT(CASE WHEN status = 'processing' THEN 1 END) > 0 AS has_processing \
+                 FROM payouts WHERE shop_id = $1 AND order_id = $2",
+            )
+            .bind(shop_id)
+            .bind(order.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let usage = OrderUsage {
+                counted_total: money(usage.counted_fen)?,
+                counted_count: u32::try_from(usage.counted_count).unwrap_or(u32::MAX),
+                last_created_at: usage.last_created_at.map(time),
+                has_counted_shipping: usage.has_counted_shipping,
+                has_processing: usage.has_processing,
+            };
+            let facts = Facts {
+                shop: ShopFacts {
+                    qualification: named(&shop.qualification, Qualification::parse)?,
+                    status: shop.status,
+                    accounts: This::accounts(conn, shop_id).await?,
+                },
+                operator,
+                order: OrderFacts {
+                    order_no: order_no.to_owned(),
+                    source_app: order.source_app,
+                    paid_amount: money(order.paid_fen)?,
+                    ordered_at: time(order.ordered_at),
+                    online_paid: order.online_paid,
+                    cross_border: order.cross_border,
+                    items,
+                },
+                usage,
+                shop_counted_today: This::counted_today(conn, shop_id, Counted::Shop, &today).await?,
+            };
+            let selected = named(&shop.selected_source_account, AccountKind::parse)?;
+            Ok(Some((order.id, facts, selected)))
+        }
+
+        async fn payout_view(conn: &mut Conn, key: PayoutKey) -> Result<PayoutView, StoreError> {
+            sqlx::query_as::<_, PayoutRow>(select_payouts!("WHERE p.shop_id = $1 AND p.id = $2"))
+                .bind(key.shop_id)
+                .bind(key.id)
+                .fetch_one(conn)
+                .await?
+                .view()
+        }
+
+        /// `WHERE …` of the records filter, always scoped to one shop.
+        fn push_filter(qb: &mut QueryBuilder<Db>, shop_id: i64, filter: &PayoutFilter) {
+            qb.push(" WHERE p.shop_id = ").push_bind(shop_id);
+            if let Some(order_no) = &filter.order_no {
+                qb.push(" AND p.order_no = ").push_bind(order_no.clone());
+            }
+            if let Some(status) = filter.status {
+                qb.push(" AND p.status = ").push_bind(status.as_str());
+            }
+            if let Some(kind) = filter.payout_type {
+                qb.push(" AND p.payout_type = ").push_bind(kind.as_str());
+            }
+            if let Some(operator) = filter.operator_id {
+                qb.push(" AND p.operator_id = ").push_bind(operator);
+            }
+            if let Some(from) = filter.from {
+                qb.push(" AND p.created_at >= ").push_bind(business_day_bounds(from).0.unix_millis());
+            }
+            if let Some(to) = filter.to {
+                qb.push(" AND p.created_at < ").push_bind(business_day_bounds(to).1.unix_millis());
+            }
+        }
+    }
+
+    #[async_trait]
+    impl PayoutStore for This {
+        async fn order_context(&self, actor: &Actor, order_no: &str, now: Time) -> Result<Option<OrderContext>, StoreError> {
+            // One read transaction, so the facts and the payout list are one consistent snapshot.
+            let mut tx = self.begin_read().await?;
+            let Some((order_id, facts, selected)) = This::load_facts(&mut tx, actor, order_no, now).await? else {
+                return tx.finish(None).await;
+            };
+            let payouts = sqlx::query_as::<_, PayoutRow>(select_payouts!(
+                "WHERE p.shop_id = $1 AND p.order_id = $2 ORDER BY p.created_at DESC, p.id DESC"
+            ))
+            .bind(actor.shop_id)
+            .bind(order_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(OrderContext { facts, payouts: payout_views(payouts)?, selected_source_account: selected }))
+        }
+
+        async fn payout_create(&self, new: NewPayout<'_>, clock: &dyn Clock, decide: &Decide<'_>) -> Result<CreateOutcome, StoreError> {
+            let actor = new.actor;
+            let mut tx = self.begin_write(Lock::Shop(actor.shop_id)).await?;
+            // "Now" is when this transaction holds the shop's lock, not when the request arrived:
+            // the cooldown and the daily totals are measured against the moment the payout is
+            // written.
+            let at = clock.now();
+            let key = Key {
+                shop_id: actor.shop_id,
+                user_id: actor.user_id,
+                key: new.idempotency_key,
+                request_hash: &new.request_hash,
+            };
+            match This::seen_key(&mut tx, key).await? {
+                Some(Seen::Same(stored)) => return tx.finish(CreateOutcome::Replayed(stored)).await,
+                Some(Seen::Other) => return tx.finish(CreateOutcome::KeyReused).await,
+                None => {}
+            }
+            let Some((order_id, facts, _)) = This::load_facts(&mut tx, actor, new.order_no, at).await? else {
+                return tx.finish(CreateOutcome::OrderNotFound).await;
+            };
+            let violations = decide(&facts, at);
+            if !violations.is_empty() {
+                // The rejection is the key's answer, recorded in the same transaction that decided
+                // it: a retry with this key gets this 422, never a payout created later.
+                let stored = crate::error::ApiError::Rejected(violations.clone()).to_stored();
+                This::record_key(&mut tx, key, &stored, at).await?;
+                tx.commit().await?;
+                return Ok(CreateOutcome::Rejected(violations));
+            }
+
+            let now = at.unix_millis();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
+                                      status, linked_item_id, note, created_at, updated_at, business_date) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11) RETURNING id",
+            )
+            .bind(actor.shop_id)
+            .bind(order_id)
+            .bind(new.order_no)
+            .bind(actor.user_id)
+            .bind(new.source_account.as_str())
+            .bind(new.payout_type.as_str())
+            .bind(new.amount.to_fen())
+            .bind(&new.linked_item_id)
+            .bind(&new.note)
+            .bind(now)
+            .bind(business_date(at))
+            .fetch_one(&mut *tx)
+            .await?;
+            let payout = PayoutKey { shop_id: actor.shop_id, id };
+            // The CHECK on accounts refuses a reservation beyond the available balance, a last
+            // line of defence behind R-F8.
+            sqlx::query("UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3")
+                .bind(new.amount.to_fen())
+                .bind(actor.shop_id)
+                .bind(new.source_account.as_str())
+                .execute(&mut *tx)
+                .await?;
+            This::event(&mut tx, payout, at, PayoutStatus::Pending, &actor.username, None).await?;
+            let detail = format!(
+                "order {} · {} · ¥{} · {}",
+                new.order_no,
+                new.payout_type.as_str(),
+                new.amount,
+                new.source_account.as_str()
+            );
+            let target = format!("payout:{id}");
+            let audit = Audit {
+                shop_id: actor.shop_id,
+                at,
+                actor: &actor.username,
+                action: "payout.created",
+                target: &target,
+                detail: &detail,
+            };
+            This::audit(&mut tx, audit).await?;
+            let view = This::payout_view(&mut tx, payout).await?;
+            let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
+            This::record_key(&mut tx, key, &StoredResponse { status: 201, body }, at).await?;
+            tx.commit().await?;
+            Ok(CreateOutcome::Created(view))
+        }
+
+        async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, page: u32, per_page: u32) -> Result<Page<PayoutView>, StoreError> {
+            let mut tx = self.begin_read().await?;
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM payouts p");
+            This::push_filter(&mut count, shop_id, filter);
+            let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+            let mut qb = QueryBuilder::new(select_payouts!());
+            This::push_filter(&mut qb, shop_id, filter);
+            qb.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ")
+                .push_bind(i64::from(per_page))
+                .push(" OFFSET ")
+                .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
+            let rows = qb.build_query_as::<PayoutRow>().fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Page { items: payout_views(rows)?, total: u64::try_from(total).unwrap_or(0) })
+        }
+
+        fn payouts_stream(&self, shop_id: i64, filter: PayoutFilter) -> BoxStream<'static, Result<PayoutView, StoreError>> {
+            const BATCH: i64 = 500;
+            let pool = self.pool.clone();
+            // Keyset pagination on (created_at, id): each batch is one short query, so memory
+            // stays bounded whatever the row count and no connection is held while the client
+            // reads.
+            let batches = stream::unfold(Some(None::<(i64, i64)>), move |cursor| {
+                let pool = pool.clone();
+                let filter = filter.clone();
+                async move {
+                    let cursor = cursor?;
+                    let mut qb = QueryBuilder::new(select_payouts!());
+                    This::push_filter(&mut qb, shop_id, &filter);
+                    if let Some((created_at, id)) = cursor {
+                        qb.push(" AND (p.created_at < ")
+                            .push_bind(created_at)
+                            .push(" OR (p.created_at = ")
+                            .push_bind(created_at)
+                            .push(" AND p.id < ")
+                            .push_bind(id)
+                            .push("))");
+                    }
+                    qb.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ").push_bind(BATCH);
+                    let rows = match qb.build_query_as::<PayoutRow>().fetch_all(&pool).await {
+                        Ok(rows) => rows,
+                        Err(e) => return Some((Err(StoreError::from(e)), None)),
+                    };
+                    let batch = match rows.into_iter().map(PayoutRow::view).collect::<Result<VecDeque<_>, _>>() {
+                        Ok(batch) => batch,
+                        Err(e) => return Some((Err(e), None)),
+                    };
+                    let next = match batch.back() {
+                        Some(last) if batch.len() as i64 == BATCH => Some(Some((last.created_at.unix_millis(), last.id))),
+                        _ => None,
+                    };
+                    Some((Ok(batch), next))
+                }
+            });
+            batches
+                .flat_map(|batch| match batch {
+                    Ok(rows) => stream::iter(rows.into_iter().map(Ok)).boxed(),
+                    Err(e) => stream::once(async { Err(e) }).boxed(),
+                })
+                // Ends for good: a consumer that polls again after the end (gzip does) gets None,
+                // not a panic.
+                .fuse()
+                .boxed()
+        }
+
+        async fn payout_detail(&self, shop_id: i64, id: i64) -> Result<Option<PayoutDetail>, StoreError> {
+            let mut tx = self.begin_read().await?;
+            let Some(row) = sqlx::query_as::<_, PayoutRow>(select_payouts!("WHERE p.shop_id = $1 AND p.id = $2"))
+                .bind(shop_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return tx.finish(None).await;
+            };
+            let events = sqlx::query_as::<_, EventRow>(
+                "SELECT at, status, actor, reason FROM payout_events WHERE shop_id = $1 AND payout_id = $2 ORDER BY id",
+            )
+            .bind(shop_id)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(PayoutDetail {
+                payout: row.view()?,
+                events: events.into_iter().map(EventRow::view).collect::<Result<_, _>>()?,
+            }))
+        }
+
+        async fn operators(&self, shop_id: i64) -> Result<Vec<OperatorRef>, StoreError> {
+            let rows = sqlx::query_as::<_, OperatorRow>(
+                "SELECT id, username, display_name FROM users WHERE shop_id = $1 ORDER BY role, id",
+            )
+            .bind(shop_id)
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.into_iter().map(OperatorRef::from).collect())
+        }
+    }
+}

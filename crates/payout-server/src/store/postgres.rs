@@ -1,0 +1,117 @@
+//! The PostgreSQL store, for shops that outgrow one machine: any number of server processes on
+//! one database, sharing nothing else.
+//!
+//! Transactions run at READ COMMITTED. Every one that checks or moves a shop's money or limits
+//! starts with `SELECT … FROM shops WHERE id = $1 FOR UPDATE`: the shop's row lock serializes that
+//! shop's payouts, grants and settlements across every server, and each statement after it sees
+//! everything committed before — the facts a payout is checked against cannot change before it is
+//! written. Two shops never wait for each other. Reads that must agree with themselves (an order
+//! and its payouts) run in one REPEATABLE READ, READ ONLY snapshot.
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+use super::{begin_detached, Lock, StoreError};
+
+/// Connections per server: the payout path and the settlement worker at once. Six servers fit
+/// PostgreSQL's default `max_connections` of 100; more need a larger setting (docs/scaling.md).
+const POOL_SIZE: u32 = 16;
+
+pub struct PgStore {
+    pub(super) pool: PgPool,
+}
+
+/// A transaction (the lifetime only mirrors the SQLite store's, whose writers queue in-process).
+pub(super) struct Tx<'a> {
+    tx: Transaction<'static, Postgres>,
+    _store: PhantomData<&'a PgStore>,
+}
+
+impl Tx<'_> {
+    pub(super) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a transaction that wrote nothing (an early answer) with an explicit rollback.
+    pub(super) async fn finish<T>(self, value: T) -> Result<T, StoreError> {
+        self.tx.rollback().await?;
+        Ok(value)
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`) and applies the migrations;
+    /// sqlx holds an advisory lock meanwhile, so servers starting together apply them once.
+    pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let options: PgConnectOptions =
+            url.parse().map_err(|e| StoreError::Database(format!("--database-url: {e}")))?;
+        let options = options.application_name("payout-server");
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(30))
+            // As in the SQLite store: a connection that comes back inside a transaction is
+            // closed (PostgreSQL rolls back), never handed to the next request.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    let clean = !sqlx::Connection::is_in_transaction(conn);
+                    if !clean {
+                        tracing::warn!("closing a pooled connection returned inside a transaction");
+                    }
+                    Ok(clean)
+                })
+            })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// A write transaction holding `lock` before anything is read.
+    pub(super) async fn begin_write(&self, lock: Lock) -> Result<Tx<'_>, StoreError> {
+        let mut tx = Tx { tx: begin_detached(&self.pool, "BEGIN").await?, _store: PhantomData };
+        match lock {
+            Lock::Shop(shop_id) => {
+                sqlx::query("SELECT id FROM shops WHERE id = $1 FOR UPDATE")
+                    .bind(shop_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
+            // Blocks another seeding (and every write to shops) until this one commits; the next
+            // then finds the store no longer empty.
+            Lock::Seeding => {
+                sqlx::query("LOCK TABLE shops IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            }
+            Lock::Rows => {}
+        }
+        Ok(tx)
+    }
+
+    /// A read transaction: one consistent snapshot.
+    pub(super) async fn begin_read(&self) -> Result<Tx<'_>, StoreError> {
+        let tx = begin_detached(&self.pool, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+        Ok(Tx { tx, _store: PhantomData })
+    }
+
+    /// The PostgreSQL spelling, where the two stores' statements differ.
+    pub(super) const fn dialect(_sqlite: &'static str, postgres: &'static str) -> &'static str {
+        postgres
+    }
+}
