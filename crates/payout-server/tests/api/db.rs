@@ -94,6 +94,20 @@ impl TestDb {
         value.unwrap_or(0)
     }
 
+    /// PostgreSQL sessions of the servers idle inside a transaction right now (none on SQLite).
+    pub async fn sessions_idle_in_transaction(&self) -> i64 {
+        match self {
+            TestDb::Sqlite(_) => 0,
+            TestDb::Postgres(_) => {
+                self.scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND application_name = 'payout-server' AND state LIKE 'idle in transaction%'",
+                )
+                .await
+            }
+        }
+    }
+
     /// Nothing is left inside a transaction: SQLite's write lock is free at once, or no
     /// PostgreSQL session of the servers sits `idle in transaction` or holds a lock.
     pub async fn no_transaction_left_open(&self) -> Result<(), String> {

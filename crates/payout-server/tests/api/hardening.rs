@@ -422,3 +422,49 @@ async fn nul_characters_are_refused_with_a_clear_error_on_either_store() {
     assert_eq!(admin.get("/api/orders/1%00/payout-context").await.status, 404);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payouts WHERE order_no = '6920241100000000002'").await, 0);
 }
+
+/// A read whose caller gives up (a client hanging up on a GET) at any moment, even while `BEGIN`
+/// is in flight, leaves no session inside a transaction. On PostgreSQL, sqlx 0.9 itself leaves one
+/// when `Pool::begin` is cancelled during `BEGIN` (sqlx #4393), and the pool hands it on; the
+/// store begins in a task of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_dropped_at_any_moment_never_leave_a_transaction_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path()).await;
+    let db = TestDb::of(&config);
+    let store = payout_server::store::open(&config).await.unwrap();
+    let mut given_up = 0;
+    for i in 0..300 {
+        // Polled 1 to 12 times, yielding between polls, then dropped: most land before, during
+        // or just after the BEGIN round trip.
+        // Boxed, so that dropping it drops the read itself.
+        let mut read = Box::pin(store.audit_page(1, 1, 20));
+        let mut done = false;
+        for _ in 0..=(i % 12) {
+            if futures::poll!(read.as_mut()).is_ready() {
+                done = true;
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        if done {
+            continue;
+        }
+        given_up += 1;
+        drop(read);
+        // A transaction given up is rolled back within moments; a leaked one stays.
+        let mut stuck = 0;
+        for _ in 0..50 {
+            stuck = db.sessions_idle_in_transaction().await;
+            if stuck == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(stuck, 0, "attempt {i}: a session stayed idle inside a transaction");
+    }
+    println!("dropped reads: {given_up} of 300 given up part-way");
+    assert!(given_up > 100, "the reads were given up part-way");
+    db.no_transaction_left_open().await.expect("no session left inside a transaction");
+    assert!(store.audit_page(1, 1, 20).await.is_ok(), "the store still serves");
+}

@@ -2,6 +2,7 @@
 //! `PAYOUT_TEST_STORE=postgres` PostgreSQL (see `db.rs`).
 mod authz;
 mod bad_input;
+mod cluster;
 mod concurrency;
 mod db;
 mod hardening;
