@@ -29,6 +29,14 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# PostgreSQL: the test command runs the API suite on it too (scripts/pg.sh starts a throwaway
+# cluster); scripts/run-cluster.sh serves on it. Debian's package; its own service is not used.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v psql >/dev/null; then
+  step "apt-get install postgresql"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
 # wasm-opt (npm binaryen 132: Debian's 108 silently breaks the bundle), playwright-core, axe-core.
 if ! (cd "$ROOT/tests/e2e" && npm ls --silent >/dev/null 2>&1); then
   step "npm ci (binaryen, playwright-core, axe-core)"

@@ -13,8 +13,16 @@ step "clippy (host crates, then the SPA for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p payout-console --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "core unit + property tests, server API tests over HTTP"
+step "core unit + property tests, server API tests over HTTP (SQLite)"
 cargo test --workspace
+
+step "a throwaway PostgreSQL (stopped when this script ends)"
+PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/payout-test-pg.XXXXXX")"
+trap '"$ROOT/scripts/pg.sh" stop "$PG_DIR"; rm -rf "$PG_DIR"' EXIT
+PG_URL="$("$ROOT/scripts/pg.sh" start "$PG_DIR")"
+
+step "the same server API tests on PostgreSQL (a fresh database per test)"
+PAYOUT_TEST_STORE=postgres PAYOUT_TEST_DATABASE_URL="$PG_URL" cargo test -p payout-server
 
 step "core fuzzing (cargo-fuzz: amount parser and rule engine, ${FUZZ_SECONDS:-30} s each)"
 "$ROOT/scripts/fuzz-core.sh"
