@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for tests, the benchmark and scripts/run-cluster.sh.
 #   scripts/pg.sh start DIR   initdb into DIR (if new), start on a free port, create the
-#                             database `payout`, print its URL (also written to DIR/url)
+#                             database `payout` (if missing), print its URL (also written to DIR/url)
 #   scripts/pg.sh stop DIR    stop it (fast shutdown)
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 set -euo pipefail
@@ -33,7 +33,9 @@ case "${1:-}" in
     as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 \
       -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" \
       start >/dev/null
-    psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -c 'CREATE DATABASE payout' >/dev/null
+    if [ -z "$(psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'payout'")" ]; then
+      psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -c 'CREATE DATABASE payout' >/dev/null
+    fi
     echo "postgres://postgres@127.0.0.1:$PORT/payout" | tee "$DIR/url"
     ;;
   stop)

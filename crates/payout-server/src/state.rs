@@ -57,8 +57,9 @@ impl AppState {
                 move || demo_seed(now, &|password| hash_password(password).unwrap_or_default())
             })
             .await?;
-            store.seed(&seed).await?;
-            tracing::info!("loaded the demo data");
+            if store.seed(&seed).await? {
+                tracing::info!("loaded the demo data");
+            }
         }
         Ok(AppState {
             store,

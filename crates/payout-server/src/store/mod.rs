@@ -17,7 +17,7 @@
 //! half-written survives.
 
 /// Writes the items once for each store, in modules `on_sqlite` and `on_postgres`. Inside, `Db`
-/// is the sqlx driver, `Conn` its connection, `This` the store type and `Tx` its transaction;
+/// is the sqlx driver, `Conn` its connection and `This` the store type;
 /// `This::dialect(sqlite, postgres)` picks the statement for the driver where the two differ.
 macro_rules! for_each_store {
     ($($body:tt)*) => {
@@ -26,7 +26,7 @@ macro_rules! for_each_store {
             use super::*;
             use sqlx::Sqlite as Db;
             use sqlx::SqliteConnection as Conn;
-            use $crate::store::sqlite::{SqliteStore as This, Tx};
+            use $crate::store::sqlite::SqliteStore as This;
             $($body)*
         }
         #[allow(unused_imports)]
@@ -34,7 +34,7 @@ macro_rules! for_each_store {
             use super::*;
             use sqlx::Postgres as Db;
             use sqlx::PgConnection as Conn;
-            use $crate::store::postgres::{PgStore as This, Tx};
+            use $crate::store::postgres::PgStore as This;
             $($body)*
         }
     };
@@ -269,6 +269,44 @@ pub async fn open(config: &crate::config::Config) -> Result<Arc<dyn Store>, Stor
         Some(url) => Arc::new(postgres::PgStore::connect(url).await?),
         None => Arc::new(sqlite::SqliteStore::open(&config.db).await?),
     })
+}
+
+/// A transaction of either store; a SQLite write one also holds this process's place in the
+/// writers' queue. It derefs to the driver's connection, so statements run on `&mut *tx`.
+pub(crate) struct Tx<'a, DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    _queued: Option<tokio::sync::MutexGuard<'a, ()>>,
+}
+
+impl<'a, DB: sqlx::Database> Tx<'a, DB> {
+    fn new(tx: sqlx::Transaction<'static, DB>, queued: Option<tokio::sync::MutexGuard<'a, ()>>) -> Self {
+        Tx { tx, _queued: queued }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a transaction that wrote nothing (an early answer) with an explicit rollback, so the
+    /// connection goes back to the pool clean instead of being closed by the pool's guard.
+    pub(crate) async fn finish<T>(self, value: T) -> Result<T, StoreError> {
+        self.tx.rollback().await?;
+        Ok(value)
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for Tx<'_, DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for Tx<'_, DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
 }
 
 /// `pool.begin_with(statement)` in a task of its own. A future dropped while `BEGIN` is in flight

@@ -8,14 +8,12 @@
 //! written. Two shops never wait for each other. Reads that must agree with themselves (an order
 //! and its payouts) run in one REPEATABLE READ, READ ONLY snapshot.
 
-use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres};
 
-use super::{begin_detached, Lock, StoreError};
+use super::{begin_detached, Lock, StoreError, Tx};
 
 /// Connections per server: the payout path and the settlement worker at once. Six servers fit
 /// PostgreSQL's default `max_connections` of 100; more need a larger setting (docs/scaling.md).
@@ -23,38 +21,6 @@ const POOL_SIZE: u32 = 16;
 
 pub struct PgStore {
     pub(super) pool: PgPool,
-}
-
-/// A transaction (the lifetime only mirrors the SQLite store's, whose writers queue in-process).
-pub(super) struct Tx<'a> {
-    tx: Transaction<'static, Postgres>,
-    _store: PhantomData<&'a PgStore>,
-}
-
-impl Tx<'_> {
-    pub(super) async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-
-    /// Ends a transaction that wrote nothing (an early answer) with an explicit rollback.
-    pub(super) async fn finish<T>(self, value: T) -> Result<T, StoreError> {
-        self.tx.rollback().await?;
-        Ok(value)
-    }
-}
-
-impl Deref for Tx<'_> {
-    type Target = PgConnection;
-    fn deref(&self) -> &PgConnection {
-        &self.tx
-    }
-}
-
-impl DerefMut for Tx<'_> {
-    fn deref_mut(&mut self) -> &mut PgConnection {
-        &mut self.tx
-    }
 }
 
 impl PgStore {
@@ -85,8 +51,8 @@ impl PgStore {
     }
 
     /// A write transaction holding `lock` before anything is read.
-    pub(super) async fn begin_write(&self, lock: Lock) -> Result<Tx<'_>, StoreError> {
-        let mut tx = Tx { tx: begin_detached(&self.pool, "BEGIN").await?, _store: PhantomData };
+    pub(super) async fn begin_write(&self, lock: Lock) -> Result<Tx<'_, Postgres>, StoreError> {
+        let mut tx = Tx::new(begin_detached(&self.pool, "BEGIN").await?, None);
         match lock {
             Lock::Shop(shop_id) => {
                 sqlx::query("SELECT id FROM shops WHERE id = $1 FOR UPDATE")
@@ -105,9 +71,9 @@ impl PgStore {
     }
 
     /// A read transaction: one consistent snapshot.
-    pub(super) async fn begin_read(&self) -> Result<Tx<'_>, StoreError> {
+    pub(super) async fn begin_read(&self) -> Result<Tx<'_, Postgres>, StoreError> {
         let tx = begin_detached(&self.pool, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
-        Ok(Tx { tx, _store: PhantomData })
+        Ok(Tx::new(tx, None))
     }
 
     /// The PostgreSQL spelling, where the two stores' statements differ.

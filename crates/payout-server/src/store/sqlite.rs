@@ -4,53 +4,19 @@
 //! written. An in-process mutex queues writers so they wait in order instead of spinning on
 //! SQLITE_BUSY; other processes on the same file wait on the lock itself.
 
-use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use sqlx::{Sqlite, SqlitePool};
+use tokio::sync::Mutex;
 
-use super::{begin_detached, Lock, StoreError};
+use super::{begin_detached, Lock, StoreError, Tx};
 
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
     /// Queues this process's writers; `BEGIN IMMEDIATE` still guards against other processes.
     write_lock: Mutex<()>,
-}
-
-/// A transaction; a write one also holds this process's place in the writers' queue.
-pub(super) struct Tx<'a> {
-    tx: Transaction<'static, Sqlite>,
-    _queued: Option<MutexGuard<'a, ()>>,
-}
-
-impl Tx<'_> {
-    pub(super) async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-
-    /// Ends a transaction that wrote nothing (an early answer) with an explicit rollback, so the
-    /// connection goes back to the pool clean instead of being closed by the pool's guard.
-    pub(super) async fn finish<T>(self, value: T) -> Result<T, StoreError> {
-        self.tx.rollback().await?;
-        Ok(value)
-    }
-}
-
-impl Deref for Tx<'_> {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        &self.tx
-    }
-}
-
-impl DerefMut for Tx<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
-    }
 }
 
 impl SqliteStore {
@@ -90,15 +56,15 @@ impl SqliteStore {
 
     /// A write transaction that holds SQLite's write lock from its first statement (the lock is
     /// the whole database's, whatever `Lock` asks for).
-    pub(super) async fn begin_write(&self, _lock: Lock) -> Result<Tx<'_>, StoreError> {
+    pub(super) async fn begin_write(&self, _lock: Lock) -> Result<Tx<'_, Sqlite>, StoreError> {
         let queued = self.write_lock.lock().await;
         let tx = begin_detached(&self.pool, "BEGIN IMMEDIATE").await?;
-        Ok(Tx { tx, _queued: Some(queued) })
+        Ok(Tx::new(tx, Some(queued)))
     }
 
     /// A read transaction: one consistent snapshot of the database.
-    pub(super) async fn begin_read(&self) -> Result<Tx<'_>, StoreError> {
-        Ok(Tx { tx: begin_detached(&self.pool, "BEGIN").await?, _queued: None })
+    pub(super) async fn begin_read(&self) -> Result<Tx<'_, Sqlite>, StoreError> {
+        Ok(Tx::new(begin_detached(&self.pool, "BEGIN").await?, None))
     }
 
     /// The SQLite spelling, where the two stores' statements differ.
