@@ -6,6 +6,9 @@
 # Idempotency-Key (scripts/fuzz_hooks.py) and the policy has no cooldown, so generated drafts reach
 # the money path. Prints how many creations got 201 and 422. Bounded: a fixed seed and a few dozen
 # examples per operation.
+#
+# With FUZZ_DATABASE_URL (postgres://…/DB of a server), the same run goes against a fresh database
+# on that PostgreSQL instead (the test command runs both).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 . "$ROOT/scripts/env.sh"
@@ -15,7 +18,13 @@ dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="http://127.0.0.1:$port"
 echo '{"cooldown_seconds":0,"max_payouts_per_order":1000,"shop_daily_cap":"1000000.00"}' >"$dir/policy.json"
-"$bin" --addr "127.0.0.1:$port" --db "$dir/fuzz.sqlite" --demo-data --dist "$ROOT/crates/payout-server/tests/fixtures/dist" \
+store=(--db "$dir/fuzz.sqlite")
+if [ -n "${FUZZ_DATABASE_URL:-}" ]; then
+  name="fuzz_$(date +%s%N)"
+  psql -q "$FUZZ_DATABASE_URL" -c "CREATE DATABASE $name"
+  store=(--database-url "${FUZZ_DATABASE_URL%/*}/$name")
+fi
+"$bin" --addr "127.0.0.1:$port" "${store[@]}" --demo-data --dist "$ROOT/crates/payout-server/tests/fixtures/dist" \
   --rail-latency-ms 50 --policy "$dir/policy.json" --sign-in-burst 1000 >"$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
@@ -35,7 +44,7 @@ FUZZ_ANSWERS="$dir/answers.txt" SCHEMATHESIS_HOOKS="$ROOT/scripts/fuzz_hooks.py"
   --no-color
 created="$(grep -c '^POST /api/payouts 201$' "$dir/answers.txt" || true)"
 rejected="$(grep -c '^POST /api/payouts 422$' "$dir/answers.txt" || true)"
-echo "fuzzed requests: $(wc -l <"$dir/answers.txt"); POST /api/payouts: $created × 201 (created), $rejected × 422 (rules refused)"
+echo "fuzzed requests ($([ -n "${FUZZ_DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite)): $(wc -l <"$dir/answers.txt"); POST /api/payouts: $created × 201 (created), $rejected × 422 (rules refused)"
 if [ "$created" -eq 0 ]; then
   echo "the fuzzer never created a payout: the money path was not reached" >&2
   exit 1

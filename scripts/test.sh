@@ -32,8 +32,9 @@ cargo test -p payout-console --target wasm32-unknown-unknown
 
 "$ROOT/scripts/build.sh"
 
-step "API fuzzing (schemathesis through /api/openapi.json: no 5xx for any input)"
+step "API fuzzing (schemathesis through /api/openapi.json: no 5xx for any input), on SQLite, then PostgreSQL"
 "$ROOT/scripts/fuzz-api.sh"
+FUZZ_DATABASE_URL="$PG_URL" "$ROOT/scripts/fuzz-api.sh"
 
 step "browser end-to-end tests (Playwright + Chromium against the real server)"
 cd "$ROOT/tests/e2e"
