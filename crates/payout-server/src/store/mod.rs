@@ -12,7 +12,7 @@
 //!
 //! What differs is how a write transaction is isolated (`begin_write`): SQLite's `BEGIN IMMEDIATE`
 //! takes the database's one write lock; PostgreSQL starts every transaction that checks or moves a
-//! shop's money or limits with `SELECT … FROM shops WHERE id = $1 FOR UPDATE`, so shops never wait
+//! shop's money or limits with `SELECT … FROM shops WHERE id = $1 FOR NO KEY UPDATE`, so shops never wait
 //! for each other. Every method that changes money or limits is one transaction; nothing
 //! half-written survives.
 

@@ -2,7 +2,7 @@
 //! one database, sharing nothing else.
 //!
 //! Transactions run at READ COMMITTED. Every one that checks or moves a shop's money or limits
-//! starts with `SELECT … FROM shops WHERE id = $1 FOR UPDATE`: the shop's row lock serializes that
+//! starts with `SELECT … FROM shops WHERE id = $1 FOR NO KEY UPDATE`: the shop's row lock serializes that
 //! shop's payouts, grants and settlements across every server, and each statement after it sees
 //! everything committed before — the facts a payout is checked against cannot change before it is
 //! written. Two shops never wait for each other. Reads that must agree with themselves (an order
@@ -54,8 +54,12 @@ impl PgStore {
     pub(super) async fn begin_write(&self, lock: Lock) -> Result<Tx<'_, Postgres>, StoreError> {
         let mut tx = Tx::new(begin_detached(&self.pool, "BEGIN").await?, None);
         match lock {
+            // FOR NO KEY UPDATE: it excludes every other money transaction of the shop as
+            // FOR UPDATE would, but not the key-share locks that foreign-key checks take on the
+            // shop's row — so a claim writing a payout's event, which does not take the shop's
+            // lock, can never deadlock with a settlement that holds it.
             Lock::Shop(shop_id) => {
-                sqlx::query("SELECT id FROM shops WHERE id = $1 FOR UPDATE")
+                sqlx::query("SELECT id FROM shops WHERE id = $1 FOR NO KEY UPDATE")
                     .bind(shop_id)
                     .fetch_optional(&mut *tx)
                     .await?;
