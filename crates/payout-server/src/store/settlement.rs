@@ -190,6 +190,24 @@ for_each_store! {
                         Settlement::Succeeded => (PayoutStatus::Succeeded, None, held.amount_fen),
                         Settlement::Failed { reason } => (PayoutStatus::Failed, Some(reason.as_str()), 0),
                     };
+                    // Still ours when written: a claim (which takes no shop lock) may have taken it
+                    // over since the read; then the new owner settles it, not us.
+                    let ours = sqlx::query(
+                        "UPDATE payouts SET status = $1, failure_reason = $2, updated_at = $3, claim_owner = NULL, claim_until = NULL \
+                         WHERE shop_id = $4 AND id = $5 AND status = 'processing' AND claim_owner = $6",
+                    )
+                    .bind(status.as_str())
+                    .bind(reason)
+                    .bind(now.unix_millis())
+                    .bind(key.shop_id)
+                    .bind(key.id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if ours == 0 {
+                        continue;
+                    }
                     // Success turns the reservation into a debit; failure only releases it.
                     sqlx::query(
                         "UPDATE accounts SET balance_fen = balance_fen - $1, reserved_fen = reserved_fen - $2 \
@@ -199,17 +217,6 @@ for_each_store! {
                     .bind(held.amount_fen)
                     .bind(key.shop_id)
                     .bind(&held.source_account)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE payouts SET status = $1, failure_reason = $2, updated_at = $3, claim_owner = NULL, claim_until = NULL \
-                         WHERE shop_id = $4 AND id = $5",
-                    )
-                    .bind(status.as_str())
-                    .bind(reason)
-                    .bind(now.unix_millis())
-                    .bind(key.shop_id)
-                    .bind(key.id)
                     .execute(&mut *tx)
                     .await?;
                     This::event(&mut tx, *key, now, status, SETTLEMENT_ACTOR, reason).await?;
