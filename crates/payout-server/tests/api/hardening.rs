@@ -468,3 +468,37 @@ async fn reads_dropped_at_any_moment_never_leave_a_transaction_open() {
     db.no_transaction_left_open().await.expect("no session left inside a transaction");
     assert!(store.audit_page(1, 1, 20).await.is_ok(), "the store still serves");
 }
+
+/// Housekeeping never waits for a row a sign-in holds (PostgreSQL): a purge that locked expired
+/// throttle rows in table order while a sign-in locked its two keys in key order could deadlock.
+/// Here a sign-in's transaction holds an expired row; the purge skips it and finishes at once,
+/// and removes it on a later pass. (SQLite's purge holds the database's one write lock; nothing
+/// to race there.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_skips_throttle_rows_a_sign_in_holds_instead_of_waiting() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path()).await;
+    let TestDb::Postgres(url) = TestDb::of(&config) else {
+        println!("SQLite run: the purge holds the write lock; nothing to race");
+        return;
+    };
+    let store = payout_server::store::open(&config).await.unwrap();
+    let db = TestDb::of(&config);
+    db.execute(
+        "INSERT INTO sign_in_throttle (key, count, window_start) VALUES ('held', 3, 0), ('free', 3, 0)",
+    )
+    .await;
+    let mut sign_in = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut held = sign_in.begin().await.unwrap();
+    sqlx::query("UPDATE sign_in_throttle SET count = count + 1 WHERE key = 'held'")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let now = payout_core::Time::from_unix_millis(10_000_000);
+    let purge = tokio::time::timeout(std::time::Duration::from_secs(3), store.purge(now, now, 60)).await;
+    let purged = purge.expect("the purge waited for the sign-in's row").unwrap();
+    assert_eq!(purged.throttle, 1, "the free row is purged, the held one skipped");
+    held.rollback().await.unwrap();
+    assert_eq!(store.purge(now, now, 60).await.unwrap().throttle, 1, "the next pass takes it");
+}
