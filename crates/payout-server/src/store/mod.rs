@@ -309,6 +309,22 @@ impl<DB: sqlx::Database> std::ops::DerefMut for Tx<'_, DB> {
     }
 }
 
+/// The pools' `after_release` hook, the last line of defence behind cancel-safe transactions: a
+/// connection that comes back still inside a transaction (its task was dropped mid-way) is closed,
+/// which rolls the transaction back, instead of being handed to the next request with its locks.
+fn clean_after_release<DB: sqlx::Database>(
+    conn: &mut DB::Connection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures::future::BoxFuture<'_, Result<bool, sqlx::Error>> {
+    Box::pin(async move {
+        let clean = !sqlx::Connection::is_in_transaction(conn);
+        if !clean {
+            tracing::warn!("closing a pooled connection returned inside a transaction");
+        }
+        Ok(clean)
+    })
+}
+
 /// `pool.begin_with(statement)` in a task of its own. A future dropped while `BEGIN` is in flight
 /// (a client that hung up on a GET) would otherwise leave PostgreSQL's session inside a
 /// transaction that nothing rolls back, and the pool would hand that connection to the next

@@ -33,17 +33,8 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(Duration::from_secs(30))
-            // As in the SQLite store: a connection that comes back inside a transaction is
-            // closed (PostgreSQL rolls back), never handed to the next request.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    let clean = !sqlx::Connection::is_in_transaction(conn);
-                    if !clean {
-                        tracing::warn!("closing a pooled connection returned inside a transaction");
-                    }
-                    Ok(clean)
-                })
-            })
+            // A connection returned inside a transaction is closed (PostgreSQL rolls back).
+            .after_release(super::clean_after_release::<Postgres>)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;

@@ -35,19 +35,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            // The last line of defence behind cancel-safe writes: a connection that comes back
-            // still inside a transaction (its task was dropped mid-way) is closed, which rolls the
-            // transaction back, instead of being handed to the next request with SQLite's write
-            // lock held.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    let clean = !sqlx::Connection::is_in_transaction(conn);
-                    if !clean {
-                        tracing::warn!("closing a pooled connection returned inside a transaction");
-                    }
-                    Ok(clean)
-                })
-            })
+            // A connection returned inside a transaction is closed, not handed on with
+            // SQLite's write lock held.
+            .after_release(super::clean_after_release::<Sqlite>)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
