@@ -87,6 +87,12 @@ pub struct PayoutDraft {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_duplicate_shipping: Option<bool>,
+    /// One of the shop's active reasons of this payout type (R-F12, R-F13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_id: Option<i64>,
+    /// What the buyer sees (R-F14); filled from the reason's template when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_message: Option<String>,
 }
 
 /// `POST /api/payouts/check`: the verdict creating would give now.
@@ -101,22 +107,37 @@ pub struct CheckResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutStatus {
+    /// Waits for the main account's decision (SPEC §11.2); counted, its amount reserved.
+    AwaitingApproval,
     Pending,
     Processing,
     Succeeded,
     Failed,
+    /// Turned down by the main account, or expired while awaiting approval; final, not counted.
+    Rejected,
 }
 
 impl PayoutStatus {
-    pub const ALL: [PayoutStatus; 4] =
-        [PayoutStatus::Pending, PayoutStatus::Processing, PayoutStatus::Succeeded, PayoutStatus::Failed];
+    pub const ALL: [PayoutStatus; 6] = [
+        PayoutStatus::AwaitingApproval,
+        PayoutStatus::Pending,
+        PayoutStatus::Processing,
+        PayoutStatus::Succeeded,
+        PayoutStatus::Failed,
+        PayoutStatus::Rejected,
+    ];
+
+    /// The statuses that are counted (SPEC §3), as the store's SQL lists them.
+    pub const COUNTED_SQL: &'static str = "('awaiting_approval', 'pending', 'processing', 'succeeded')";
 
     pub fn as_str(self) -> &'static str {
         match self {
+            PayoutStatus::AwaitingApproval => "awaiting_approval",
             PayoutStatus::Pending => "pending",
             PayoutStatus::Processing => "processing",
             PayoutStatus::Succeeded => "succeeded",
             PayoutStatus::Failed => "failed",
+            PayoutStatus::Rejected => "rejected",
         }
     }
 
@@ -124,30 +145,34 @@ impl PayoutStatus {
         PayoutStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
-    /// Counted payouts take up limits; a failed one never does (SPEC §3).
+    /// Counted payouts take up limits; a failed or rejected one never does (SPEC §3).
     pub fn is_counted(self) -> bool {
-        self != PayoutStatus::Failed
+        !matches!(self, PayoutStatus::Failed | PayoutStatus::Rejected)
     }
 
     pub fn is_final(self) -> bool {
-        matches!(self, PayoutStatus::Succeeded | PayoutStatus::Failed)
+        matches!(self, PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Rejected)
     }
 
     pub fn label_zh(self) -> &'static str {
         match self {
+            PayoutStatus::AwaitingApproval => "待审核",
             PayoutStatus::Pending => "待打款",
             PayoutStatus::Processing => "打款中",
             PayoutStatus::Succeeded => "打款成功",
             PayoutStatus::Failed => "打款失败",
+            PayoutStatus::Rejected => "已驳回",
         }
     }
 
     pub fn label_en(self) -> &'static str {
         match self {
+            PayoutStatus::AwaitingApproval => "Awaiting approval",
             PayoutStatus::Pending => "Pending",
             PayoutStatus::Processing => "Processing",
             PayoutStatus::Succeeded => "Succeeded",
             PayoutStatus::Failed => "Failed",
+            PayoutStatus::Rejected => "Rejected",
         }
     }
 }
@@ -171,10 +196,34 @@ pub struct PayoutView {
     pub status: PayoutStatus,
     pub failure_reason: Option<String>,
     pub linked_item_id: Option<String>,
+    /// The internal note: never leaves the shop.
     pub note: Option<String>,
     pub operator: OperatorRef,
     pub created_at: Time,
     pub updated_at: Time,
+    /// The payout reason chosen (SPEC §11.1), with its names as they were when it was paid.
+    #[serde(default)]
+    pub reason_id: Option<i64>,
+    #[serde(default)]
+    pub reason_name_zh: Option<String>,
+    #[serde(default)]
+    pub reason_name_en: Option<String>,
+    /// What the buyer sees, apart from the internal note.
+    #[serde(default)]
+    pub buyer_message: Option<String>,
+    /// Who approved or rejected it (a username, or `system` when it expired), and when.
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    #[serde(default)]
+    pub decided_at: Option<Time>,
+    #[serde(default)]
+    pub reject_reason: Option<String>,
+    /// When the buyer's notification was delivered (SPEC §11.3).
+    #[serde(default)]
+    pub buyer_notified_at: Option<Time>,
+    /// `processing` for longer than the policy's `stuck_after_minutes` as of the answer (§11.4).
+    #[serde(default)]
+    pub stuck: bool,
 }
 
 /// The actor of the state changes the settlement worker makes.
@@ -319,13 +368,35 @@ pub struct PayoutSettings {
     pub accounts: Vec<SourceAccountView>,
     /// Recent custody top-ups, newest first.
     pub top_ups: Vec<TopUpView>,
+    /// Payouts by a sub-account at or above this wait for approval (SPEC §11.2); none when null.
+    #[serde(default)]
+    pub approval_threshold: Option<Money>,
+    /// Whether a draft must name a reason (R-F12).
+    #[serde(default)]
+    pub require_reason: bool,
 }
 
-/// `PUT /api/payout-settings`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `PUT /api/payout-settings`. A field left out keeps its value; `approval_threshold: null`
+/// removes the threshold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SettingsUpdate {
     pub source_account: String,
+    /// Yuan as typed, e.g. `"100.00"`; `null` for no approval.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub approval_threshold: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_reason: Option<bool>,
+}
+
+/// A field that is present (even as `null`) becomes `Some`, so "left out" and "null" differ.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// `POST /api/custody/top-ups`: records an enterprise-banking top-up of the custody account.

@@ -179,6 +179,18 @@ pub struct ShopFacts {
     /// `active`, or anything else (e.g. `suspended`), which blocks payouts (R-E6).
     pub status: String,
     pub accounts: Vec<AccountFacts>,
+    /// The shop's name, as `{shop_name}` in buyer messages.
+    #[serde(default)]
+    pub name: String,
+    /// Payouts by a sub-account at or above this wait for approval (SPEC §11.2).
+    #[serde(default)]
+    pub approval_threshold: Option<Money>,
+    /// A draft must name a reason (R-F12).
+    #[serde(default)]
+    pub require_reason: bool,
+    /// The shop's active reasons, in its order (R-F13; the dialog offers them).
+    #[serde(default)]
+    pub reasons: Vec<crate::reasons::Reason>,
 }
 
 impl ShopFacts {
@@ -248,7 +260,7 @@ pub struct OrderFacts {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderUsage {
-    /// Sum of counted (pending, processing, succeeded) payouts.
+    /// Sum of counted (awaiting approval, pending, processing, succeeded) payouts.
     pub counted_total: Money,
     pub counted_count: u32,
     /// Creation time of the newest payout on the order, failed or not (D3).

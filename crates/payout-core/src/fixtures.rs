@@ -34,6 +34,22 @@ pub fn facts_at(now: Time) -> Facts {
                     reserved: Money::ZERO,
                 },
             ],
+            name: "林记家居旗舰店".into(),
+            approval_threshold: None,
+            require_reason: false,
+            reasons: crate::reasons::DEFAULT_REASONS
+                .iter()
+                .zip(1..)
+                .map(|((zh, en, ty, template), id)| crate::reasons::Reason {
+                    id,
+                    name_zh: (*zh).into(),
+                    name_en: Some((*en).into()),
+                    payout_type: *ty,
+                    buyer_message_template: Some((*template).into()).filter(|t: &String| !t.is_empty()),
+                    active: true,
+                    position: id as u32,
+                })
+                .collect(),
         },
         operator: OperatorFacts {
             role: Role::Sub,
@@ -70,5 +86,7 @@ pub fn draft(amount: &str) -> PayoutDraft {
         linked_item_id: None,
         note: None,
         confirm_duplicate_shipping: None,
+        reason_id: None,
+        buyer_message: None,
     }
 }

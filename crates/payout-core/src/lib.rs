@@ -4,14 +4,18 @@
 //! browser is exactly the server's.
 
 pub mod api;
+pub mod approval;
 pub mod facts;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod meters;
 pub mod money;
+pub mod notification;
 pub mod policy;
 pub mod quota;
+pub mod reasons;
 pub mod rules;
+pub mod statement;
 pub mod time;
 pub mod top_up;
 pub mod violation;

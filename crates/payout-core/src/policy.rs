@@ -26,6 +26,10 @@ pub struct Policy {
     pub order_max_age_months: u32,
     /// Apps whose orders are eligible (SPEC §3).
     pub eligible_sources: Vec<String>,
+    /// A payout `processing` for longer than this is shown as stuck (SPEC §11.4).
+    pub stuck_after_minutes: u32,
+    /// A payout awaiting approval longer than this is rejected as expired (SPEC §11.2).
+    pub approval_expiry_hours: u32,
 }
 
 impl Default for Policy {
@@ -49,6 +53,8 @@ impl Default for Policy {
             ]
             .map(String::from)
             .to_vec(),
+            stuck_after_minutes: 30,
+            approval_expiry_hours: 24,
         }
     }
 }
@@ -89,6 +95,12 @@ impl Policy {
         }
         if self.order_max_age_months == 0 {
             return Err(PolicyError::NotPositive("order_max_age_months"));
+        }
+        if self.stuck_after_minutes == 0 {
+            return Err(PolicyError::NotPositive("stuck_after_minutes"));
+        }
+        if self.approval_expiry_hours == 0 {
+            return Err(PolicyError::NotPositive("approval_expiry_hours"));
         }
         if self.small_order_cap > self.max_order_cap {
             return Err(PolicyError::SmallCapAboveMax);

@@ -34,6 +34,11 @@ pub enum Code {
     LinkedItemNotInOrder,
     DuplicateShippingConfirmationRequired,
     PayoutTypeInvalid,
+    ReasonRequired,
+    ReasonInvalid,
+    TextTooLong,
+    RejectReasonRequired,
+    NotApprover,
 }
 
 impl Code {
@@ -65,6 +70,11 @@ impl Code {
             LinkedItemNotInOrder => "R-F9",
             DuplicateShippingConfirmationRequired => "R-F10",
             PayoutTypeInvalid => "R-F11",
+            ReasonRequired => "R-F12",
+            ReasonInvalid => "R-F13",
+            TextTooLong => "R-F14",
+            RejectReasonRequired => "R-A1",
+            NotApprover => "R-A2",
         }
     }
 
@@ -96,6 +106,11 @@ impl Code {
             LinkedItemNotInOrder => "LINKED_ITEM_NOT_IN_ORDER",
             DuplicateShippingConfirmationRequired => "DUPLICATE_SHIPPING_CONFIRMATION_REQUIRED",
             PayoutTypeInvalid => "PAYOUT_TYPE_INVALID",
+            ReasonRequired => "REASON_REQUIRED",
+            ReasonInvalid => "REASON_INVALID",
+            TextTooLong => "TEXT_TOO_LONG",
+            RejectReasonRequired => "REJECT_REASON_REQUIRED",
+            NotApprover => "NOT_APPROVER",
         }
     }
 }
@@ -111,6 +126,9 @@ pub enum Field {
     Amount,
     LinkedItemId,
     ConfirmDuplicateShipping,
+    ReasonId,
+    BuyerMessage,
+    Note,
 }
 
 /// One broken rule with everything a person needs to understand it.

@@ -2,9 +2,11 @@
 //! checks that need them are skipped; every other check still runs, so the person sees everything.
 
 use crate::api::PayoutDraft;
+use crate::approval::text_too_long;
 use crate::facts::{AccountKind, Facts, PayoutType, Role};
 use crate::money::Money;
 use crate::policy::Policy;
+use crate::reasons::MAX_TEXT_CHARS;
 use crate::violation::{Code, Field, Violation};
 
 pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
@@ -28,6 +30,8 @@ pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<
             );
         }
     }
+
+    v.extend(reason_checks(facts, draft));
 
     if PayoutType::parse(&draft.payout_type) == Some(PayoutType::Shipping)
         && facts.usage.has_counted_shipping
@@ -89,6 +93,14 @@ pub fn draft_syntax(policy: &Policy, draft: &PayoutDraft) -> Vec<Violation> {
             .on(Field::SourceAccount),
         );
     }
+    let too_long =
+        |text: &Option<String>| text.as_deref().is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS);
+    if too_long(&draft.buyer_message) {
+        v.push(text_too_long("买家留言", "The buyer message").on(Field::BuyerMessage));
+    }
+    if too_long(&draft.note) {
+        v.push(text_too_long("内部备注", "The internal note").on(Field::Note));
+    }
     if PayoutType::parse(&draft.payout_type).is_none() {
         v.push(
             Violation::new(
@@ -107,9 +119,51 @@ fn field_rank(field: Field) -> u8 {
         Field::OrderNo => 0,
         Field::Amount => 1,
         Field::SourceAccount => 2,
-        Field::PayoutType => 3,
-        Field::ConfirmDuplicateShipping => 4,
-        Field::LinkedItemId => 5,
+        Field::ReasonId => 3,
+        Field::PayoutType => 4,
+        Field::ConfirmDuplicateShipping => 5,
+        Field::LinkedItemId => 6,
+        Field::BuyerMessage => 7,
+        Field::Note => 8,
+    }
+}
+
+/// R-F12, R-F13: the reason, when the shop requires one or one is given, must be one of the
+/// shop's active reasons of the draft's payout type.
+fn reason_checks(facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
+    let Some(id) = draft.reason_id else {
+        return if facts.shop.require_reason {
+            vec![Violation::new(
+                Code::ReasonRequired,
+                "请选择打款原因（店铺要求每笔打款注明原因）",
+                "Choose a payout reason (the shop requires one for every payout)",
+            )
+            .on(Field::ReasonId)]
+        } else {
+            vec![]
+        };
+    };
+    let invalid = |zh: &str, en: &str| vec![Violation::new(Code::ReasonInvalid, zh, en).on(Field::ReasonId)];
+    match facts.shop.reasons.iter().find(|r| r.id == id && r.active) {
+        None => invalid(
+            "该打款原因不存在或已停用，请重新选择",
+            "This reason does not exist or is switched off; choose another",
+        ),
+        Some(reason) => match PayoutType::parse(&draft.payout_type) {
+            Some(ty) if ty != reason.payout_type => invalid(
+                &format!(
+                    "打款原因“{}”属于{}，与所选打款类型不符",
+                    reason.name_zh,
+                    reason.payout_type.label_zh()
+                ),
+                &format!(
+                    "The reason \"{}\" belongs to {}, not to the payout type chosen",
+                    reason.name(true),
+                    reason.payout_type.label_en()
+                ),
+            ),
+            _ => vec![],
+        },
     }
 }
 
@@ -467,5 +521,49 @@ mod tests {
         let mut d = draft("10");
         d.payout_type = "bonus".into();
         assert_eq!(check(&facts(), &d), [Code::PayoutTypeInvalid]);
+    }
+
+    #[test]
+    fn r_f12_a_reason_is_required_only_when_the_shop_says_so() {
+        let mut f = facts();
+        assert_eq!(check(&f, &draft("10")), []);
+        f.shop.require_reason = true;
+        let v = draft_checks(&Policy::default(), &f, &draft("10"));
+        assert_eq!(codes(&v), [Code::ReasonRequired]);
+        assert_eq!(v[0].field, Some(Field::ReasonId));
+        let mut d = draft("10");
+        d.reason_id = Some(2); // 降价补差, price_difference
+        assert_eq!(check(&f, &d), []);
+    }
+
+    #[test]
+    fn r_f13_the_reason_must_be_the_shops_active_one_of_the_same_type() {
+        let mut f = facts();
+        let mut d = draft("10");
+        d.reason_id = Some(1); // 退货运费补偿 belongs to shipping
+        assert_eq!(check(&f, &d), [Code::ReasonInvalid]);
+        d.payout_type = "shipping".into();
+        assert_eq!(check(&f, &d), []);
+        d.reason_id = Some(99); // another shop's, or none at all
+        assert_eq!(check(&f, &d), [Code::ReasonInvalid]);
+        d.reason_id = Some(1);
+        f.shop.reasons[0].active = false;
+        assert_eq!(check(&f, &d), [Code::ReasonInvalid]);
+    }
+
+    #[test]
+    fn r_f14_buyer_message_and_note_at_most_200_characters() {
+        let f = facts();
+        let mut d = draft("10");
+        d.buyer_message = Some("字".repeat(200));
+        d.note = Some("n".repeat(200));
+        assert_eq!(check(&f, &d), []);
+        d.buyer_message = Some("字".repeat(201));
+        let v = draft_checks(&Policy::default(), &f, &d);
+        assert_eq!((codes(&v), v[0].field), (vec![Code::TextTooLong], Some(Field::BuyerMessage)));
+        d.buyer_message = None;
+        d.note = Some("n".repeat(201));
+        let v = draft_checks(&Policy::default(), &f, &d);
+        assert_eq!((codes(&v), v[0].field), (vec![Code::TextTooLong], Some(Field::Note)));
     }
 }
