@@ -13,6 +13,9 @@ use payout_core::api::{
     PayoutSettings, PayoutView, PermissionsUpdate, QuotaList, QuotaUpdate, QuotaView, SessionInfo,
     SettingsUpdate, TopUpRequest, TopUpView,
 };
+use payout_core::approval::RejectRequest;
+use payout_core::reasons::{Reason, ReasonInput, ReasonList};
+use payout_core::statement::{Overview, Statement};
 use payout_core::Violation;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -295,6 +298,57 @@ pub async fn update_settings(update: &SettingsUpdate) -> Result<PayoutSettings, 
 /// `POST /api/custody/top-ups`: the same `idempotency_key` for a retry of the same top-up (D8).
 pub async fn top_up(request: &TopUpRequest, idempotency_key: &str) -> Result<TopUpView, ApiError> {
     send(Request::post("/api/custody/top-ups").header("Idempotency-Key", idempotency_key), request).await
+}
+
+// --- reasons, approvals, statements (SPEC §11.6) ---------------------------------------------
+
+/// `GET /api/reasons`: every reason of the shop, inactive ones too, in its order.
+pub async fn reasons() -> Result<ReasonList, ApiError> {
+    get(Request::get("/api/reasons")).await
+}
+
+pub async fn create_reason(input: &ReasonInput) -> Result<Reason, ApiError> {
+    send(Request::post("/api/reasons"), input).await
+}
+
+/// `PUT /api/reasons/{id}`: a `position` moves the reason (the others shift).
+pub async fn update_reason(id: i64, input: &ReasonInput) -> Result<Reason, ApiError> {
+    send(Request::put(&format!("/api/reasons/{id}")), input).await
+}
+
+/// `GET /api/approvals`: payouts awaiting approval, oldest first.
+pub async fn approvals(page: u32) -> Result<PayoutList, ApiError> {
+    let page = page.max(1).to_string();
+    let per_page = PayoutFilter::PER_PAGE.to_string();
+    get(Request::get("/api/approvals").query([("page", page.as_str()), ("per_page", per_page.as_str())]))
+        .await
+}
+
+/// A decision on a payout awaiting approval: `None` approves, `Some(reason)` rejects.
+pub async fn decide(id: i64, reject: Option<&RejectRequest>) -> Result<PayoutView, ApiError> {
+    match reject {
+        None => send(Request::post(&format!("/api/payouts/{id}/approve")), &serde_json::json!({})).await,
+        Some(body) => send(Request::post(&format!("/api/payouts/{id}/reject")), body).await,
+    }
+}
+
+/// `POST /api/payouts/{id}/status-query`: asks the payment rail again about a stuck payout.
+pub async fn status_query(id: i64) -> Result<PayoutView, ApiError> {
+    send(Request::post(&format!("/api/payouts/{id}/status-query")), &serde_json::json!({})).await
+}
+
+/// `GET /api/statements/{date}` (`YYYY-MM-DD`, a business day).
+pub async fn statement(date: &str) -> Result<Statement, ApiError> {
+    get(Request::get(&format!("/api/statements/{}", seg(date)))).await
+}
+
+/// Where the statement of `date` downloads as CSV.
+pub fn statement_csv_url(date: &str) -> String {
+    format!("/api/statements/{}.csv", seg(date))
+}
+
+pub async fn overview(days: u32) -> Result<Overview, ApiError> {
+    get(Request::get(&format!("/api/overview?days={days}"))).await
 }
 
 /// A fresh idempotency key for one payout attempt: a random UUID (v4). `getRandomValues` works on

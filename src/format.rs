@@ -84,6 +84,47 @@ pub fn reason(lang: Lang, text: &str) -> String {
     text.to_owned()
 }
 
+/// Why a payout was rejected: the automatic expiry in words, anything else as the approver wrote it.
+pub fn reject_reason(lang: Lang, text: &str) -> String {
+    if text == payout_core::approval::EXPIRED {
+        lang.pick("超过 24 小时未审核，已自动驳回", "Expired: not decided within 24 hours").to_owned()
+    } else {
+        reason(lang, text)
+    }
+}
+
+/// The payout reason's name as it was when paid (the zh name when there is no English one).
+pub fn reason_name(lang: Lang, zh: Option<&str>, en: Option<&str>) -> Option<String> {
+    match lang {
+        Lang::En => en.or(zh),
+        Lang::Zh => zh,
+    }
+    .map(str::to_owned)
+}
+
+/// Today's business day (UTC+08:00) by the browser's clock, `YYYY-MM-DD`.
+pub fn today() -> String {
+    Time::from_unix_millis(js_sys::Date::now() as i64).business_date().to_string()
+}
+
+/// The business day `days` after `date` (`YYYY-MM-DD`; negative goes back).
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    let noon = Time::parse(&format!("{date}T12:00:00+08:00"))?;
+    Some(noon.plus_seconds(days * 86_400).business_date().to_string())
+}
+
+/// `5 小时 12 分` / `5 h 12 min` (whole minutes, at least one).
+pub fn duration(lang: Lang, seconds: i64) -> String {
+    let minutes = (seconds.max(0) + 59) / 60;
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (lang, h) {
+        (Lang::Zh, 0) => format!("{m} 分钟"),
+        (Lang::Zh, h) => format!("{h} 小时 {m} 分"),
+        (Lang::En, 0) => format!("{m} min"),
+        (Lang::En, h) => format!("{h} h {m} min"),
+    }
+}
+
 /// `2026-11-24 18:05:00`: the business clock (UTC+08:00), which is how the API writes times.
 pub fn time(t: Time) -> String {
     let text = t.to_rfc3339();
@@ -102,10 +143,12 @@ pub fn status(lang: Lang, s: PayoutStatus) -> &'static str {
     lang.pick(s.label_zh(), s.label_en())
 }
 
-/// Who made a state change: a username, or the settlement worker.
+/// Who made a state change: a username, the settlement worker, or the system (an expiry).
 pub fn actor(lang: Lang, actor: &str) -> String {
     if actor == payout_core::api::SETTLEMENT_ACTOR {
         lang.pick("系统结算", "Settlement").to_owned()
+    } else if actor == payout_core::approval::SYSTEM_ACTOR {
+        lang.pick("系统", "System").to_owned()
     } else {
         actor.to_owned()
     }

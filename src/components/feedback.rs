@@ -121,3 +121,24 @@ pub fn ProcessingWarning() -> impl IntoView {
         </p>
     }
 }
+
+/// The article's FAQ 5 while a payout on the order is stuck (processing too long, SPEC §11.4): the
+/// money may still arrive, so paying again could pay twice.
+#[component]
+pub fn StuckWarning() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="notice notice--warn" role="status" data-testid="stuck-warning">
+            <strong>{move || lang.get().pick("打款状态确认中", "A payout is stuck")}</strong>
+            <p class="notice__text">
+                {move || {
+                    lang.get()
+                        .pick(
+                            "该订单有一笔打款长时间未出结果。请勿重复打款，款项仍在确认中。",
+                            "A payout on this order has had no result for a long time. Do not pay again; the payment is still being confirmed.",
+                        )
+                }}
+            </p>
+        </div>
+    }
+}

@@ -147,3 +147,63 @@ pub fn TextField(
         </div>
     }
 }
+
+/// A labelled `<textarea>` with a character count: the value is given (it may be derived, e.g. a
+/// buyer message filled from a template) and every keystroke is reported through `on_input`.
+#[component]
+pub fn TextAreaField(
+    /// The control's id and `data-testid`.
+    #[prop(into)]
+    id: String,
+    /// The label, in the current language.
+    #[prop(into)]
+    label: Signal<String>,
+    /// Said beside the label, e.g. who will read the text.
+    #[prop(optional, into)]
+    aside: Option<Signal<String>>,
+    /// The text shown.
+    #[prop(into)]
+    value: Signal<String>,
+    /// The person typed.
+    #[prop(into)]
+    on_input: Callback<String>,
+    /// Messages under the field (empty when fine).
+    #[prop(optional, into)]
+    errors: Option<Signal<Vec<String>>>,
+    /// A note shown under the field while there is no message.
+    #[prop(optional, into)]
+    hint: Option<Signal<Option<String>>>,
+    /// The most characters allowed: shown as a count (the rule itself reports going over).
+    #[prop(optional)]
+    max_chars: Option<usize>,
+    #[prop(optional)] rows: Option<u32>,
+) -> impl IntoView {
+    let errors = errors.unwrap_or_else(|| Signal::derive(Vec::new));
+    let hint = hint.unwrap_or_else(|| Signal::derive(|| None));
+    let error_id = format!("{id}-error");
+    let invalid = move || errors.with(|e| !e.is_empty());
+    let count = move || max_chars.map(|max| format!("{}/{max}", value.with(|v| v.chars().count())));
+    let over = move || max_chars.is_some_and(|max| value.with(|v| v.chars().count() > max));
+    view! {
+        <div class="field" class:field--invalid=invalid>
+            <label class="field__label" for=id.clone()>
+                {label}
+                {aside.map(|a| view! { <span class="field__aside">{a}</span> })}
+            </label>
+            <textarea
+                id=id.clone()
+                class="textarea"
+                data-testid=id.clone()
+                rows=rows.unwrap_or(3)
+                aria-describedby=error_id.clone()
+                aria-invalid=move || invalid().to_string()
+                prop:value=move || value.get()
+                on:input=move |ev| on_input.run(event_target_value(&ev))
+            ></textarea>
+            <div class="field__foot">
+                <Messages id=error_id errors hint />
+                <span class="field__count" class:field__count--over=over aria-hidden="true">{count}</span>
+            </div>
+        </div>
+    }
+}

@@ -1,4 +1,5 @@
-//! The payout dialog (SPEC §6.2): source account, payout type, amount, linked product, note.
+//! The payout dialog (SPEC §6.2, §11.1, §11.2): source account, reason, payout type, amount, linked
+//! product, the buyer message (filled from the reason's template) and the internal note.
 //!
 //! Every keystroke runs `payout_core::check_payout` on the loaded context with the corrected clock,
 //! so each message is the server's own, shown beside its field; submit stays disabled while anything
@@ -12,15 +13,17 @@
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutContext, PayoutDraft, PayoutView};
+use payout_core::approval::needs_approval;
+use payout_core::reasons::{fill_template, Reason, MAX_TEXT_CHARS};
 use payout_core::rules::limits_exceeded_by_oversized_amount;
-use payout_core::{check_payout, meters, AccountKind, Field, Money, PayoutType, Time, Violation};
+use payout_core::{check_payout, meters, AccountKind, Field, Money, PayoutType, Policy, Time, Violation};
 
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
-use crate::components::amount_field::AmountField;
+use crate::components::amount_field::{parse_amount, AmountField};
 use crate::components::dialog::Modal;
-use crate::components::feedback::ProcessingWarning;
-use crate::components::field::SelectField;
+use crate::components::feedback::{ProcessingWarning, StuckWarning};
+use crate::components::field::{SelectField, TextAreaField};
 use crate::format;
 use crate::i18n::{use_lang, Lang};
 
@@ -134,6 +137,24 @@ pub fn max_payable(ctx: &PayoutContext, source: Option<AccountKind>, now: Time) 
     limits.into_iter().min().unwrap_or(Money::ZERO)
 }
 
+/// The buyer message a reason's template gives: the amount as parsed (`12.50`), or `{amount}` left
+/// visible while the amount is not valid yet.
+pub fn buyer_message_for(
+    reason: &Reason,
+    policy: &Policy,
+    order_no: &str,
+    amount: &str,
+    shop: &str,
+) -> String {
+    let amount =
+        parse_amount(policy, amount).map(|m| m.to_string()).unwrap_or_else(|_| "{amount}".to_owned());
+    reason
+        .buyer_message_template
+        .as_deref()
+        .map(|t| fill_template(t, order_no, &amount, shop))
+        .unwrap_or_default()
+}
+
 /// The dialog for one order. `prefill` is a failed payout to initiate again.
 #[component]
 pub fn PayoutDialog(
@@ -198,6 +219,69 @@ pub fn PayoutDialog(
         RwSignal::new(start_draft.as_ref().is_some_and(|d| d.confirm_duplicate_shipping == Some(true)));
     let type_touched = RwSignal::new(prefill.is_some() || start_draft.is_some());
 
+    // The reason (SPEC §11.1): one of the shop's active reasons. Choosing one sets the payout type;
+    // choosing another type clears it. Its template fills the buyer message until the person edits
+    // that; from then on their text stays.
+    let reasons: Vec<Reason> = ctx.facts.shop.reasons.iter().filter(|r| r.active).cloned().collect();
+    let require_reason = ctx.facts.shop.require_reason;
+    let find_reason = {
+        let reasons = reasons.clone();
+        move |id: &str| reasons.iter().find(|r| r.id.to_string() == id).cloned()
+    };
+    let prefill_reason = prefill
+        .as_ref()
+        .and_then(|p| p.reason_id.map(|id| (id.to_string(), p.payout_type)))
+        .filter(|(id, ty)| find_reason(id).is_some_and(|r| r.payout_type == *ty))
+        .map(|(id, _)| id);
+    let reason = RwSignal::new(match (&start_draft, &prefill_reason) {
+        (Some(d), _) => d.reason_id.map(|id| id.to_string()).unwrap_or_default(),
+        (None, Some(id)) => id.clone(),
+        _ => String::new(),
+    });
+    let reason_touched = RwSignal::new(start_draft.is_some());
+    let shop_name = ctx.facts.shop.name.clone();
+    let buyer_typed = RwSignal::new(match (&start_draft, &prefill) {
+        (Some(d), _) => Some(d.buyer_message.clone().unwrap_or_default()),
+        // Pay again: the earlier message stays only if the person had written it themselves.
+        (None, Some(p)) => p.buyer_message.clone().filter(|m| {
+            let filled = prefill_reason
+                .as_deref()
+                .and_then(&find_reason)
+                .map(|r| buyer_message_for(&r, &ctx.policy, &order_no, &p.amount.to_string(), &shop_name));
+            filled.as_ref() != Some(m)
+        }),
+        _ => None,
+    });
+    let selected_reason = {
+        let find_reason = find_reason.clone();
+        Memo::new(move |_| reason.with(|id| find_reason(id)))
+    };
+    let buyer_message = {
+        let (policy, order_no) = (ctx.policy.clone(), order_no.clone());
+        Signal::derive(move || {
+            buyer_typed.get().unwrap_or_else(|| {
+                selected_reason
+                    .get()
+                    .map(|r| amount.with(|a| buyer_message_for(&r, &policy, &order_no, a, &shop_name)))
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let choose_reason = move || {
+        reason_touched.set(true);
+        if let Some(r) = selected_reason.get_untracked() {
+            payout_type.set(r.payout_type.as_str().to_owned());
+            type_touched.set(true);
+        }
+    };
+    let choose_type = move || {
+        type_touched.set(true);
+        let ty = payout_type.get_untracked();
+        if selected_reason.get_untracked().is_some_and(|r| r.payout_type.as_str() != ty) {
+            reason.set(String::new());
+        }
+    };
+
     let draft = {
         let order_no = order_no.clone();
         Memo::new(move |_| {
@@ -211,6 +295,10 @@ pub fn PayoutDialog(
                 confirm_duplicate_shipping: (ty == PayoutType::Shipping.as_str() && confirm_dup.get())
                     .then_some(true),
                 payout_type: ty,
+                reason_id: reason.with(|r| r.parse().ok()),
+                // What the person emptied on purpose is sent empty, not filled in again.
+                buyer_message: Some(buyer_message.get().trim().to_owned())
+                    .filter(|m| !m.is_empty() || buyer_typed.with(Option::is_some)),
             }
         })
     };
@@ -257,6 +345,20 @@ pub fn PayoutDialog(
     });
     let type_errors =
         Signal::derive(move || if type_touched.get() { messages(Some(Field::PayoutType)) } else { vec![] });
+    let reason_errors = Signal::derive(move || {
+        if reason_touched.get() || type_touched.get() {
+            messages(Some(Field::ReasonId))
+        } else {
+            vec![]
+        }
+    });
+    // At or above the shop's threshold a sub-account's payout waits for the main account (§11.2).
+    let approval = Memo::new(move |_| {
+        ctx.with_value(|c| {
+            let m = amount.with(|a| parse_amount(&c.policy, a).ok())?;
+            needs_approval(&c.facts.shop, &c.facts.operator, m).then_some(c.facts.shop.approval_threshold?)
+        })
+    });
     let needs_dup_confirm = move || {
         payout_type.get() == PayoutType::Shipping.as_str()
             && ctx.with_value(|c| c.facts.usage.has_counted_shipping)
@@ -306,6 +408,9 @@ pub fn PayoutDialog(
         }
         let l = lang.get();
         let mut missing = Vec::new();
+        if require_reason && reason.with(String::is_empty) {
+            missing.push(l.pick("选择打款原因", "choose a reason"));
+        }
         if payout_type.with(String::is_empty) {
             missing.push(l.pick("选择打款类型", "choose a payout type"));
         }
@@ -328,10 +433,11 @@ pub fn PayoutDialog(
         })
     };
 
-    let (order_label, processing, accounts, items, earlier_shipping) = ctx.with_value(|c| {
+    let (order_label, processing, stuck, accounts, items, earlier_shipping) = ctx.with_value(|c| {
         (
             c.order.order_no.clone(),
             c.facts.usage.has_processing,
+            c.payouts.iter().any(|p| p.stuck),
             c.source_accounts.clone(),
             c.order.items.clone(),
             c.payouts
@@ -359,6 +465,24 @@ pub fn PayoutDialog(
             )
             .collect::<Vec<_>>()
     });
+    let reason_options = Signal::derive(move || {
+        let l = lang.get();
+        let first = if require_reason {
+            l.pick("请选择打款原因", "Choose a reason")
+        } else {
+            l.pick("不选择原因", "No reason")
+        };
+        std::iter::once((String::new(), first.to_owned()))
+            .chain(reasons.iter().map(|r| {
+                let (name, ty) = (r.name(l == Lang::En), format::payout_type(l, r.payout_type));
+                let text = match l {
+                    Lang::Zh => format!("{name}（{ty}）"),
+                    Lang::En => format!("{name} ({ty})"),
+                };
+                (r.id.to_string(), text)
+            }))
+            .collect::<Vec<_>>()
+    });
     let item_options = Signal::derive(move || {
         let l = lang.get();
         std::iter::once((String::new(), l.pick("不关联商品", "None").to_owned()))
@@ -384,9 +508,13 @@ pub fn PayoutDialog(
                     }
                 }
             >
-                <Show when=move || processing>
-                    <ProcessingWarning />
-                </Show>
+                {if stuck {
+                    view! { <StuckWarning /> }.into_any()
+                } else if processing {
+                    view! { <ProcessingWarning /> }.into_any()
+                } else {
+                    ().into_any()
+                }}
                 <Show when=locked>
                     <div class="notice notice--warn" role="alert" data-testid="unresolved-notice">
                         <strong>{move || lang.get().pick("上次提交没有收到明确结果", "The last submission got no definite answer")}</strong>
@@ -430,12 +558,24 @@ pub fn PayoutDialog(
                     </fieldset>
 
                     <SelectField
+                        id="payout-reason"
+                        label=Signal::derive(move || {
+                            let l = lang.get();
+                            if require_reason { l.pick("打款原因", "Reason") } else { l.pick("打款原因（选填）", "Reason (optional)") }.to_owned()
+                        })
+                        value=reason
+                        options=reason_options
+                        errors=reason_errors
+                        on_touch=choose_reason
+                    />
+
+                    <SelectField
                         id="payout-type"
                         label=Signal::derive(move || lang.get().pick("打款类型", "Payout type").to_owned())
                         value=payout_type
                         options=type_options
                         errors=type_errors
-                        on_touch=move || type_touched.set(true)
+                        on_touch=choose_type
                     />
 
                     <Show when=needs_dup_confirm>
@@ -476,6 +616,18 @@ pub fn PayoutDialog(
                     </Show>
 
                     <AmountField value=amount errors=amount_errors hint=max_hint />
+                    {move || {
+                        approval
+                            .get()
+                            .map(|t| {
+                                let t = format::money(t);
+                                let text = match lang.get() {
+                                    Lang::Zh => format!("金额达到 {t} 审核门槛，提交后需主账号审核"),
+                                    Lang::En => format!("At or above the {t} approval threshold: the main account must approve it"),
+                                };
+                                view! { <p class="notice notice--info" role="status" data-testid="approval-notice">{text}</p> }
+                            })
+                    }}
 
                     <SelectField
                         id="linked-item"
@@ -485,19 +637,26 @@ pub fn PayoutDialog(
                         errors=Signal::derive(move || messages(Some(Field::LinkedItemId)))
                     />
 
-                    <div class="field">
-                        <label class="field__label" for="payout-note">
-                            {move || lang.get().pick("备注（选填）", "Note (optional)")}
-                        </label>
-                        <textarea
+                    <div class="texts">
+                        <TextAreaField
+                            id="buyer-message"
+                            label=Signal::derive(move || lang.get().pick("买家留言（选填）", "Buyer message (optional)").to_owned())
+                            aside=Signal::derive(move || lang.get().pick("买家会看到这段话", "The buyer sees this").to_owned())
+                            value=buyer_message
+                            on_input=move |text| buyer_typed.set(Some(text))
+                            errors=Signal::derive(move || messages(Some(Field::BuyerMessage)))
+                            max_chars=MAX_TEXT_CHARS
+                        />
+                        <TextAreaField
                             id="payout-note"
-                            class="textarea"
-                            rows="2"
-                            maxlength="200"
-                            data-testid="payout-note"
-                            prop:value=move || note.get()
-                            on:input=move |ev| note.set(event_target_value(&ev))
-                        ></textarea>
+                            label=Signal::derive(move || lang.get().pick("内部备注（选填）", "Internal note (optional)").to_owned())
+                            aside=Signal::derive(move || lang.get().pick("仅本店可见，买家看不到", "Only your shop sees this").to_owned())
+                            value=note
+                            on_input=move |text| note.set(text)
+                            errors=Signal::derive(move || messages(Some(Field::Note)))
+                            max_chars=MAX_TEXT_CHARS
+                            rows=2
+                        />
                     </div>
                 </fieldset>
 

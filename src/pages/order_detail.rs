@@ -1,5 +1,7 @@
-//! Order detail (SPEC §6.4) at `/orders/{order_no}`: the order, every payout on it with its state
-//! changes, and the totals.
+//! Order detail (SPEC §6.4, §11) at `/orders/{order_no}`: the order, every payout on it with its
+//! reason, buyer message and internal note, its state changes and when the buyer was notified, and
+//! the totals. Payouts that are not final (and a fresh success whose buyer has not been notified
+//! yet) are followed until they are.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params;
@@ -10,6 +12,7 @@ use payout_core::Money;
 use crate::api::{self, ApiError};
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::components::order_summary::OrderSummary;
+use crate::components::payout_info::{PayoutInfo, Requery};
 use crate::components::status_badge::StatusBadge;
 use crate::format;
 use crate::i18n::use_lang;
@@ -46,8 +49,10 @@ fn OrderDetailScreen() -> impl IntoView {
     let order_no = Memo::new(move |_| {
         params.with(|p| p.as_ref().ok().and_then(|p| p.order_no.clone()).unwrap_or_default())
     });
+    let requery = Requery::provide();
     let data = LocalResource::new(move || {
         let order_no = order_no.get();
+        requery.action.version().track();
         async move {
             match format::order_no(&order_no) {
                 Some(o) => load(o).await,
@@ -55,6 +60,19 @@ fn OrderDetailScreen() -> impl IntoView {
             }
         }
     });
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let changing = data
+                .try_with_untracked(|d| matches!(d, Some(Ok((ctx, _))) if still_changing(ctx)))
+                .unwrap_or(false);
+            if changing {
+                data.refetch();
+            }
+        },
+        std::time::Duration::from_secs(2),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
     view! {
         <section class="page" aria-labelledby="detail-title">
             <nav class="breadcrumb" aria-label=move || lang.get().pick("位置", "Breadcrumb")>
@@ -101,6 +119,17 @@ fn OrderDetailScreen() -> impl IntoView {
     }
 }
 
+/// A payout on the order is not final yet, or succeeded within the last two minutes and its buyer
+/// has not been notified yet (the notification follows the success by a moment, SPEC §11.3).
+fn still_changing(ctx: &PayoutContext) -> bool {
+    ctx.payouts.iter().any(|p| {
+        !p.status.is_final()
+            || (p.status == PayoutStatus::Succeeded
+                && p.buyer_notified_at.is_none()
+                && ctx.server_time.seconds_since(p.updated_at) < 120)
+    })
+}
+
 fn sum(details: &[PayoutDetail], keep: impl Fn(PayoutStatus) -> bool) -> Money {
     details
         .iter()
@@ -115,6 +144,7 @@ fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
     let succeeded = sum(&details, |s| s == PayoutStatus::Succeeded);
     let in_flight = sum(&details, |s| !s.is_final());
     let failed = sum(&details, |s| s == PayoutStatus::Failed);
+    let rejected = sum(&details, |s| s == PayoutStatus::Rejected);
     let fact = move |zh: &'static str, en: &'static str, value: String| {
         view! {
             <div>
@@ -135,6 +165,7 @@ fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
                 {fact("打款成功", "Succeeded", format::money(succeeded))}
                 {fact("处理中", "In progress", format::money(in_flight))}
                 {fact("打款失败（不计入）", "Failed (not counted)", format::money(failed))}
+                {fact("已驳回（不计入）", "Rejected (not counted)", format::money(rejected))}
                 {fact("计入笔数", "Counted payouts", format!("{} / {}", m.order_payout_count, ctx.policy.max_payouts_per_order))}
             </dl>
         </article>
@@ -158,16 +189,21 @@ fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
 fn HistoryItem(d: PayoutDetail) -> impl IntoView {
     let lang = use_lang();
     let p = d.payout;
+    let reason = (p.reason_name_zh.clone(), p.reason_name_en.clone());
     view! {
-        <li class="history__item">
+        <li class="history__item" data-testid="history-item" data-status=p.status.as_str()>
             <div class="history__head">
                 <strong>{format::money(p.amount)}</strong>
                 <span>{move || format::payout_type(lang.get(), p.payout_type)}</span>
+                {move || {
+                    format::reason_name(lang.get(), reason.0.as_deref(), reason.1.as_deref())
+                        .map(|r| view! { <span class="muted" data-testid="reason-name">{r}</span> })
+                }}
                 <span class="muted">{move || format::account(lang.get(), p.source_account)}</span>
                 <span class="muted">{p.operator.display_name.clone()}</span>
-                <StatusBadge status=p.status />
+                <StatusBadge status=p.status stuck=p.stuck />
             </div>
-            {p.note.clone().map(|n| view! { <p class="muted">{n}</p> })}
+            <PayoutInfo p=p.clone() />
             <ul class="events">
                 {d
                     .events
@@ -180,7 +216,7 @@ fn HistoryItem(d: PayoutDetail) -> impl IntoView {
                                 <StatusBadge status=e.status />
                                 " "
                                 <span class="muted">{move || format::actor(lang.get(), &e.actor)}</span>
-                                {e.reason.map(|r| view! { <span>" · " {move || format::reason(lang.get(), &r)}</span> })}
+                                {e.reason.map(|r| view! { <span>" · " {move || format::reject_reason(lang.get(), &r)}</span> })}
                             </li>
                         }
                     })

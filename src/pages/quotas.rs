@@ -9,6 +9,7 @@ use payout_core::{Policy, Role};
 
 use crate::api::{self, ApiError};
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
+use crate::components::switch::Switch;
 use crate::format;
 use crate::i18n::use_lang;
 use crate::session::{use_session, SessionState};
@@ -90,36 +91,6 @@ fn QuotasScreen() -> impl IntoView {
 struct Viewer {
     main: bool,
     user_id: i64,
-}
-
-/// An on/off switch; read-only (greyed, not focusable as a control) when `disabled`.
-#[component]
-fn Switch(
-    checked: Signal<bool>,
-    /// Its accessible name.
-    label: Signal<String>,
-    #[prop(into)] disabled: Signal<bool>,
-    #[prop(into)] on_toggle: Callback<()>,
-    testid: &'static str,
-) -> impl IntoView {
-    let lang = use_lang();
-    view! {
-        <button
-            type="button"
-            role="switch"
-            class="switch"
-            data-testid=testid
-            aria-checked=move || checked.get().to_string()
-            aria-label=label
-            disabled=move || disabled.get()
-            on:click=move |_| on_toggle.run(())
-        >
-            <span class="switch__track" aria-hidden="true"><span class="switch__thumb"></span></span>
-            <span class="switch__text">
-                {move || if checked.get() { lang.get().pick("已开启", "On") } else { lang.get().pick("已关闭", "Off") }}
-            </span>
-        </button>
-    }
 }
 
 #[component]

@@ -1,5 +1,9 @@
-//! Payout records (打款记录, SPEC §6.3): the shop's payouts with filters kept in the URL, pages,
+//! Payout records (打款记录, SPEC §6.3, §11): the shop's payouts with filters kept in the URL, pages,
 //! rows that follow their payout until it is final, "pay again" on failed rows and CSV export.
+//! Each row shows its reason, buyer message and internal note apart, the approval decision and,
+//! for a stuck payout, the advice not to pay again (the main account may ask the rail again).
+
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -11,7 +15,9 @@ use payout_core::PayoutType;
 use crate::api::{self, PayoutFilter};
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::components::field::{SelectField, TextField};
-use crate::components::status_badge::StatusBadge;
+use crate::components::pager::Pager;
+use crate::components::payout_info::Requery;
+use crate::components::payout_table::{PayoutTable, RowActions};
 use crate::format;
 use crate::i18n::{use_lang, Lang};
 
@@ -67,8 +73,10 @@ fn RecordsScreen() -> impl IntoView {
         page: 1,
     };
 
+    let requery = Requery::provide();
     let list = LocalResource::new(move || {
         let f = filter.get();
+        requery.action.version().track();
         async move { api::payouts(&f).await }
     });
     let operators = LocalResource::new(api::operators);
@@ -247,95 +255,27 @@ fn RecordsScreen() -> impl IntoView {
 #[component]
 fn RecordsTable(list: PayoutList, to_page: Callback<u32>) -> impl IntoView {
     let lang = use_lang();
-    let pages = list.total.div_ceil(u64::from(list.per_page.max(1))).max(1) as u32;
-    let page = list.page.max(1);
-    let total = list.total;
-    let th = move |zh: &'static str, en: &'static str| view! { <th scope="col">{move || lang.get().pick(zh, en)}</th> };
+    // A failed row offers "pay again", which opens the workbench's dialog pre-filled.
+    let actions: RowActions = Rc::new(move |p: &PayoutView| {
+        (p.status == PayoutStatus::Failed).then(|| {
+            let href = format!("/payout?order={}&again={}", p.order_no, p.id);
+            view! {
+                <a class="btn btn--small" href=href data-testid="pay-again">
+                    {move || lang.get().pick("再次打款", "Pay again")}
+                </a>
+            }
+            .into_any()
+        })
+    });
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-labelledby="records-title">
-            <table class="table table--cards" data-testid="records-table">
-                <thead>
-                    <tr>
-                        {th("时间", "Time")}
-                        {th("订单号", "Order")}
-                        {th("类型", "Type")}
-                        <th scope="col" class="num">{move || lang.get().pick("金额", "Amount")}</th>
-                        {th("出款账户", "Source account")}
-                        {th("操作人", "Operator")}
-                        {th("状态", "Status")}
-                        {th("失败原因", "Failure reason")}
-                        {th("操作", "Actions")}
-                    </tr>
-                </thead>
-                <tbody>
-                    {list.items.into_iter().map(|p| view! { <RecordRow p /> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <nav class="pager" aria-label=move || lang.get().pick("分页", "Pages")>
-            <button
-                type="button"
-                class="btn"
-                data-testid="page-prev"
-                disabled={ page <= 1 }
-                on:click=move |_| to_page.run(page - 1)
-            >
-                {move || lang.get().pick("上一页", "Previous")}
-            </button>
-            <span class="pager__info" data-testid="page-info">
-                {move || match lang.get() {
-                    crate::i18n::Lang::Zh => format!("第 {page} / {pages} 页 · 共 {total} 条"),
-                    crate::i18n::Lang::En => format!("Page {page} of {pages} · {total} payouts"),
-                }}
-            </span>
-            <button
-                type="button"
-                class="btn"
-                data-testid="page-next"
-                disabled={ page >= pages }
-                on:click=move |_| to_page.run(page + 1)
-            >
-                {move || lang.get().pick("下一页", "Next")}
-            </button>
-        </nav>
-    }
-}
-
-#[component]
-fn RecordRow(p: PayoutView) -> impl IntoView {
-    let lang = use_lang();
-    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
-    let order_href = format!("/orders/{}", p.order_no);
-    let again =
-        (p.status == PayoutStatus::Failed).then(|| format!("/payout?order={}&again={}", p.order_no, p.id));
-    let reason = p.failure_reason.clone();
-    let (no_reason, no_again) = (reason.is_none(), again.is_none());
-    view! {
-        <tr data-testid="record-row" data-status=p.status.as_str()>
-            <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
-            <td class="nowrap" data-label=label("订单号", "Order")>
-                <a class="link mono" href=order_href>{p.order_no.clone()}</a>
-            </td>
-            <td class="nowrap" data-label=label("类型", "Type")>{move || format::payout_type(lang.get(), p.payout_type)}</td>
-            <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
-            <td class="nowrap" data-label=label("出款账户", "Source account")>{move || format::account(lang.get(), p.source_account)}</td>
-            <td class="nowrap" data-label=label("操作人", "Operator")>{p.operator.display_name.clone()}</td>
-            <td data-label=label("状态", "Status")>
-                <StatusBadge status=p.status />
-            </td>
-            <td class="reason-cell" class:cell--empty=no_reason data-label=label("失败原因", "Failure reason")>
-                {move || reason.as_deref().map(|r| format::reason(lang.get(), r))}
-            </td>
-            <td class="cell-actions" class:cell--empty=no_again data-label=label("操作", "Actions")>
-                {again
-                    .map(|href| {
-                        view! {
-                            <a class="btn btn--small" href=href data-testid="pay-again">
-                                {move || lang.get().pick("再次打款", "Pay again")}
-                            </a>
-                        }
-                    })}
-            </td>
-        </tr>
+        <PayoutTable
+            payouts=list.items
+            testid="records-table"
+            row_testid="record-row"
+            labelled_by="records-title"
+            with_order=true
+            actions
+        />
+        <Pager page=list.page per_page=list.per_page total=list.total to_page />
     }
 }

@@ -14,10 +14,12 @@ use payout_core::api::{PayoutContext, PayoutDraft, PayoutStatus, PayoutView};
 use payout_core::{check_payout, meters, Code, Meters, Money, Time};
 
 use crate::api::{self, ApiError};
-use crate::components::feedback::{Empty, ErrorView, Gate, Loading, ProcessingWarning};
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading, ProcessingWarning, StuckWarning};
 use crate::components::meter::MetersPanel;
 use crate::components::order_summary::OrderSummary;
 use crate::components::payout_dialog::{PayoutDialog, Submitter};
+use crate::components::payout_info::Requery;
+use crate::components::payout_table::{PayoutTable, RowActions};
 use crate::components::status_badge::StatusBadge;
 use crate::format::{self, ServerClock};
 use crate::i18n::{use_lang, Lang};
@@ -73,9 +75,11 @@ fn WorkbenchScreen() -> impl IntoView {
     let clock = ServerClock::new();
     // The app's submitter: a submission without a definite answer survives leaving this page.
     let submitter = use_context::<Submitter>().unwrap_or_default();
+    let requery = Requery::provide();
     let context = LocalResource::new(move || {
         let order_no = order.get();
         submitter.action.version().track();
+        requery.action.version().track();
         async move {
             format::order_no(&order_no)?;
             let result = api::payout_context(&order_no).await;
@@ -284,20 +288,30 @@ fn CreatedNotice(
         })
     };
     let status = Signal::derive(move || latest.with(|p| p.status));
+    let stuck = Signal::derive(move || latest.with(|p| p.stuck));
     let failed = move || status.get() == PayoutStatus::Failed;
+    let bad = move || matches!(status.get(), PayoutStatus::Failed | PayoutStatus::Rejected);
     view! {
         <div
             class="notice"
-            class:notice--success=move || !failed()
-            class:notice--error=failed
+            class:notice--success=move || !bad()
+            class:notice--error=bad
             role="status"
-            data-testid=move || if failed() { "payout-failed" } else { "payout-success" }
+            data-testid=move || match status.get() {
+                PayoutStatus::Failed => "payout-failed",
+                PayoutStatus::Rejected => "payout-rejected",
+                _ => "payout-success",
+            }
         >
             <strong>
                 {move || {
                     let l = lang.get();
                     match status.get() {
                         PayoutStatus::Failed => l.pick("打款失败", "Payout failed"),
+                        PayoutStatus::Rejected => l.pick("主账号已驳回该打款", "The main account rejected this payout"),
+                        PayoutStatus::AwaitingApproval => {
+                            l.pick("已提交，等待主账号审核", "Submitted; waiting for the main account's approval")
+                        }
                         _ => l.pick("发起打款成功", "Payout initiated"),
                     }
                 }}
@@ -307,13 +321,19 @@ fn CreatedNotice(
                 {move || format::payout_type(lang.get(), created.payout_type)} " · "
                 {move || format::account(lang.get(), created.source_account)} " "
             </span>
-            <StatusBadge status />
+            <StatusBadge status stuck />
             {move || {
                 latest
                     .get()
                     .failure_reason
                     .filter(|_| failed())
                     .map(|r| view! { <span class="notice__reason">{move || format::reason(lang.get(), &r)}</span> })
+            }}
+            {move || {
+                latest
+                    .get()
+                    .reject_reason
+                    .map(|r| view! { <span class="notice__reason" data-testid="notice-reject-reason">{move || format::reject_reason(lang.get(), &r)}</span> })
             }}
             <Show when=failed>
                 <button
@@ -370,6 +390,7 @@ fn OrderView(
     let ineligible = move || hard.with(|r| r.iter().any(|v| is_eligibility(&v.rule)));
     let cooldown = move || live_meters.with(|m| m.cooldown_seconds_left);
     let processing = move || current.with(|c| c.as_ref().is_some_and(|c| c.facts.usage.has_processing));
+    let stuck = move || current.with(|c| c.as_ref().is_some_and(|c| c.payouts.iter().any(|p| p.stuck)));
     let unresolved = move || {
         current.with(|c| c.as_ref().and_then(|c| submitter.unresolved_for(&c.order.order_no))).is_some()
     };
@@ -436,7 +457,10 @@ fn OrderView(
                         }
                     }}
                 </div>
-                <Show when=processing>
+                <Show when=stuck>
+                    <StuckWarning />
+                </Show>
+                <Show when=move || processing() && !stuck()>
                     <ProcessingWarning />
                 </Show>
                 <Show when=unresolved>
@@ -454,9 +478,11 @@ fn OrderView(
                     <MetersPanel meters=live_meters operator_daily_limit=daily_limit />
                 </Show>
                 <div class="actions">
+                    // A stuck payout may still arrive: paying again is possible but not invited.
                     <button
                         type="button"
-                        class="btn btn--primary btn--large"
+                        class="btn btn--large"
+                        class:btn--primary=move || !stuck()
                         data-testid="open-payout"
                         disabled=move || !can_pay()
                         aria-describedby="eligibility-title"
@@ -466,6 +492,8 @@ fn OrderView(
                             let l = lang.get();
                             if unresolved() {
                                 l.pick("确认上次提交", "Confirm the last submission").to_owned()
+                            } else if stuck() && can_pay() {
+                                l.pick("仍要发起打款", "Pay anyway").to_owned()
                             } else if hard.with(Vec::is_empty) && cooldown() > 0 {
                                 match l {
                                     Lang::Zh => format!("{} 秒后可打款", cooldown()),
@@ -520,55 +548,30 @@ fn OrderPayouts(
     on_again: Callback<Option<PayoutView>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
+    let actions: RowActions = std::rc::Rc::new(move |p: &PayoutView| {
+        (p.status == PayoutStatus::Failed).then(|| {
+            let again = p.clone();
+            view! {
+                <button
+                    type="button"
+                    class="btn btn--small"
+                    data-testid="pay-again"
+                    disabled=move || !can_pay.get()
+                    on:click=move |_| on_again.run(Some(again.clone()))
+                >
+                    {move || lang.get().pick("再次打款", "Pay again")}
+                </button>
+            }
+            .into_any()
+        })
+    });
     view! {
-        <div class="table-wrap">
-            <table class="table table--compact table--cards" data-testid="order-payouts">
-                <thead>
-                    <tr>
-                        <th scope="col">{label("时间", "Time")}</th>
-                        <th scope="col">{label("类型", "Type")}</th>
-                        <th scope="col" class="num">{label("金额", "Amount")}</th>
-                        <th scope="col">{label("操作人", "Operator")}</th>
-                        <th scope="col">{label("状态", "Status")}</th>
-                        <th scope="col">{label("操作", "Actions")}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {payouts
-                        .into_iter()
-                        .map(|p| {
-                            let failed = p.status == PayoutStatus::Failed;
-                            let again = p.clone();
-                            view! {
-                                <tr data-testid="order-payout-row" data-status=p.status.as_str()>
-                                    <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
-                                    <td data-label=label("类型", "Type")>{move || format::payout_type(lang.get(), p.payout_type)}</td>
-                                    <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
-                                    <td data-label=label("操作人", "Operator")>{p.operator.display_name.clone()}</td>
-                                    <td data-label=label("状态", "Status")>
-                                        <StatusBadge status=p.status />
-                                        {p.failure_reason.clone().map(|r| view! { <span class="muted">" " {move || format::reason(lang.get(), &r)}</span> })}
-                                    </td>
-                                    <td class="cell-actions" class:cell--empty=!failed data-label=label("操作", "Actions")>
-                                        {failed.then(|| view! {
-                                            <button
-                                                type="button"
-                                                class="btn btn--small"
-                                                data-testid="pay-again"
-                                                disabled=move || !can_pay.get()
-                                                on:click=move |_| on_again.run(Some(again.clone()))
-                                            >
-                                                {move || lang.get().pick("再次打款", "Pay again")}
-                                            </button>
-                                        })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <PayoutTable
+            payouts
+            testid="order-payouts"
+            row_testid="order-payout-row"
+            labelled_by="order-payouts-title"
+            actions
+        />
     }
 }
