@@ -1,17 +1,20 @@
-//! Payout settings (打款设置, SPEC §6.6, main account): both source accounts with balance, frozen
-//! and available; the account payouts come from (aggregate not selectable for individual shops,
-//! with the reason); and the custody account's enterprise-banking top-up.
+//! Payout settings (打款设置, SPEC §6.6 and §11.2, main account): both source accounts with balance,
+//! frozen and available; the account payouts come from (aggregate not selectable for individual
+//! shops, with the reason); the approval threshold and whether a reason is required; and the
+//! custody account's enterprise-banking top-up.
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
+use payout_core::approval::parse_threshold;
 use payout_core::top_up::parse_top_up;
-use payout_core::Money;
+use payout_core::{Money, Policy};
 
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
 use crate::components::feedback::{ErrorView, Gate, Loading};
 use crate::components::field::TextField;
+use crate::components::switch::Switch;
 use crate::format;
 use crate::i18n::use_lang;
 
@@ -45,6 +48,24 @@ fn SettingsScreen() -> impl IntoView {
     }
 }
 
+/// What is saved on the server: the form compares itself with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Saved {
+    source: String,
+    threshold: Option<Money>,
+    require_reason: bool,
+}
+
+impl Saved {
+    fn of(s: &PayoutSettings) -> Saved {
+        Saved {
+            source: s.selected_source_account.as_str().to_owned(),
+            threshold: s.approval_threshold,
+            require_reason: s.require_reason,
+        }
+    }
+}
+
 #[component]
 fn SettingsView(
     s: PayoutSettings,
@@ -52,15 +73,40 @@ fn SettingsView(
     #[prop(into)] on_changed: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let saved = RwSignal::new(Saved::of(&s));
     let selected = RwSignal::new(s.selected_source_account.as_str().to_owned());
-    let saved = RwSignal::new(s.selected_source_account.as_str().to_owned());
+    let threshold_text = RwSignal::new(s.approval_threshold.map(|m| m.to_string()).unwrap_or_default());
+    let require_reason = RwSignal::new(s.require_reason);
+    // The settings carry no policy: the default one bounds the threshold here (the server checks
+    // its own).
+    let policy = Policy::default();
+    let threshold = Memo::new(move |_| threshold_text.with(|t| parse_threshold(&policy, t)));
+    let threshold_errors = Signal::derive(move || {
+        let l = lang.get();
+        threshold
+            .with(|t| t.as_ref().err().map(|e| vec![l.pick(&e.message_zh(), &e.message_en()).to_owned()]))
+            .unwrap_or_default()
+    });
+    let form = move || -> Option<Saved> {
+        Some(Saved {
+            source: selected.get(),
+            threshold: threshold.get().ok()?,
+            require_reason: require_reason.get(),
+        })
+    };
     let result = RwSignal::new(None::<Result<(), ApiError>>);
-    let save = Action::new_local(move |kind: &String| {
-        let update = SettingsUpdate { source_account: kind.clone() };
+    let save = Action::new_local(move |wanted: &Saved| {
+        let old = saved.get_untracked();
+        let update = SettingsUpdate {
+            source_account: wanted.source.clone(),
+            approval_threshold: (wanted.threshold != old.threshold)
+                .then(|| wanted.threshold.map(|m| m.to_string())),
+            require_reason: (wanted.require_reason != old.require_reason).then_some(wanted.require_reason),
+        };
         async move {
             let r = api::update_settings(&update).await;
             if let Ok(s) = &r {
-                saved.try_set(s.selected_source_account.as_str().to_owned());
+                saved.try_set(Saved::of(s));
             }
             result.try_set(Some(r.map(|_| ())));
         }
@@ -74,9 +120,12 @@ fn SettingsView(
         <form
             class="card"
             aria-labelledby="source-title"
+            novalidate
             on:submit=move |ev| {
                 ev.prevent_default();
-                save.dispatch(selected.get_untracked());
+                if let Some(wanted) = form().filter(|_| !pending.get_untracked()) {
+                    save.dispatch(wanted);
+                }
             }
         >
             <fieldset class="field">
@@ -94,19 +143,48 @@ fn SettingsView(
                         .collect_view()}
                 </div>
             </fieldset>
+            <h2 class="card__title card__title--section">{move || lang.get().pick("审核与打款原因", "Approval and reasons")}</h2>
+            <div class="form-row">
+                <AmountField
+                    value=threshold_text
+                    errors=threshold_errors
+                    id="threshold"
+                    label=Signal::derive(move || lang.get().pick("审核门槛（选填）", "Approval threshold (optional)").to_owned())
+                    hint=Signal::derive(move || {
+                        lang.get()
+                            .pick(
+                                "子账号单笔金额达到该值时需主账号审核；留空表示不需要审核",
+                                "A sub-account's payout at or above this waits for the main account's approval; empty means no approval",
+                            )
+                            .to_owned()
+                    })
+                />
+                <div class="field">
+                    <span class="field__label" id="require-reason-label">{move || lang.get().pick("必须选择打款原因", "Require a reason")}</span>
+                    <Switch
+                        testid="require-reason"
+                        checked=require_reason
+                        label=Signal::derive(move || lang.get().pick("必须选择打款原因", "Require a reason").to_owned())
+                        on_toggle=move || require_reason.update(|r| *r = !*r)
+                    />
+                    <p class="field__hint">
+                        {move || lang.get().pick("开启后，每笔打款都要选择一个打款原因", "When on, every payout must name one of the shop's reasons")}
+                    </p>
+                </div>
+            </div>
             <div class="form__actions form__actions--start">
                 <button
                     type="submit"
                     class="btn btn--primary"
                     data-testid="settings-save"
-                    disabled=move || pending.get() || selected.get() == saved.get()
+                    disabled=move || pending.get() || form().is_none_or(|f| f == saved.get())
                 >
                     {move || lang.get().pick("保存", "Save")}
                 </button>
                 <span role="status" data-testid="settings-result">
                     {move || match result.get() {
                         Some(Ok(())) => lang.get().pick("已保存", "Saved").to_owned(),
-                        Some(Err(e)) => e.message(lang.get()).to_owned(),
+                        Some(Err(e)) => crate::components::feedback::error_text(&e, lang.get()),
                         None => String::new(),
                     }}
                 </span>
