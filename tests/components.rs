@@ -14,7 +14,7 @@ use payout_console::components::payout_dialog::{PayoutDialog, Submitter};
 use payout_console::format::ServerClock;
 use payout_console::i18n::{provide_lang, use_lang};
 use payout_core::api::{OperatorRef, PayoutContext, PayoutStatus, PayoutView};
-use payout_core::facts::{AccountKind, Facts, PayoutType, Qualification};
+use payout_core::facts::{Facts, PayoutType, Qualification};
 use payout_core::meters;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -193,20 +193,11 @@ async fn r_f10_a_second_shipping_payout_needs_confirmation() {
     f.usage.counted_total = m("8");
     f.usage.counted_count = 1;
     let mut ctx = context(f);
-    ctx.payouts = vec![PayoutView {
-        id: 7,
-        order_no: ctx.order.order_no.clone(),
-        source_account: AccountKind::Aggregate,
-        payout_type: PayoutType::Shipping,
-        amount: m("8"),
-        status: PayoutStatus::Succeeded,
-        failure_reason: None,
-        linked_item_id: None,
-        note: None,
-        operator: OperatorRef { id: 2, username: "lin.agent1".into(), display_name: "小林".into() },
-        created_at: now().plus_seconds(-86_400),
-        updated_at: now().plus_seconds(-86_400),
-    }];
+    let mut earlier = payout(7, PayoutType::Shipping, "8", PayoutStatus::Succeeded);
+    earlier.operator = OperatorRef { id: 2, username: "lin.agent1".into(), display_name: "小林".into() };
+    earlier.created_at = now().plus_seconds(-86_400);
+    earlier.updated_at = earlier.created_at;
+    ctx.payouts = vec![earlier];
     let page = dialog_with(ctx);
     fill(&page, "shipping", "5").await;
     let confirm = page.text("duplicate-shipping");
@@ -313,22 +304,9 @@ fn calls() -> Vec<(String, String)> {
 }
 
 fn created_json(amount: &str) -> String {
-    let ctx = context(facts());
-    serde_json::to_string(&PayoutView {
-        id: 41,
-        order_no: ctx.order.order_no.clone(),
-        source_account: AccountKind::Aggregate,
-        payout_type: PayoutType::PriceDifference,
-        amount: m(amount),
-        status: PayoutStatus::Pending,
-        failure_reason: None,
-        linked_item_id: None,
-        note: None,
-        operator: OperatorRef { id: 3, username: "lin.agent2".into(), display_name: "小周".into() },
-        created_at: now(),
-        updated_at: now(),
-    })
-    .unwrap()
+    let mut p = payout(41, PayoutType::PriceDifference, amount, PayoutStatus::Pending);
+    p.order_no = context(facts()).order.order_no;
+    serde_json::to_string(&p).unwrap()
 }
 
 fn rejected_json() -> String {
@@ -566,4 +544,159 @@ async fn amounts_inside_rule_messages_are_thousands_separated_too() {
     let page = dialog(f);
     fill(&page, "other", "14500").await;
     assert!(page.text("amount-error").contains("¥14,000.00"), "{}", page.text("amount-error"));
+}
+
+// --- reasons, the buyer message and approval (SPEC §11.1, §11.2) ------------------------------
+
+fn textarea(page: &Mounted, testid: &str) -> web_sys::Element {
+    page.find(testid)
+}
+
+#[wasm_bindgen_test]
+async fn r_f13_choosing_a_reason_sets_its_type_and_fills_the_buyer_message_from_its_template() {
+    let page = dialog(facts());
+    tick().await;
+    // The fixture's reason 2 is 降价补差 (price difference) with a template.
+    select(&page.find::<HtmlSelectElement>("payout-reason"), "2");
+    settle().await;
+    assert_eq!(page.find::<HtmlSelectElement>("payout-type").value(), "price_difference");
+    let message = value_of(&textarea(&page, "buyer-message"));
+    assert!(
+        message.contains("6920241100000000002")
+            && message.contains("林记家居旗舰店")
+            && message.contains("{amount}"),
+        "{message}"
+    );
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "12.5");
+    settle().await;
+    let message = value_of(&textarea(&page, "buyer-message"));
+    assert!(message.contains("差价 ¥12.50 已补给您"), "the amount as parsed: {message}");
+    assert!(!submit_disabled(&page));
+
+    // Choosing a type that does not match the reason clears the reason.
+    select(&page.find::<HtmlSelectElement>("payout-type"), "shipping");
+    settle().await;
+    assert_eq!(page.find::<HtmlSelectElement>("payout-reason").value(), "");
+    assert_eq!(value_of(&textarea(&page, "buyer-message")), "", "no reason, no template");
+}
+
+#[wasm_bindgen_test]
+async fn an_edited_buyer_message_stays_when_the_amount_or_reason_changes() {
+    let page = dialog(facts());
+    select(&page.find::<HtmlSelectElement>("payout-reason"), "2");
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "10");
+    tick().await;
+    type_text(&textarea(&page, "buyer-message"), "您好，差价已补，请查收。");
+    tick().await;
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "11");
+    select(&page.find::<HtmlSelectElement>("payout-reason"), "3");
+    settle().await;
+    assert_eq!(value_of(&textarea(&page, "buyer-message")), "您好，差价已补，请查收。");
+    assert_eq!(page.find::<HtmlSelectElement>("payout-type").value(), "product_issue");
+}
+
+#[wasm_bindgen_test]
+async fn the_draft_sent_carries_the_reason_and_the_buyer_message_apart_from_the_note() {
+    fake_fetch(&[(201, created_json("12.50"))]);
+    let s = screen();
+    select(&s.page.find::<HtmlSelectElement>("payout-reason"), "2");
+    type_into(&s.page.find::<HtmlInputElement>("amount-input"), "12.50");
+    type_text(&textarea(&s.page, "payout-note"), "客户来电");
+    tick().await;
+    s.page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    let sent = calls();
+    assert_eq!(sent.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&sent[0].1).unwrap();
+    assert_eq!(body["reason_id"], 2);
+    assert_eq!(body["payout_type"], "price_difference");
+    assert_eq!(body["note"], "客户来电");
+    assert!(body["buyer_message"].as_str().unwrap().contains("¥12.50"), "{body}");
+}
+
+#[wasm_bindgen_test]
+async fn r_f12_a_shop_that_requires_a_reason_asks_for_one() {
+    let mut f = facts();
+    f.shop.require_reason = true;
+    let page = dialog(f);
+    fill(&page, "other", "10").await;
+    assert!(submit_disabled(&page));
+    assert_eq!(page.text("submit-why"), "请先选择打款原因");
+    assert!(
+        page.text("payout-reason-error").contains("请选择打款原因"),
+        "{}",
+        page.text("payout-reason-error")
+    );
+    select(&page.find::<HtmlSelectElement>("payout-reason"), "4");
+    tick().await;
+    assert!(!submit_disabled(&page));
+}
+
+#[wasm_bindgen_test]
+async fn r_f14_texts_over_200_characters_are_reported_beside_their_field() {
+    let page = dialog(facts());
+    fill(&page, "other", "10").await;
+    type_text(&textarea(&page, "buyer-message"), &"好".repeat(201));
+    type_text(&textarea(&page, "payout-note"), &"记".repeat(201));
+    tick().await;
+    assert!(
+        page.text("buyer-message-error").contains("买家留言不能超过 200 个字符"),
+        "{}",
+        page.text("buyer-message-error")
+    );
+    assert!(
+        page.text("payout-note-error").contains("内部备注不能超过 200 个字符"),
+        "{}",
+        page.text("payout-note-error")
+    );
+    assert!(submit_disabled(&page));
+}
+
+#[wasm_bindgen_test]
+async fn approval_notice_shows_at_or_above_the_threshold_for_a_sub_account_only() {
+    let mut f = facts();
+    f.shop.approval_threshold = Some(m("100"));
+    let page = dialog(f.clone());
+    fill(&page, "other", "99.99").await;
+    assert!(page.find_opt::<web_sys::Element>("approval-notice").is_none());
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "100");
+    tick().await;
+    assert_eq!(page.text("approval-notice"), "金额达到 ¥100.00 审核门槛，提交后需主账号审核");
+    assert!(!submit_disabled(&page), "it may still be submitted");
+    drop(page);
+
+    f.operator = payout_core::facts::OperatorFacts::main();
+    let page = dialog(f);
+    fill(&page, "other", "150").await;
+    assert!(page.find_opt::<web_sys::Element>("approval-notice").is_none(), "the main account never waits");
+}
+
+#[wasm_bindgen_test]
+async fn a_payout_shows_its_message_and_note_apart_its_rejection_and_a_stuck_one_says_do_not_pay_again() {
+    use payout_console::components::payout_table::PayoutTable;
+    let mut rejected = payout(1, PayoutType::Other, "150", PayoutStatus::Rejected);
+    rejected.buyer_message = Some("给买家的话".into());
+    rejected.note = Some("内部的话".into());
+    rejected.reason_name_zh = Some("其他".into());
+    rejected.decided_by = Some("system".into());
+    rejected.decided_at = Some(now());
+    rejected.reject_reason = Some(payout_core::approval::EXPIRED.into());
+    let mut stuck = payout(2, PayoutType::Shipping, "8", PayoutStatus::Processing);
+    stuck.stuck = true;
+    let page = mount(move || {
+        view! { <PayoutTable payouts=vec![rejected, stuck] testid="t" row_testid="row" labelled_by="x" /> }
+    });
+    tick().await;
+    assert_eq!(page.text("pinfo-buyer-message"), "买家留言（买家可见）给买家的话");
+    assert_eq!(page.text("pinfo-note"), "内部备注（仅本店可见）内部的话");
+    assert_eq!(page.text("reason-name"), "其他");
+    assert!(page.text("pinfo-decision").starts_with("驳回系统 · "), "{}", page.text("pinfo-decision"));
+    assert_eq!(page.text("pinfo-reject-reason"), "驳回原因超过 24 小时未审核，已自动驳回");
+    let stuck_row: web_sys::Element = page.root.query_selector("[data-id='2']").unwrap().unwrap();
+    let text = stuck_row.text_content().unwrap();
+    assert!(text.contains("打款状态确认中") && text.contains("请勿重复打款，款项仍在确认中"), "{text}");
+    assert!(
+        page.find_opt::<web_sys::Element>("status-query").is_none(),
+        "only the main account may ask again"
+    );
 }

@@ -4,7 +4,9 @@
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
-use payout_core::api::{Eligibility, PayoutContext, SourceAccountView};
+use payout_core::api::{
+    Eligibility, OperatorRef, PayoutContext, PayoutStatus, PayoutView, SourceAccountView,
+};
 use payout_core::facts::*;
 use payout_core::{meters, Policy, Time};
 use wasm_bindgen::JsCast;
@@ -111,4 +113,42 @@ pub async fn sleep(ms: i32) {
         window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A payout on the fixture's order by lin.agent2, created now, with nothing optional filled in.
+pub fn payout(id: i64, payout_type: PayoutType, amount: &str, status: PayoutStatus) -> PayoutView {
+    PayoutView {
+        id,
+        order_no: "6920241100000000002".into(),
+        source_account: AccountKind::Aggregate,
+        payout_type,
+        amount: m(amount),
+        status,
+        failure_reason: None,
+        linked_item_id: None,
+        note: None,
+        operator: OperatorRef { id: 3, username: "lin.agent2".into(), display_name: "小周".into() },
+        created_at: now(),
+        updated_at: now(),
+        reason_id: None,
+        reason_name_zh: None,
+        reason_name_en: None,
+        buyer_message: None,
+        decided_by: None,
+        decided_at: None,
+        reject_reason: None,
+        buyer_notified_at: None,
+        stuck: false,
+    }
+}
+
+/// The `value` of a form control of any kind (a `<textarea>` too).
+pub fn value_of(el: &web_sys::Element) -> String {
+    js_sys::Reflect::get(el, &"value".into()).unwrap().as_string().unwrap_or_default()
+}
+
+/// Types into a control of any kind: sets its value and fires `input`.
+pub fn type_text(el: &web_sys::Element, text: &str) {
+    js_sys::Reflect::set(el, &"value".into(), &text.into()).unwrap();
+    el.dispatch_event(&Event::new("input").unwrap()).unwrap();
 }
