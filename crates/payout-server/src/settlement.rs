@@ -74,9 +74,26 @@ impl Worker {
         let mut unsaved: Vec<(PayoutKey, Settlement)> = Vec::new();
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut renew = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
-        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Leases are renewed by a task of their own: a save waiting for a busy shop's lock must
+        // never let the leases of payouts still at the rail run out (another server would then
+        // ask the rail again).
+        let (leases_tx, leases_rx) = tokio::sync::watch::channel(Vec::<PayoutKey>::new());
+        let renewing = tokio::spawn(Self::renew_leases(
+            self.store.clone(),
+            self.clock.clone(),
+            self.owner.clone(),
+            self.lease,
+            leases_rx,
+            stop.clone(),
+        ));
         loop {
+            leases_tx.send_if_modified(|keys| {
+                if keys.len() == in_flight.len() && keys.iter().all(|k| in_flight.contains(k)) {
+                    return false;
+                }
+                *keys = in_flight.iter().copied().collect();
+                true
+            });
             tokio::select! {
                 _ = stop.cancelled() => break,
                 Some(first) = done_rx.recv() => {
@@ -87,18 +104,13 @@ impl Worker {
                     self.collect(batch, &mut in_flight, &mut unsaved).await;
                     self.save(&mut unsaved).await;
                 }
-                _ = renew.tick() => {
-                    let keys: Vec<PayoutKey> = in_flight.iter().copied().collect();
-                    if let Err(e) = self.store.renew(&self.owner, &keys, self.lease_from_now()).await {
-                        tracing::warn!(error = %e, "settlement: cannot renew claims");
-                    }
-                }
                 _ = tick.tick() => {
                     self.save(&mut unsaved).await;
                     self.dispatch(&mut in_flight, &done_tx).await;
                 }
             }
         }
+        let _ = renewing.await;
         // Answers the rail already gave are recorded, not thrown away; the claims still out are
         // let go at once (their lease ends now), so another server asks the rail again with the
         // same reference instead of waiting for the lease.
@@ -111,6 +123,32 @@ impl Worker {
         let keys: Vec<PayoutKey> = in_flight.into_iter().collect();
         if let Err(e) = self.store.renew(&self.owner, &keys, self.clock.now()).await {
             tracing::warn!(error = %e, "settlement: cannot let go of claims at stop; they expire with their lease");
+        }
+    }
+
+    /// Every third of a lease, extends the leases of the payouts at the rail until `stop`.
+    async fn renew_leases(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        owner: String,
+        lease: Duration,
+        keys: tokio::sync::watch::Receiver<Vec<PayoutKey>>,
+        stop: CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval((lease / 3).max(Duration::from_millis(10)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 4);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    let held = keys.borrow().clone();
+                    let until = payout_core::Time::from_unix_millis(clock.now().unix_millis().saturating_add(lease_ms));
+                    if let Err(e) = store.renew(&owner, &held, until).await {
+                        tracing::warn!(error = %e, "settlement: cannot renew claims");
+                    }
+                }
+            }
         }
     }
 
