@@ -117,6 +117,24 @@ fn facts(u: &mut Unstructured, now: Time) -> Result<Facts> {
             qualification: if mostly(u)? { Qualification::Enterprise } else { Qualification::Individual },
             status: word(u, &["active", "active", "active", "suspended"])?,
             accounts,
+            name: "林记家居旗舰店".into(),
+            approval_threshold: if u.arbitrary()? { Some(money(u)?) } else { None },
+            require_reason: u.arbitrary()?,
+            reasons: payout_core::reasons::DEFAULT_REASONS
+                .iter()
+                .zip(1..)
+                .map(|((zh, en, ty, template), id)| {
+                    Ok(payout_core::reasons::Reason {
+                        id,
+                        name_zh: (*zh).into(),
+                        name_en: Some((*en).into()),
+                        payout_type: *ty,
+                        buyer_message_template: Some((*template).into()),
+                        active: mostly(u)?,
+                        position: id as u32,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
         },
         operator,
         order: OrderFacts {
@@ -169,8 +187,10 @@ fn draft(u: &mut Unstructured, policy: &Policy, facts: &Facts, now: Time) -> Res
         payout_type: word(u, &PayoutType::ALL.map(PayoutType::as_str))?,
         amount,
         linked_item_id: if u.arbitrary()? { Some(word(u, &linked)?) } else { None },
-        note: None,
+        note: if u.arbitrary()? { Some(String::arbitrary(u)?) } else { None },
         confirm_duplicate_shipping: Option::<bool>::arbitrary(u)?,
+        reason_id: if u.arbitrary()? { Some(u.int_in_range(0..=6)?) } else { None },
+        buyer_message: if u.arbitrary()? { Some(String::arbitrary(u)?) } else { None },
     })
 }
 

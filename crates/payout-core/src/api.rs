@@ -127,9 +127,6 @@ impl PayoutStatus {
         PayoutStatus::Rejected,
     ];
 
-    /// The statuses that are counted (SPEC §3), as the store's SQL lists them.
-    pub const COUNTED_SQL: &'static str = "('awaiting_approval', 'pending', 'processing', 'succeeded')";
-
     pub fn as_str(self) -> &'static str {
         match self {
             PayoutStatus::AwaitingApproval => "awaiting_approval",

@@ -34,29 +34,29 @@ pub fn is_stuck(policy: &Policy, status: PayoutStatus, processing_since: Time, n
 }
 
 /// R-A2: only the main account decides.
-pub fn approver(operator_role: Role) -> Result<(), Violation> {
+pub fn approver(operator_role: Role) -> Result<(), Box<Violation>> {
     match operator_role {
         Role::Main => Ok(()),
-        Role::Sub => Err(Violation::new(
+        Role::Sub => Err(Box::new(Violation::new(
             Code::NotApprover,
             "只有主账号可以审核打款",
             "Only the main account can approve or reject payouts",
-        )),
+        ))),
     }
 }
 
 /// R-A1 and R-F14: the reason for a rejection, trimmed; required and at most 200 characters.
-pub fn reject_reason(text: &str) -> Result<String, Violation> {
+pub fn reject_reason(text: &str) -> Result<String, Box<Violation>> {
     let reason = text.trim();
     if reason.is_empty() {
-        return Err(Violation::new(
+        return Err(Box::new(Violation::new(
             Code::RejectReasonRequired,
             "请填写驳回原因，发起打款的客服会看到它",
             "Enter why the payout is rejected; the agent who requested it will see it",
-        ));
+        )));
     }
     if reason.chars().count() > MAX_TEXT_CHARS {
-        return Err(text_too_long("驳回原因", "The rejection reason"));
+        return Err(Box::new(text_too_long("驳回原因", "The rejection reason")));
     }
     Ok(reason.to_owned())
 }

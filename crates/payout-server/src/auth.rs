@@ -209,6 +209,32 @@ role_extractor!(
     Actor::may_manage_settings
 );
 
+/// R-A2: who may approve or reject a payout — the main account only; anyone else signed in gets
+/// `403 NOT_APPROVER`.
+#[derive(Clone, Debug)]
+pub struct Approver(pub Actor);
+
+impl Deref for Approver {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Approver {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Approver, ApiError> {
+        let actor = Actor::from_request_parts(parts, state).await?;
+        payout_core::approval::approver(actor.role).map_err(|v| ApiError::Forbidden {
+            code: "NOT_APPROVER",
+            zh: v.message_zh,
+            en: v.message_en,
+        })?;
+        Ok(Approver(actor))
+    }
+}
+
 /// The address the request came from (the TCP peer). Keys the sign-in throttle and rate limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);

@@ -36,6 +36,16 @@ pub struct Config {
     /// file, so tests and operators can count how often each payout reached the rail.
     #[arg(long)]
     pub rail_log: Option<PathBuf>,
+    /// Simulated buyer notifications: milliseconds each delivery takes.
+    #[arg(long, default_value_t = 200)]
+    pub notifier_latency_ms: u64,
+    /// Simulated buyer notifications: percentage (0-100) of delivery attempts that fail (and are
+    /// retried).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub notifier_failure_percent: u8,
+    /// Simulated buyer notifications: append one line per delivery to this file.
+    #[arg(long)]
+    pub notifier_log: Option<PathBuf>,
     /// How often the settlement worker looks for work, in milliseconds.
     #[arg(long, default_value_t = 200)]
     pub settle_interval_ms: u64,

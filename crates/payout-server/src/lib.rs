@@ -9,6 +9,7 @@ pub mod error;
 pub mod housekeeping;
 pub mod http;
 pub mod json;
+pub mod notifier;
 pub mod rail;
 pub mod routes;
 pub mod settlement;
@@ -69,7 +70,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Starts the settlement worker; cancel the token to stop it (claims in flight are let go).
+/// Starts the settlement worker and the buyer-notification worker; cancel the token to stop them
+/// (claims in flight are let go).
 pub fn start_worker(
     state: &AppState,
     rail: Arc<dyn rail::Rail>,
@@ -87,7 +89,16 @@ pub fn start_worker(
         lease: Config::millis(config.claim_lease_ms),
         concurrency: config.settle_concurrency.max(1),
     };
-    let handle = tokio::spawn(worker.run(stop.clone()));
+    let notifications = notifier::NotificationWorker {
+        store: state.store.clone(),
+        notifier: state.notifier.clone(),
+        clock: state.clock.clone(),
+        interval: Config::millis(config.settle_interval_ms),
+    };
+    let (settling, notifying) = (worker.run(stop.clone()), notifications.run(stop.clone()));
+    let handle = tokio::spawn(async move {
+        tokio::join!(settling, notifying);
+    });
     (stop, handle)
 }
 
@@ -103,9 +114,7 @@ pub fn simulated_rail(config: &Config, owner: &str) -> rail::SimulatedRail {
 /// Opens everything the config names and serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> Result<(), BoxError> {
     let state = AppState::open(&config, Arc::new(clock::SystemClock)).await?;
-    let owner = settlement::Worker::new_owner();
-    let rail = Arc::new(simulated_rail(&config, &owner));
-    let (stop, worker) = start_worker(&state, rail, owner, &config);
+    let (stop, worker) = start_worker(&state, state.rail.clone(), state.owner.clone(), &config);
     let housekeeping =
         housekeeping::start(&state, Config::millis(config.housekeeping_interval_ms), stop.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await?;

@@ -9,6 +9,8 @@ use tokio::sync::Semaphore;
 use crate::auth::{hash_password, CookiePolicy};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::notifier::{Notifier, SimulatedNotifier};
+use crate::rail::Rail;
 use crate::store::demo::demo_seed;
 use crate::store::{self, Store};
 
@@ -23,6 +25,12 @@ pub struct AppState {
     pub hashing: Arc<Semaphore>,
     /// The built SPA.
     pub dist: PathBuf,
+    /// This server's settlement worker's owner id (its claims carry it).
+    pub owner: String,
+    /// The payment rail: the settlement worker's, and the status query's (SPEC §11.4).
+    pub rail: Arc<dyn Rail>,
+    /// Delivers the buyer notifications (SPEC §11.3).
+    pub notifier: Arc<dyn Notifier>,
     pub http: HttpOptions,
 }
 
@@ -61,7 +69,17 @@ impl AppState {
                 tracing::info!("loaded the demo data");
             }
         }
+        let owner = crate::settlement::Worker::new_owner();
+        let rail = Arc::new(crate::simulated_rail(config, &owner));
+        let notifier = Arc::new(SimulatedNotifier::new(
+            Config::millis(config.notifier_latency_ms),
+            config.notifier_failure_percent,
+            config.notifier_log.clone(),
+        ));
         Ok(AppState {
+            owner,
+            rail,
+            notifier,
             store,
             clock,
             policy: Arc::new(policy),

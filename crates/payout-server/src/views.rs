@@ -1,8 +1,17 @@
 //! Small conversions from facts to API views that more than one route needs.
 
-use payout_core::api::SourceAccountView;
+use payout_core::api::{PayoutView, SourceAccountView};
+use payout_core::approval::is_stuck;
 use payout_core::facts::AccountFacts;
-use payout_core::{AccountKind, Qualification};
+use payout_core::{AccountKind, Policy, Qualification, Time};
+
+/// Marks the payouts `processing` for longer than the policy allows as stuck (SPEC §11.4), as of
+/// `now`. A `processing` payout's `updated_at` is when it went `processing`.
+pub fn mark_stuck(policy: &Policy, now: Time, payouts: &mut [PayoutView]) {
+    for p in payouts {
+        p.stuck = is_stuck(policy, p.status, p.updated_at, now);
+    }
+}
 
 /// A source account as the dialog and the settings page show it, with why it cannot be used.
 pub fn source_account_view(account: &AccountFacts, qualification: Qualification) -> SourceAccountView {

@@ -1,11 +1,15 @@
 //! The JSON API under `/api`, one module per resource.
 
+mod approvals;
 mod audit;
+mod csv;
 mod health;
 pub mod openapi;
 mod orders;
 mod payouts;
 mod quotas;
+mod reasons;
+mod reports;
 mod session;
 mod settings;
 
@@ -31,6 +35,9 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
         .merge(quotas::router())
         .merge(settings::router())
         .merge(audit::router())
+        .merge(reasons::router())
+        .merge(approvals::router())
+        .merge(reports::router())
         .merge(openapi::router())
         .fallback(|| async {
             ApiError::NotFound { code: "NOT_FOUND", zh: "接口不存在", en: "No such API endpoint" }

@@ -42,7 +42,8 @@ pub async fn order_context_get(
         return Err(order_not_found());
     }
     let now = state.clock.now();
-    let ctx = state.store.order_context(&actor, order_no, now).await?.ok_or_else(order_not_found)?;
+    let mut ctx = state.store.order_context(&actor, order_no, now).await?.ok_or_else(order_not_found)?;
+    crate::views::mark_stuck(&state.policy, now, &mut ctx.payouts);
     let policy = &*state.policy;
     let facts = ctx.facts;
     // Everything that stops this order taking another payout, before anything is filled in.

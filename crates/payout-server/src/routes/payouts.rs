@@ -14,6 +14,7 @@ use payout_core::rules::draft_syntax;
 use payout_core::{check_payout, AccountKind, PayoutType};
 use serde::Deserialize;
 
+use super::csv::{csv_line, BOM};
 use super::orders::order_not_found;
 use super::{check_len, idempotency_key, key_reused, paging, replay, request_hash};
 use crate::auth::PayoutActor;
@@ -21,6 +22,7 @@ use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
 use crate::store::{CreateOutcome, NewPayout, PayoutFilter};
+use crate::views::mark_stuck;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +37,6 @@ pub fn router() -> Router<AppState> {
 fn check_draft_lengths(draft: &PayoutDraft) -> Result<(), ApiError> {
     check_len(&draft.order_no, 32, "ORDER_NO_TOO_LONG", "订单号", "The order number")?;
     check_len(&draft.amount, 32, "AMOUNT_TOO_LONG", "金额", "The amount")?;
-    check_len(draft.note.as_deref().unwrap_or(""), 200, "NOTE_TOO_LONG", "备注", "The note")?;
     check_len(
         draft.linked_item_id.as_deref().unwrap_or(""),
         64,
@@ -110,6 +111,13 @@ pub async fn payouts_create(
                 amount,
                 linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
                 note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+                reason_id: draft.reason_id,
+                buyer_message: draft
+                    .buyer_message
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
                 idempotency_key: key,
                 request_hash: request_hash.clone(),
             },
@@ -135,7 +143,7 @@ pub async fn payouts_create(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PayoutQuery {
     pub order_no: Option<String>,
-    /// `pending`, `processing`, `succeeded` or `failed`.
+    /// `awaiting_approval`, `pending`, `processing`, `succeeded`, `failed` or `rejected`.
     pub status: Option<String>,
     pub payout_type: Option<String>,
     pub operator_id: Option<String>,
@@ -174,8 +182,8 @@ impl PayoutQuery {
                     PayoutStatus::parse(&s).ok_or_else(|| {
                         invalid(
                             "status",
-                            "应为 pending、processing、succeeded 或 failed",
-                            "expected pending, processing, succeeded or failed",
+                            "应为 awaiting_approval、pending、processing、succeeded、failed 或 rejected",
+                            "expected awaiting_approval, pending, processing, succeeded, failed or rejected",
                         )
                     })
                 })
@@ -226,24 +234,50 @@ pub async fn payouts_list(
 ) -> Result<axum::Json<PayoutList>, ApiError> {
     let filter = query.filter()?;
     let (page, per_page) = paging(query.page.as_deref(), query.per_page.as_deref())?;
-    let rows = state.store.payouts_page(actor.shop_id, &filter, page, per_page).await?;
+    let mut rows = state.store.payouts_page(actor.shop_id, &filter, page, per_page).await?;
+    mark_stuck(&state.policy, state.clock.now(), &mut rows.items);
     Ok(axum::Json(PayoutList { items: rows.items, total: rows.total, page, per_page }))
 }
 
 /// The export's columns, in the merchant's language (the spreadsheet is read by people, not code).
-const CSV_HEADERS: [&str; 11] = [
+pub(crate) const CSV_HEADERS: [&str; 15] = [
     "打款ID",
     "创建时间",
     "订单号",
     "打款类型",
+    "打款原因",
     "金额（元）",
     "出款账户",
     "操作人",
     "状态",
     "失败原因",
+    "驳回原因",
+    "审核人",
     "关联商品",
-    "备注",
+    "买家留言",
+    "内部备注",
 ];
+
+/// One payout as a record under [`CSV_HEADERS`].
+pub(crate) fn csv_record(p: &PayoutView) -> Vec<u8> {
+    csv_line(&[
+        &p.id.to_string(),
+        &p.created_at.to_business_datetime(),
+        &p.order_no,
+        p.payout_type.label_zh(),
+        p.reason_name_zh.as_deref().unwrap_or(""),
+        &p.amount.to_string(),
+        p.source_account.label_zh(),
+        &format!("{} ({})", p.operator.display_name, p.operator.username),
+        p.status.label_zh(),
+        p.failure_reason.as_deref().unwrap_or(""),
+        p.reject_reason.as_deref().unwrap_or(""),
+        p.decided_by.as_deref().unwrap_or(""),
+        p.linked_item_id.as_deref().unwrap_or(""),
+        p.buyer_message.as_deref().unwrap_or(""),
+        p.note.as_deref().unwrap_or(""),
+    ])
+}
 
 /// Every filtered row as CSV, streamed in batches: UTF-8 with a BOM (so spreadsheet apps read the
 /// Chinese text), Chinese headers, amounts as `12.50`, times as `2026-11-24 18:05:00` in UTC+8.
@@ -257,22 +291,10 @@ pub async fn payouts_export(
 ) -> Result<Response, ApiError> {
     let filter = query.filter()?;
     let header_row = csv_line(&CSV_HEADERS);
-    let mut head = "\u{feff}".as_bytes().to_vec();
+    let mut head = BOM.as_bytes().to_vec();
     head.extend(header_row);
     let rows = state.store.payouts_stream(actor.shop_id, filter).map(|row| match row {
-        Ok(p) => Ok(bytes::Bytes::from(csv_line(&[
-            &p.id.to_string(),
-            &p.created_at.to_business_datetime(),
-            &p.order_no,
-            p.payout_type.label_zh(),
-            &p.amount.to_string(),
-            p.source_account.label_zh(),
-            &format!("{} ({})", p.operator.display_name, p.operator.username),
-            p.status.label_zh(),
-            p.failure_reason.as_deref().unwrap_or(""),
-            p.linked_item_id.as_deref().unwrap_or(""),
-            p.note.as_deref().unwrap_or(""),
-        ]))),
+        Ok(p) => Ok(bytes::Bytes::from(csv_record(&p))),
         Err(e) => {
             tracing::error!(error = %e, "export failed mid-stream");
             Err(std::io::Error::other("export failed"))
@@ -291,30 +313,6 @@ pub async fn payouts_export(
         .into_response())
 }
 
-/// One CSV record, safe to open in a spreadsheet: control characters (NUL, escape, a stray tab or
-/// line break in a note) become spaces, and a cell a spreadsheet would run as a formula — one that
-/// starts, after any spaces, with `=`, `+`, `-` or `@`, or started with a tab or carriage return —
-/// gets a leading apostrophe (OWASP "CSV injection").
-fn csv_line(cells: &[&str]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let safe: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-    let _ = writer.write_record(&safe);
-    writer.into_inner().unwrap_or_default()
-}
-
-fn csv_cell(cell: &str) -> String {
-    let clean: String = cell.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let formula = cell.starts_with(['\t', '\r'])
-        || clean
-            .trim_start()
-            .starts_with(['=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}']);
-    if formula {
-        format!("'{clean}")
-    } else {
-        clean
-    }
-}
-
 #[utoipa::path(get, path = "/api/payouts/{id}", tag = "payouts", params(("id" = i64, Path, description = "Payout id")),
     responses((status = 200, body = PayoutDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn payouts_get(
@@ -322,12 +320,15 @@ pub async fn payouts_get(
     actor: PayoutActor,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<PayoutDetail>, ApiError> {
-    let detail = state.store.payout_detail(actor.shop_id, id).await?.ok_or(ApiError::NotFound {
-        code: "PAYOUT_NOT_FOUND",
-        zh: "未找到该打款记录",
-        en: "No such payout in this shop",
-    })?;
+    let mut detail = state.store.payout_detail(actor.shop_id, id).await?.ok_or_else(payout_not_found)?;
+    mark_stuck(&state.policy, state.clock.now(), std::slice::from_mut(&mut detail.payout));
     Ok(axum::Json(detail))
+}
+
+pub(crate) fn payout_not_found() -> ApiError {
+    ApiError::NotFound {
+        code: "PAYOUT_NOT_FOUND", zh: "未找到该打款记录", en: "No such payout in this shop"
+    }
 }
 
 /// The shop's accounts, for the records page's operator filter.
@@ -338,24 +339,4 @@ pub async fn operators_list(
     actor: PayoutActor,
 ) -> Result<axum::Json<OperatorList>, ApiError> {
     Ok(axum::Json(OperatorList { items: state.store.operators(actor.shop_id).await? }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formula_safe() {
-        assert_eq!(String::from_utf8(csv_line(&["a,b", "=1+1", "12.50"])).unwrap(), "\"a,b\",'=1+1,12.50\n");
-    }
-
-    #[test]
-    fn csv_cells_carry_no_control_characters_and_no_hidden_formula() {
-        assert_eq!(csv_cell("a\0b\x1bc\u{7f}d\ne"), "a b c d e");
-        assert_eq!(csv_cell("\t=1+1"), "' =1+1", "a leading tab does not hide a formula");
-        assert_eq!(csv_cell("\r@SUM(A1)"), "' @SUM(A1)");
-        assert_eq!(csv_cell("  -2+3"), "'  -2+3");
-        assert_eq!(csv_cell("＝1+1"), "'＝1+1", "full-width equals sign");
-        assert_eq!(csv_cell("退货运费 12.50"), "退货运费 12.50");
-    }
 }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use payout_core::api::{ErrorBody, PayoutSettings, SettingsUpdate, TopUpRequest, TopUpView};
+use payout_core::approval::parse_threshold;
 use payout_core::{AccountKind, Code, Violation};
 
 use super::{check_len, idempotency_key, key_reused, replay, request_hash};
@@ -13,7 +14,7 @@ use crate::auth::MainAccount;
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::state::AppState;
-use crate::store::{NewTopUp, TopUpOutcome};
+use crate::store::{NewTopUp, SettingsChange, TopUpOutcome};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,7 +61,20 @@ pub async fn settings_update(
             Violation::new(code, zh, en).on(payout_core::Field::SourceAccount)
         ]));
     }
-    state.store.settings_update(&actor, kind, state.clock.now()).await?;
+    let approval_threshold = match &body.approval_threshold {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(text)) => Some(parse_threshold(&state.policy, text).map_err(|e| {
+            ApiError::bad_request(
+                "APPROVAL_THRESHOLD_INVALID",
+                format!("审核门槛不正确：{}", e.message_zh()),
+                format!("Invalid approval threshold: {}", e.message_en()),
+            )
+        })?),
+    };
+    let change =
+        SettingsChange { source_account: kind, approval_threshold, require_reason: body.require_reason };
+    state.store.settings_update(&actor, &change, state.clock.now()).await?;
     Ok(axum::Json(state.store.settings(actor.shop_id).await?))
 }
 

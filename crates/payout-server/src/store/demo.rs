@@ -3,6 +3,7 @@
 
 use payout_core::api::{PayoutStatus, SETTLEMENT_ACTOR};
 use payout_core::facts::AccountFacts;
+use payout_core::reasons::{fill_template, DEFAULT_REASONS};
 use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, Time};
 
 use super::rows::business_date;
@@ -24,6 +25,8 @@ pub struct SeedShop {
     pub accounts: Vec<AccountFacts>,
     pub users: Vec<SeedUser>,
     pub orders: Vec<SeedOrder>,
+    /// Payouts by a sub-account at or above this wait for approval (SPEC §11.2).
+    pub approval_threshold: Option<Money>,
 }
 
 pub struct SeedUser {
@@ -57,6 +60,8 @@ pub struct SeedPayout {
     pub status: PayoutStatus,
     pub failure_reason: Option<String>,
     pub created_at: Time,
+    /// The zh name of one of the shop's default reasons.
+    pub reason: Option<&'static str>,
 }
 
 fn yuan(text: &str) -> Money {
@@ -135,6 +140,7 @@ fn order(
                 failure_reason: reason.map(str::to_owned),
                 // On the order's day, a few minutes apart: no cooldown and no daily total today.
                 created_at: ordered_at.plus_seconds(3600 + 300 * i as i64),
+                reason: None,
             })
             .collect(),
     }
@@ -213,6 +219,28 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
             )],
         ),
     ];
+    let mut lin_orders = lin_orders;
+    let mut awaiting = order(
+        now,
+        OrderSpec {
+            items: &[("真丝睡衣套装", "380.00")],
+            ..base("6920241100000000011", "douyin", "380.00", 20)
+        },
+        vec![],
+    );
+    // Requested a minute before the start: waiting for the main account, not expired, and counted
+    // toward today's totals of the shop and of lin.agent2.
+    awaiting.payouts.push(SeedPayout {
+        operator: "lin.agent2".into(),
+        source_account: AccountKind::Aggregate,
+        payout_type: PayoutType::ProductIssue,
+        amount: yuan("150.00"),
+        status: PayoutStatus::AwaitingApproval,
+        failure_reason: None,
+        created_at: now.plus_seconds(-60),
+        reason: Some("商品轻微瑕疵"),
+    });
+    lin_orders.push(awaiting);
     Seed {
         shops: vec![
             SeedShop {
@@ -243,6 +271,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
                     sub_user("lin.viewer", "仓库小王", &hash(DEMO_PASSWORD), None, false),
                 ],
                 orders: lin_orders,
+                approval_threshold: Some(yuan("100.00")),
             },
             SeedShop {
                 name: "周小姐手作".into(),
@@ -262,6 +291,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
                     },
                     vec![],
                 )],
+                approval_threshold: None,
             },
             SeedShop {
                 name: "孙氏数码".into(),
@@ -281,6 +311,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
                     },
                     vec![],
                 )],
+                approval_threshold: None,
             },
         ],
     }
@@ -300,6 +331,26 @@ for_each_store! {
                 .bind(shop.selected_source_account.as_str())
                 .fetch_one(&mut *conn)
                 .await?;
+                sqlx::query("UPDATE shops SET approval_threshold_fen = $1 WHERE id = $2")
+                    .bind(shop.approval_threshold.map(Money::to_fen))
+                    .bind(shop_id)
+                    .execute(&mut *conn)
+                    .await?;
+                // Every shop starts with the default reasons (SPEC §11.1).
+                for (position, (zh, en, payout_type, template)) in (1_i64..).zip(DEFAULT_REASONS) {
+                    sqlx::query(
+                        "INSERT INTO reasons (shop_id, name_zh, name_en, payout_type, buyer_message_template, position) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(shop_id)
+                    .bind(zh)
+                    .bind(en)
+                    .bind(payout_type.as_str())
+                    .bind(Some(template).filter(|t| !t.is_empty()))
+                    .bind(position)
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 for a in &shop.accounts {
                     sqlx::query(
                         "INSERT INTO accounts (shop_id, kind, opened, balance_fen, frozen_fen, reserved_fen) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -364,10 +415,27 @@ for_each_store! {
                             .bind(&p.operator)
                             .fetch_one(&mut *conn)
                             .await?;
+                        let reason = match p.reason {
+                            Some(name) => Some(
+                                sqlx::query_as::<_, (i64, String, Option<String>)>(
+                                    "SELECT id, name_zh, name_en FROM reasons WHERE shop_id = $1 AND name_zh = $2",
+                                )
+                                .bind(shop_id)
+                                .bind(name)
+                                .fetch_one(&mut *conn)
+                                .await?,
+                            ),
+                            None => None,
+                        };
+                        let template = DEFAULT_REASONS.iter().find(|r| Some(r.0) == p.reason).map(|r| r.3);
+                        let buyer_message =
+                            template.map(|t| fill_template(t, &o.order_no, &p.amount.to_string(), &shop.name));
+                        let waiting = p.status == PayoutStatus::AwaitingApproval;
                         let id: i64 = sqlx::query_scalar(
                             "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
-                                                  status, failure_reason, created_at, updated_at, business_date) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                                                  status, failure_reason, created_at, updated_at, business_date, \
+                                                  reason_id, reason_name_zh, reason_name_en, buyer_message) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
                         )
                         .bind(shop_id)
                         .bind(order_id)
@@ -379,11 +447,26 @@ for_each_store! {
                         .bind(p.status.as_str())
                         .bind(&p.failure_reason)
                         .bind(p.created_at.unix_millis())
-                        .bind(p.created_at.plus_seconds(5).unix_millis())
+                        .bind(if waiting { p.created_at } else { p.created_at.plus_seconds(5) }.unix_millis())
                         .bind(business_date(p.created_at))
+                        .bind(reason.as_ref().map(|r| r.0))
+                        .bind(reason.as_ref().map(|r| r.1.clone()))
+                        .bind(reason.as_ref().and_then(|r| r.2.clone()))
+                        .bind(buyer_message)
                         .fetch_one(&mut *conn)
                         .await?;
                         let key = PayoutKey { shop_id, id };
+                        if waiting {
+                            // Counted and reserved while it waits (SPEC §11.2).
+                            This::event(conn, key, p.created_at, PayoutStatus::AwaitingApproval, &p.operator, None).await?;
+                            sqlx::query("UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3")
+                                .bind(p.amount.to_fen())
+                                .bind(shop_id)
+                                .bind(p.source_account.as_str())
+                                .execute(&mut *conn)
+                                .await?;
+                            continue;
+                        }
                         This::event(conn, key, p.created_at, PayoutStatus::Pending, &p.operator, None).await?;
                         let handed = p.created_at.plus_seconds(2);
                         This::event(conn, key, handed, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;

@@ -4,7 +4,8 @@
 //! PostgreSQL database).
 //!
 //! The code is split by resource — [`payouts`], [`settlement`], [`sessions`] (and the sign-in
-//! throttle), [`quotas`], [`settings`] (and top-ups), [`audit`] — and each resource module holds
+//! throttle), [`quotas`], [`settings`] (and top-ups), [`audit`], [`reasons`], [`approvals`],
+//! [`notifications`] (the buyer-notification outbox), [`reports`] — and each resource module holds
 //! its trait, the one implementation both stores share, and beside it the few statements whose
 //! SQLite and PostgreSQL spellings differ. The shared implementation is written once and compiled
 //! for each driver by [`for_each_store!`], so the two stores cannot drift: the same statements run
@@ -44,10 +45,14 @@ pub mod demo;
 pub mod postgres;
 pub mod sqlite;
 
+mod approvals;
 mod audit;
 mod idempotency;
+mod notifications;
 mod payouts;
 mod quotas;
+mod reasons;
+mod reports;
 mod rows;
 mod sessions;
 mod settings;
@@ -58,14 +63,18 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use crate::auth::Actor;
+pub use approvals::{ApprovalStore, DecideOutcome, Decision};
 pub use audit::AuditStore;
 use jiff::civil::Date;
+pub use notifications::{DueNotification, NotificationStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
 use payout_core::{AccountKind, Facts, Money, PayoutType, Violation};
 pub use payouts::PayoutStore;
 pub use quotas::QuotaStore;
+pub use reasons::ReasonStore;
+pub use reports::{ReportStore, ShopFigures};
 pub use sessions::SessionStore;
-pub use settings::SettingsStore;
+pub use settings::{SettingsChange, SettingsStore};
 pub use settlement::SettlementStore;
 
 /// A store failure. Never shown to clients; handlers turn it into a generic 500 and log it.
@@ -117,6 +126,10 @@ pub struct NewPayout<'a> {
     pub amount: Money,
     pub linked_item_id: Option<String>,
     pub note: Option<String>,
+    /// Checked by the rules (R-F12, R-F13) against the shop's active reasons.
+    pub reason_id: Option<i64>,
+    /// As typed; `None` fills it from the reason's template.
+    pub buyer_message: Option<String>,
     pub idempotency_key: &'a str,
     /// Hash of the request body: the same key with another body is refused.
     pub request_hash: String,
@@ -131,7 +144,7 @@ pub struct StoredResponse {
 
 #[derive(Debug)]
 pub enum CreateOutcome {
-    Created(PayoutView),
+    Created(Box<PayoutView>),
     /// The rules said no; nothing was written but the idempotency record.
     Rejected(Vec<Violation>),
     /// The key was seen before with the same body: the first answer, verbatim.
@@ -250,7 +263,16 @@ pub enum Lock {
 /// The whole store: every resource, plus what starting a server needs.
 #[async_trait]
 pub trait Store:
-    PayoutStore + SettlementStore + SessionStore + QuotaStore + SettingsStore + AuditStore
+    PayoutStore
+    + SettlementStore
+    + SessionStore
+    + QuotaStore
+    + SettingsStore
+    + AuditStore
+    + ReasonStore
+    + ApprovalStore
+    + NotificationStore
+    + ReportStore
 {
     /// Answers once the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
 use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
+use payout_core::approval::needs_approval;
 use payout_core::facts::{OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
+use payout_core::reasons::fill_template;
 use payout_core::time::business_day_bounds;
 use payout_core::{AccountKind, Facts, Qualification, Role, Time, Violation};
 use sqlx::QueryBuilder;
@@ -14,8 +16,8 @@ use sqlx::QueryBuilder;
 use super::audit::Audit;
 use super::idempotency::{Key, Seen};
 use super::rows::{
-    business_date, money, named, payout_views, select_payouts, time, AccountRow, EventRow, OperatorRow,
-    PayoutRow,
+    business_date, counted, money, named, payout_views, select_payouts, time, AccountRow, EventRow,
+    OperatorRow, PayoutRow,
 };
 use super::{
     Actor, CreateOutcome, Lock, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError,
@@ -86,9 +88,12 @@ struct ItemRow {
 
 #[derive(sqlx::FromRow)]
 struct ShopRow {
+    name: String,
     qualification: String,
     status: String,
     selected_source_account: String,
+    approval_threshold_fen: Option<i64>,
+    require_reason: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -109,10 +114,32 @@ struct UsageRow {
     has_processing: bool,
 }
 
-const COUNTED_TODAY: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
-     WHERE shop_id = $1 AND business_date = $2 AND status != 'failed'";
-const OPERATOR_COUNTED_TODAY: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
-     WHERE shop_id = $1 AND business_date = $2 AND status != 'failed' AND operator_id = $3";
+const COUNTED_TODAY: &str = concat!(
+    "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
+     WHERE shop_id = $1 AND business_date = $2 AND ",
+    counted!()
+);
+const OPERATOR_COUNTED_TODAY: &str = concat!(
+    "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
+     WHERE shop_id = $1 AND business_date = $2 AND operator_id = $3 AND ",
+    counted!()
+);
+/// What the order has received: counted sum and count, the newest payout (D3), a counted shipping
+/// payout (R-F10), one at the rail.
+const ORDER_USAGE: &str = concat!(
+    "SELECT CAST(COALESCE(SUM(CASE WHEN ",
+    counted!(),
+    " THEN amount_fen END), 0) AS BIGINT) AS counted_fen, \
+            COUNT(CASE WHEN ",
+    counted!(),
+    " THEN 1 END) AS counted_count, \
+            MAX(created_at) AS last_created_at, \
+            COUNT(CASE WHEN ",
+    counted!(),
+    " AND payout_type = 'shipping' THEN 1 END) > 0 AS has_counted_shipping, \
+            COUNT(CASE WHEN status = 'processing' THEN 1 END) > 0 AS has_processing \
+     FROM payouts WHERE shop_id = $1 AND order_id = $2"
+);
 
 for_each_store! {
     impl This {
@@ -169,7 +196,8 @@ for_each_store! {
             .collect::<Result<Vec<_>, StoreError>>()?;
 
             let shop = sqlx::query_as::<_, ShopRow>(
-                "SELECT qualification, status, selected_source_account FROM shops WHERE id = $1",
+                "SELECT name, qualification, status, selected_source_account, approval_threshold_fen, require_reason \
+                 FROM shops WHERE id = $1",
             )
             .bind(shop_id)
             .fetch_one(&mut *conn)
@@ -198,14 +226,7 @@ for_each_store! {
                 }
             };
 
-            let usage = sqlx::query_as::<_, UsageRow>(
-                "SELECT CAST(COALESCE(SUM(CASE WHEN status != 'failed' THEN amount_fen END), 0) AS BIGINT) AS counted_fen, \
-                        COUNT(CASE WHEN status != 'failed' THEN 1 END) AS counted_count, \
-                        MAX(created_at) AS last_created_at, \
-                        COUNT(CASE WHEN status != 'failed' AND payout_type = 'shipping' THEN 1 END) > 0 AS has_counted_shipping, \
-                        COUNT(CASE WHEN status = 'processing' THEN 1 END) > 0 AS has_processing \
-                 FROM payouts WHERE shop_id = $1 AND order_id = $2",
-            )
+            let usage = sqlx::query_as::<_, UsageRow>(ORDER_USAGE)
             .bind(shop_id)
             .bind(order.id)
             .fetch_one(&mut *conn)
@@ -222,6 +243,10 @@ for_each_store! {
                     qualification: named(&shop.qualification, Qualification::parse)?,
                     status: shop.status,
                     accounts: This::accounts(conn, shop_id).await?,
+                    name: shop.name,
+                    approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
+                    require_reason: shop.require_reason,
+                    reasons: This::reasons(conn, shop_id, true).await?,
                 },
                 operator,
                 order: OrderFacts {
@@ -240,7 +265,7 @@ for_each_store! {
             Ok(Some((order.id, facts, selected)))
         }
 
-        async fn payout_view(conn: &mut Conn, key: PayoutKey) -> Result<PayoutView, StoreError> {
+        pub(in crate::store) async fn payout_view(conn: &mut Conn, key: PayoutKey) -> Result<PayoutView, StoreError> {
             sqlx::query_as::<_, PayoutRow>(select_payouts!("WHERE p.shop_id = $1 AND p.id = $2"))
                 .bind(key.shop_id)
                 .bind(key.id)
@@ -324,10 +349,24 @@ for_each_store! {
             }
 
             let now = at.unix_millis();
+            // A sub-account's payout at or above the threshold waits for the main account; it is
+            // counted and reserves its amount all the same (SPEC §11.2).
+            let status = if needs_approval(&facts.shop, &facts.operator, new.amount) {
+                PayoutStatus::AwaitingApproval
+            } else {
+                PayoutStatus::Pending
+            };
+            let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
+            // Left out, the buyer message is the reason's template filled in, as the dialog shows it.
+            let buyer_message = new.buyer_message.clone().or_else(|| {
+                let template = reason?.buyer_message_template.as_deref()?;
+                Some(fill_template(template, new.order_no, &new.amount.to_string(), &facts.shop.name))
+            });
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
-                                      status, linked_item_id, note, created_at, updated_at, business_date) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $11) RETURNING id",
+                                      status, linked_item_id, note, created_at, updated_at, business_date, \
+                                      reason_id, reason_name_zh, reason_name_en, buyer_message) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $12, $8, $9, $10, $10, $11, $13, $14, $15, $16) RETURNING id",
             )
             .bind(actor.shop_id)
             .bind(order_id)
@@ -340,6 +379,11 @@ for_each_store! {
             .bind(&new.note)
             .bind(now)
             .bind(business_date(at))
+            .bind(status.as_str())
+            .bind(reason.map(|r| r.id))
+            .bind(reason.map(|r| r.name_zh.clone()))
+            .bind(reason.and_then(|r| r.name_en.clone()))
+            .bind(buyer_message)
             .fetch_one(&mut *tx)
             .await?;
             let payout = PayoutKey { shop_id: actor.shop_id, id };
@@ -351,13 +395,14 @@ for_each_store! {
                 .bind(new.source_account.as_str())
                 .execute(&mut *tx)
                 .await?;
-            This::event(&mut tx, payout, at, PayoutStatus::Pending, &actor.username, None).await?;
+            This::event(&mut tx, payout, at, status, &actor.username, None).await?;
             let detail = format!(
-                "order {} · {} · ¥{} · {}",
+                "order {} · {} · ¥{} · {} · {}",
                 new.order_no,
                 new.payout_type.as_str(),
                 new.amount,
-                new.source_account.as_str()
+                new.source_account.as_str(),
+                status.as_str()
             );
             let target = format!("payout:{id}");
             let audit = Audit {
@@ -373,7 +418,7 @@ for_each_store! {
             let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
             This::record_key(&mut tx, key, &StoredResponse { status: 201, body }, at).await?;
             tx.commit().await?;
-            Ok(CreateOutcome::Created(view))
+            Ok(CreateOutcome::Created(Box::new(view)))
         }
 
         async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, page: u32, per_page: u32) -> Result<Page<PayoutView>, StoreError> {

@@ -7,7 +7,7 @@ use payout_core::api::QuotaView;
 use payout_core::{Money, Role, Time};
 
 use super::audit::Audit;
-use super::rows::money;
+use super::rows::{counted, money};
 use super::{Actor, GrantOutcome, Lock, QuotaChange, StoreError};
 
 #[async_trait]
@@ -94,14 +94,15 @@ for_each_store! {
     #[async_trait]
     impl QuotaStore for This {
         async fn quotas(&self, shop_id: i64, today: Date) -> Result<Vec<QuotaView>, StoreError> {
-            sqlx::query_as::<_, QuotaRow>(
+            sqlx::query_as::<_, QuotaRow>(concat!(
                 "SELECT u.id, u.username, u.display_name, u.quota_enabled, u.per_payout_limit_fen, u.daily_limit_fen, \
                         u.manage_quotas, u.payout_enabled, \
                         (SELECT CAST(COALESCE(SUM(p.amount_fen), 0) AS BIGINT) FROM payouts p \
-                          WHERE p.shop_id = u.shop_id AND p.operator_id = u.id AND p.business_date = $1 \
-                            AND p.status != 'failed') AS used_today_fen \
-                 FROM users u WHERE u.shop_id = $2 AND u.role = 'sub' ORDER BY u.id",
-            )
+                          WHERE p.shop_id = u.shop_id AND p.operator_id = u.id AND p.business_date = $1 AND p.",
+                counted!(),
+                ") AS used_today_fen \
+                 FROM users u WHERE u.shop_id = $2 AND u.role = 'sub' ORDER BY u.id"
+            ))
             .bind(today.to_string())
             .bind(shop_id)
             .fetch_all(&self.pool)

@@ -26,6 +26,15 @@ pub(super) fn business_date(t: Time) -> String {
     t.business_date().to_string()
 }
 
+/// The SQL condition of a counted payout (SPEC §3: not failed, not rejected), as a literal for
+/// `concat!`.
+macro_rules! counted {
+    () => {
+        "status NOT IN ('failed', 'rejected')"
+    };
+}
+pub(super) use counted;
+
 /// `SELECT <payout columns> FROM payouts p JOIN users u …` as a literal, so every payout query is
 /// static SQL (sqlx 0.9 refuses strings built at run time unless audited).
 macro_rules! select_payouts {
@@ -33,7 +42,8 @@ macro_rules! select_payouts {
         concat!(
             "SELECT p.shop_id, p.id, p.order_no, p.source_account, p.payout_type, p.amount_fen, p.status, \
              p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, \
-             p.created_at, p.updated_at \
+             p.created_at, p.updated_at, p.reason_id, p.reason_name_zh, p.reason_name_en, p.buyer_message, \
+             p.decided_by, p.decided_at, p.reject_reason, p.buyer_notified_at \
              FROM payouts p JOIN users u ON u.shop_id = p.shop_id AND u.id = p.operator_id"
             $(, " ", $rest)*
         )
@@ -58,6 +68,14 @@ pub(super) struct PayoutRow {
     display_name: String,
     created_at: i64,
     updated_at: i64,
+    reason_id: Option<i64>,
+    reason_name_zh: Option<String>,
+    reason_name_en: Option<String>,
+    buyer_message: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<i64>,
+    reject_reason: Option<String>,
+    buyer_notified_at: Option<i64>,
 }
 
 impl PayoutRow {
@@ -79,6 +97,16 @@ impl PayoutRow {
             },
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
+            reason_id: self.reason_id,
+            reason_name_zh: self.reason_name_zh,
+            reason_name_en: self.reason_name_en,
+            buyer_message: self.buyer_message,
+            decided_by: self.decided_by,
+            decided_at: self.decided_at.map(time),
+            reject_reason: self.reject_reason,
+            buyer_notified_at: self.buyer_notified_at.map(time),
+            // Needs the policy and the clock: the handlers mark it (`views::mark_stuck`).
+            stuck: false,
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use payout_core::api::{PayoutSettings, TopUpView};
-use payout_core::{AccountKind, Qualification, Time};
+use payout_core::{AccountKind, Money, Qualification, Time};
 
 use super::audit::Audit;
 use super::idempotency::{Key, Seen};
@@ -13,17 +13,36 @@ use crate::views::source_account_view;
 #[async_trait]
 pub trait SettingsStore: Send + Sync + 'static {
     async fn settings(&self, shop_id: i64) -> Result<PayoutSettings, StoreError>;
-    async fn settings_update(&self, actor: &Actor, account: AccountKind, now: Time)
-        -> Result<(), StoreError>;
+    async fn settings_update(
+        &self,
+        actor: &Actor,
+        change: &SettingsChange,
+        now: Time,
+    ) -> Result<(), StoreError>;
     /// One transaction: the idempotency key, the shop's status, the reference's uniqueness and
     /// the balance ceiling are all checked where the balance is raised (D8).
     async fn top_up(&self, new: NewTopUp<'_>, now: Time) -> Result<TopUpOutcome, StoreError>;
+}
+
+/// A validated settings change; `None` fields stay as they are.
+#[derive(Clone, Copy, Debug)]
+pub struct SettingsChange {
+    pub source_account: AccountKind,
+    /// `Some(None)` removes the threshold.
+    pub approval_threshold: Option<Option<Money>>,
+    pub require_reason: Option<bool>,
 }
 
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
     qualification: String,
     selected_source_account: String,
+    approval_threshold_fen: Option<i64>,
+    require_reason: bool,
+}
+
+fn threshold_text(fen: Option<i64>) -> String {
+    fen.and_then(Money::from_fen).map_or_else(|| "none".to_owned(), |m| m.to_string())
 }
 
 for_each_store! {
@@ -32,7 +51,7 @@ for_each_store! {
         async fn settings(&self, shop_id: i64) -> Result<PayoutSettings, StoreError> {
             let mut tx = self.begin_read().await?;
             let shop = sqlx::query_as::<_, SettingsRow>(
-                "SELECT qualification, selected_source_account FROM shops WHERE id = $1",
+                "SELECT qualification, selected_source_account, approval_threshold_fen, require_reason FROM shops WHERE id = $1",
             )
             .bind(shop_id)
             .fetch_one(&mut *tx)
@@ -51,21 +70,42 @@ for_each_store! {
                 selected_source_account: named(&shop.selected_source_account, AccountKind::parse)?,
                 accounts: accounts.iter().map(|a| source_account_view(a, qualification)).collect(),
                 top_ups: top_ups.into_iter().map(TopUpRow::view).collect::<Result<_, _>>()?,
+                approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
+                require_reason: shop.require_reason,
             })
         }
 
-        async fn settings_update(&self, actor: &Actor, account: AccountKind, now: Time) -> Result<(), StoreError> {
+        async fn settings_update(&self, actor: &Actor, change: &SettingsChange, now: Time) -> Result<(), StoreError> {
             let mut tx = self.begin_write(Lock::Shop(actor.shop_id)).await?;
-            let old: String = sqlx::query_scalar("SELECT selected_source_account FROM shops WHERE id = $1")
-                .bind(actor.shop_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE shops SET selected_source_account = $1 WHERE id = $2")
-                .bind(account.as_str())
-                .bind(actor.shop_id)
-                .execute(&mut *tx)
-                .await?;
-            let detail = format!("source account {old} → {}", account.as_str());
+            let old = sqlx::query_as::<_, SettingsRow>(
+                "SELECT qualification, selected_source_account, approval_threshold_fen, require_reason FROM shops WHERE id = $1",
+            )
+            .bind(actor.shop_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let threshold = match change.approval_threshold {
+                Some(new) => new.map(Money::to_fen),
+                None => old.approval_threshold_fen,
+            };
+            let require_reason = change.require_reason.unwrap_or(old.require_reason);
+            sqlx::query(
+                "UPDATE shops SET selected_source_account = $1, approval_threshold_fen = $2, require_reason = $3 WHERE id = $4",
+            )
+            .bind(change.source_account.as_str())
+            .bind(threshold)
+            .bind(require_reason)
+            .bind(actor.shop_id)
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!(
+                "source account {} → {}; approval threshold {} → {}; reason required {} → {}",
+                old.selected_source_account,
+                change.source_account.as_str(),
+                threshold_text(old.approval_threshold_fen),
+                threshold_text(threshold),
+                old.require_reason,
+                require_reason,
+            );
             let target = format!("shop:{}", actor.shop_id);
             let audit = Audit {
                 shop_id: actor.shop_id,

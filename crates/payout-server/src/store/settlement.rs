@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use payout_core::api::{PayoutStatus, SETTLEMENT_ACTOR};
+use payout_core::notification::buyer_notification;
 use payout_core::{AccountKind, Time};
 use sqlx::QueryBuilder;
 
@@ -36,10 +37,22 @@ pub trait SettlementStore: Send + Sync + 'static {
         results: &[(PayoutKey, Settlement)],
         now: Time,
     ) -> Result<usize, StoreError>;
+    /// Takes the claim of a `processing` payout for `owner` whoever holds it, so the main account
+    /// can ask the rail again about a stuck payout (SPEC §11.4). The previous owner's result is
+    /// then skipped by `settle`. `None` when the payout is not processing.
+    async fn take_over(
+        &self,
+        owner: &str,
+        payout: PayoutKey,
+        actor: &str,
+        now: Time,
+        lease_until: Time,
+    ) -> Result<Option<Claimed>, StoreError>;
 }
 
 /// The claimable payouts, oldest first: `pending` ones, and `processing` ones whose lease has
-/// expired or was given up. The condition repeats the partial index's, so only unfinished
+/// expired or was given up — never the claimer's own (`$3`): those are still at its rail, late in
+/// renewing, and asking again would send them twice. The condition repeats the partial index's, so only unfinished
 /// payouts are read.
 macro_rules! claimable {
     ($($tail:literal)?) => {
@@ -47,6 +60,7 @@ macro_rules! claimable {
             "SELECT shop_id, id, amount_fen, source_account, status, claim_owner IS NOT NULL AS had_owner FROM payouts \
              WHERE status IN ('pending', 'processing') \
                AND (status = 'pending' OR claim_until IS NULL OR claim_until <= $1) \
+               AND (claim_owner IS NULL OR claim_owner != $3) \
              ORDER BY id LIMIT $2"
             $(, $tail)?
         )
@@ -72,6 +86,7 @@ struct ClaimRow {
 struct HeldRow {
     amount_fen: i64,
     source_account: String,
+    buyer_message: Option<String>,
 }
 
 for_each_store! {
@@ -82,6 +97,7 @@ for_each_store! {
             let rows = sqlx::query_as::<_, ClaimRow>(This::dialect(CLAIM_SQLITE, CLAIM_POSTGRES))
                 .bind(now.unix_millis())
                 .bind(i64::from(limit))
+                .bind(owner)
                 .fetch_all(&mut *tx)
                 .await?;
             let mut claimed = Vec::with_capacity(rows.len());
@@ -90,8 +106,11 @@ for_each_store! {
                 let processing = named(&row.status, PayoutStatus::parse)? == PayoutStatus::Processing;
                 // A claim let go after failed attempts has no owner: trying it again is no takeover.
                 let taken_over = processing && row.had_owner;
+                // `updated_at` stays the moment it went `processing`: the stuck clock (SPEC §11.4)
+                // does not restart when a claim is taken over.
                 sqlx::query(
-                    "UPDATE payouts SET status = 'processing', claim_owner = $1, claim_until = $2, updated_at = $3 \
+                    "UPDATE payouts SET status = 'processing', claim_owner = $1, claim_until = $2, \
+                            updated_at = CASE WHEN status = 'pending' THEN $3 ELSE updated_at END \
                      WHERE shop_id = $4 AND id = $5",
                 )
                 .bind(owner)
@@ -175,9 +194,13 @@ for_each_store! {
             let mut settled = 0;
             for (shop_id, results) in by_shop {
                 let mut tx = self.begin_write(Lock::Shop(shop_id)).await?;
+                let shop_name: String = sqlx::query_scalar("SELECT name FROM shops WHERE id = $1")
+                    .bind(shop_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 for (key, outcome) in results {
                     let held = sqlx::query_as::<_, HeldRow>(
-                        "SELECT amount_fen, source_account FROM payouts \
+                        "SELECT amount_fen, source_account, buyer_message FROM payouts \
                          WHERE shop_id = $1 AND id = $2 AND status = 'processing' AND claim_owner = $3",
                     )
                     .bind(key.shop_id)
@@ -220,6 +243,19 @@ for_each_store! {
                     .execute(&mut *tx)
                     .await?;
                     This::event(&mut tx, *key, now, status, SETTLEMENT_ACTOR, reason).await?;
+                    if status == PayoutStatus::Succeeded {
+                        // The outbox row commits with `succeeded` or not at all (SPEC §11.3).
+                        let text = buyer_notification(&shop_name, money(held.amount_fen)?, held.buyer_message.as_deref());
+                        sqlx::query(
+                            "INSERT INTO notifications (shop_id, payout_id, text, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
+                        )
+                        .bind(key.shop_id)
+                        .bind(key.id)
+                        .bind(text)
+                        .bind(now.unix_millis())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     let action = format!("payout.{}", status.as_str());
                     let target = format!("payout:{}", key.id);
                     let audit = Audit {
@@ -236,6 +272,41 @@ for_each_store! {
                 tx.commit().await?;
             }
             Ok(settled)
+        }
+
+        async fn take_over(&self, owner: &str, payout: PayoutKey, actor: &str, now: Time, lease_until: Time) -> Result<Option<Claimed>, StoreError> {
+            let mut tx = self.begin_write(Lock::Rows).await?;
+            let held = sqlx::query_as::<_, HeldRow>(
+                "UPDATE payouts SET claim_owner = $1, claim_until = $2 \
+                 WHERE shop_id = $3 AND id = $4 AND status = 'processing' \
+                 RETURNING amount_fen, source_account, buyer_message",
+            )
+            .bind(owner)
+            .bind(lease_until.unix_millis())
+            .bind(payout.shop_id)
+            .bind(payout.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(held) = held else {
+                return tx.finish(None).await;
+            };
+            let target = format!("payout:{}", payout.id);
+            let audit = Audit {
+                shop_id: payout.shop_id,
+                at: now,
+                actor,
+                action: "payout.status_query",
+                target: &target,
+                detail: "asked the payment rail again about a stuck payout",
+            };
+            This::audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(Some(Claimed {
+                key: payout,
+                amount: money(held.amount_fen)?,
+                source_account: named(&held.source_account, AccountKind::parse)?,
+                taken_over: true,
+            }))
         }
     }
 }

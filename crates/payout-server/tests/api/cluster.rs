@@ -51,6 +51,7 @@ impl Cluster {
             servers.push(Server::start(&db, &args).await);
             logs.push(log);
         }
+        crate::helpers::reject_demo_approval(&servers[0].url).await;
         Cluster { db, servers, logs, _dir: dir }
     }
 
@@ -82,7 +83,7 @@ impl Cluster {
             .db
             .scalar(
                 "SELECT (SELECT COALESCE(SUM(reserved_fen), 0) FROM accounts) \
-                      - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))",
+                      - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('awaiting_approval','pending','processing'))",
             )
             .await;
         assert_eq!(gap, 0, "reservations equal the non-final payouts");

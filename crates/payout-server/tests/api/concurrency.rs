@@ -37,7 +37,7 @@ async fn assert_money_invariants(app: &TestApp) {
     let gap = app
         .scalar(
             "SELECT (SELECT COALESCE(SUM(reserved_fen), 0) FROM accounts) \
-                  - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))",
+                  - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('awaiting_approval','pending','processing'))",
         )
         .await;
     assert_eq!(gap, 0, "reservations equal the non-final payouts");
@@ -85,7 +85,7 @@ async fn r_l4_64_racers_never_pass_the_shop_daily_cap() {
     assert_eq!(a.0 + b.0, 14, "14 × 7 = 98 ≤ 100 < 105");
     let today = app
         .scalar(
-            "SELECT SUM(amount_fen) FROM payouts WHERE status != 'failed' AND business_date = '2026-11-24'",
+            "SELECT SUM(amount_fen) FROM payouts WHERE status NOT IN ('failed', 'rejected') AND business_date = '2026-11-24'",
         )
         .await;
     assert_eq!(today, 9_800);

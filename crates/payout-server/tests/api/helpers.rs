@@ -11,6 +11,7 @@ use payout_core::Time;
 use payout_server::clock::ManualClock;
 use payout_server::config::Config;
 use payout_server::http::serve;
+use payout_server::notifier::Notifier;
 use payout_server::settlement::Worker;
 use payout_server::{app, simulated_rail, start_worker, AppState};
 use reqwest::{Method, StatusCode};
@@ -50,6 +51,11 @@ pub struct Spawn {
     pub second_server: bool,
     /// Run housekeeping this often (default: the server's ten minutes).
     pub housekeeping_ms: Option<u64>,
+    /// Keep the demo's payout awaiting approval (order …0011, 150.00 by lin.agent2) instead of
+    /// rejecting it at the start.
+    pub keep_demo_approval: bool,
+    /// Deliver buyer notifications through this instead of the simulated notifier.
+    pub notifier: Option<Arc<dyn Notifier>>,
 }
 
 impl Default for Spawn {
@@ -61,6 +67,8 @@ impl Default for Spawn {
             start: "2026-11-24T10:00:00+08:00",
             second_server: false,
             housekeeping_ms: None,
+            keep_demo_approval: false,
+            notifier: None,
         }
     }
 }
@@ -99,14 +107,38 @@ pub async fn spawn_with(options: Spawn) -> TestApp {
     }
     config.rail_failure_percent = options.rail_failure_percent;
     let clock = ManualClock::new(Time::parse(options.start).unwrap());
-    let url = serve_in_process(&config, &clock).await;
+    let url = serve_on(&config, &clock, options.notifier.clone()).await;
     let url2 = if options.second_server { Some(serve_in_process(&config, &clock).await) } else { None };
+    if !options.keep_demo_approval {
+        reject_demo_approval(&url).await;
+    }
     TestApp { url, url2, clock, db: TestDb::of(&config), dir }
+}
+
+/// Rejects the demo's payout awaiting approval (SPEC §9, order …0011) through the API, as the
+/// main account would, so a test starts from a shop with nothing counted today (as the demo was
+/// before SPEC §11). Tests of approval keep it (`Spawn::keep_demo_approval`).
+pub async fn reject_demo_approval(url: &str) {
+    let admin = Client::login(url, "lin.admin").await;
+    let queue = admin.get("/api/approvals").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    for item in queue.body["items"].as_array().cloned().unwrap_or_default() {
+        let id = item["id"].as_i64().unwrap();
+        let answer = admin.post(&format!("/api/payouts/{id}/reject"), json!({"reason": "test setup"})).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
 }
 
 /// One server (its own store, worker and in-process write queue) on `config`'s database.
 pub async fn serve_in_process(config: &Config, clock: &ManualClock) -> String {
-    let state = AppState::open(config, Arc::new(clock.clone())).await.expect("state");
+    serve_on(config, clock, None).await
+}
+
+async fn serve_on(config: &Config, clock: &ManualClock, notifier: Option<Arc<dyn Notifier>>) -> String {
+    let mut state = AppState::open(config, Arc::new(clock.clone())).await.expect("state");
+    if let Some(notifier) = notifier {
+        state.notifier = notifier;
+    }
     let owner = Worker::new_owner();
     let rail = Arc::new(simulated_rail(config, &owner));
     let (stop, _worker) = start_worker(&state, rail, owner, config);

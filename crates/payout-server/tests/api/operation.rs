@@ -126,7 +126,7 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201, "a normal payout is created after the storm");
-    let reserved = db.scalar("SELECT (SELECT SUM(reserved_fen) FROM accounts) - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('pending','processing'))").await;
+    let reserved = db.scalar("SELECT (SELECT SUM(reserved_fen) FROM accounts) - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('awaiting_approval','pending','processing'))").await;
     assert_eq!(reserved, 0, "every reservation belongs to a payout that is not final");
 
     // SIGTERM under load: 32 clients keep creating payouts and signing in while the server stops.
@@ -361,6 +361,7 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
     };
     let mut a = Server::start(&db, &with_log(&log_a)).await;
     let mut b = Server::start(&db, &with_log(&log_b)).await;
+    crate::helpers::reject_demo_approval(&b.url).await;
     let admin = Client::login(&b.url, "lin.admin").await;
     let on_a = Client { url: a.url.clone(), ..admin.clone() };
     let created = join_all((0..40).map(|i| {

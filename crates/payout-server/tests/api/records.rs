@@ -15,13 +15,15 @@ async fn records_filter_paginate_newest_first_and_export_as_csv() {
     app.settled().await;
 
     let all = admin.get("/api/payouts?per_page=3").await;
-    assert_eq!((all.body["total"].as_u64(), all.body["items"].as_array().unwrap().len()), (Some(9), 3));
+    assert_eq!((all.body["total"].as_u64(), all.body["items"].as_array().unwrap().len()), (Some(10), 3));
     assert_eq!(all.body["items"][0]["order_no"], O3, "newest first");
     assert_eq!(all.body["items"][0]["status"], "succeeded");
     let page3 = admin.get("/api/payouts?per_page=3&page=3").await;
     assert_eq!(page3.body["items"].as_array().unwrap().len(), 3);
     let page4 = admin.get("/api/payouts?per_page=3&page=4").await;
-    assert_eq!(page4.body["items"], json!([]));
+    assert_eq!(page4.body["items"].as_array().unwrap().len(), 1);
+    let page5 = admin.get("/api/payouts?per_page=3&page=5").await;
+    assert_eq!(page5.body["items"], json!([]));
 
     let by_operator = admin.get("/api/payouts?operator_id=2").await;
     assert_eq!(by_operator.body["total"], 1);
@@ -31,7 +33,7 @@ async fn records_filter_paginate_newest_first_and_export_as_csv() {
     assert_eq!(admin.get(&format!("/api/payouts?order_no={O8}")).await.body["total"], 5);
     assert_eq!(
         admin.get("/api/payouts?from=2026-11-24&to=2026-11-24").await.body["total"],
-        2,
+        3, // the two above and the demo's (rejected) payout of 09:59
         "today, UTC+8"
     );
     assert_eq!(admin.get("/api/payouts?to=2026-11-23").await.body["total"], 7);
@@ -44,10 +46,15 @@ async fn records_filter_paginate_newest_first_and_export_as_csv() {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "header + the 2 filtered rows:\n{text}");
+    assert_eq!(lines.len(), 4, "header + the 3 filtered rows:\n{text}");
     assert_eq!(
         lines[0],
-        "打款ID,创建时间,订单号,打款类型,金额（元）,出款账户,操作人,状态,失败原因,关联商品,备注"
+        "打款ID,创建时间,订单号,打款类型,打款原因,金额（元）,出款账户,操作人,状态,失败原因,驳回原因,审核人,关联商品,买家留言,内部备注"
+    );
+    assert!(
+        lines[3].contains("已驳回") && lines[3].contains("test setup"),
+        "the demo's rejected payout: {}",
+        lines[3]
     );
     assert!(
         lines[1].contains(O3) && lines[1].contains(",30.00,") && lines[1].contains(",2026-11-24 10:01:01,"),
@@ -94,7 +101,7 @@ async fn the_export_streams_every_row_of_a_large_shop() {
         .text()
         .await
         .unwrap();
-    assert_eq!(text.lines().count(), 1 + 1234 + 7);
+    assert_eq!(text.lines().count(), 1 + 1234 + 8);
 }
 
 #[tokio::test]

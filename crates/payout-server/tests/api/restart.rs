@@ -23,6 +23,7 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
 
     // The rail takes 5 s, so every payout is still processing when the server dies.
     let mut server = start(&db, 5_000).await;
+    crate::helpers::reject_demo_approval(&server.url).await;
     let admin = Client::login(&server.url, "lin.admin").await;
     let mut acknowledged = vec![];
     for (order, amount) in [(O1, "12.50"), (O2, "99.99"), (O3, "300"), (O10, "12")] {
@@ -40,7 +41,7 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     server.child.kill().unwrap(); // SIGKILL: no graceful shutdown
     server.child.wait().unwrap();
     assert_eq!(
-        db.scalar("SELECT COUNT(*) FROM payouts WHERE id > 7").await,
+        db.scalar("SELECT COUNT(*) FROM payouts WHERE id > 8").await,
         5,
         "no acknowledged payout was lost"
     );
@@ -64,7 +65,7 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     }
     assert_eq!(db.scalar("SELECT SUM(reserved_fen) FROM accounts").await, 0, "no reservation leaked");
     let paid = db
-        .scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 7 AND status = 'succeeded'")
+        .scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE id > 8 AND status = 'succeeded'")
         .await;
     let balance =
         db.scalar("SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await;

@@ -102,7 +102,8 @@ async fn the_audit_log_has_every_change_with_actor_and_time() {
             "payout.created",
             "custody.topped_up",
             "settings.updated",
-            "quota.updated"
+            "quota.updated",
+            "payout.rejected"
         ]
     );
     let quota = &audit.body["items"][5];
