@@ -187,8 +187,9 @@ async fn a_payout_waiting_longer_than_24_hours_is_rejected_as_expired() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn r_l1_r_l2_r_l4_approvals_and_rejections_racing_new_payouts_never_pass_a_cap() {
     // The shop may pay 1,000 a day; the threshold is 100 (demo). The agent's two waiting payouts
-    // of 150 on order 3 (cap 500) are decided while 48 more payouts race on the same order and
-    // on the shop cap.
+    // of 150 on order 3 (cap 500) and the demo's on order 11 are decided while 48 more payouts
+    // race on the same order and on the shop cap. Were waiting payouts not counted, the first
+    // wave alone would fill order 3 and the approval would push it past its cap.
     let app = spawn_with(no_cooldown_keep(json!({"shop_daily_cap": "1000.00"}))).await;
     let admin = app.login("lin.admin").await;
     let agent = app.login("lin.agent2").await;
@@ -208,17 +209,22 @@ async fn r_l1_r_l2_r_l4_approvals_and_rejections_racing_new_payouts_never_pass_a
         let d = admin.post(&format!("/api/payouts/{demo}/approve"), json!({})).await;
         (a.status, r.status, d.status)
     };
-    let racers = join_all((0..48).map(|i| {
-        let (admin, agent) = (admin.clone(), agent.clone());
-        async move {
-            match i % 3 {
-                0 => admin.create(draft(O3, "60")).await,
-                1 => agent.create(draft(O2, "60")).await,
-                _ => admin.create(draft(O1, "5")).await,
+    let wave = |n: usize| {
+        join_all((0..n).map(|i| {
+            let (admin, agent) = (admin.clone(), agent.clone());
+            async move {
+                match i % 3 {
+                    0 => admin.create(draft(O3, "100")).await,
+                    1 => agent.create(draft(O2, "60")).await,
+                    _ => admin.create(draft(O1, "5")).await,
+                }
             }
-        }
-    }));
-    let ((a, r, d), answers) = tokio::join!(decisions, racers);
+        }))
+    };
+    // First while three payouts wait (they must already count), then beside the decisions.
+    let mut answers = wave(24).await;
+    let ((a, r, d), second) = tokio::join!(decisions, wave(24));
+    answers.extend(second);
     assert_eq!((a.as_u16(), r.as_u16(), d.as_u16()), (200, 200, 200));
     assert!(answers.iter().all(|x| x.status == 201 || x.status == 422), "only created or refused");
     let counted = |cond: &str| {
