@@ -133,10 +133,21 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/payout-settings",
         "/api/custody/top-ups",
         "/api/audit",
+        "/api/reasons",
+        "/api/reasons/{id}",
+        "/api/approvals",
+        "/api/payouts/{id}/approve",
+        "/api/payouts/{id}/reject",
+        "/api/payouts/{id}/status-query",
+        "/api/statements/{date}",
+        "/api/overview",
         "/api/openapi.json",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["PayoutContext"].is_object());
     assert!(doc["components"]["schemas"]["Violation"].is_object());
+    for schema in ["Reason", "ReasonInput", "RejectRequest", "Statement", "Overview"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
+    }
 }
