@@ -1,5 +1,7 @@
 //! Payouts: check a draft, create one (idempotent), list, export and read them.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -21,7 +23,7 @@ use crate::auth::PayoutActor;
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
-use crate::store::{CreateOutcome, NewPayout, PayoutFilter};
+use crate::store::{CreateOutcome, Decide, NewPayout, PayoutFilter};
 use crate::views::mark_stuck;
 
 pub fn router() -> Router<AppState> {
@@ -98,33 +100,28 @@ pub async fn payouts_create(
         return Err(ApiError::Internal("draft passed the syntax check but does not parse".into()));
     };
     let request_hash = request_hash(&draft);
+    let new = NewPayout {
+        actor: actor.0.clone(),
+        order_no: draft.order_no.trim().to_owned(),
+        source_account,
+        payout_type,
+        amount,
+        linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
+        note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        reason_id: draft.reason_id,
+        buyer_message: draft
+            .buyer_message
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        idempotency_key: key.to_owned(),
+        request_hash,
+    };
     let policy = state.policy.clone();
-    let decide = |facts: &payout_core::Facts, at| check_payout(&policy, facts, &draft, at);
-    let outcome = state
-        .store
-        .payout_create(
-            NewPayout {
-                actor: &actor,
-                order_no: draft.order_no.trim(),
-                source_account,
-                payout_type,
-                amount,
-                linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
-                note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-                reason_id: draft.reason_id,
-                buyer_message: draft
-                    .buyer_message
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-                idempotency_key: key,
-                request_hash: request_hash.clone(),
-            },
-            &*state.clock,
-            &decide,
-        )
-        .await?;
+    let decide: Decide =
+        Arc::new(move |facts: &payout_core::Facts, at| check_payout(&policy, facts, &draft, at));
+    let outcome = state.store.payout_create(new, state.clock.clone(), decide).await?;
     match outcome {
         CreateOutcome::Created(view) => {
             tracing::info!(payout_id = view.id, amount = %view.amount, "payout created");

@@ -69,7 +69,7 @@ use jiff::civil::Date;
 pub use notifications::{DueNotification, NotificationStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
 use payout_core::{AccountKind, Facts, Money, PayoutType, Violation};
-pub use payouts::PayoutStore;
+pub use payouts::{Decide, PayoutStore};
 pub use quotas::QuotaStore;
 pub use reasons::ReasonStore;
 pub use reports::{ReportStore, ShopFigures};
@@ -118,9 +118,9 @@ pub struct PayoutFilter {
 /// A validated payout to create. The store reads the clock and loads the facts inside its
 /// transaction and asks `decide` (the rule engine) for the verdict, so the check and the write see
 /// the same state and the same instant, however long the transaction waited for the write lock.
-pub struct NewPayout<'a> {
-    pub actor: &'a Actor,
-    pub order_no: &'a str,
+pub struct NewPayout {
+    pub actor: Actor,
+    pub order_no: String,
     pub source_account: AccountKind,
     pub payout_type: PayoutType,
     pub amount: Money,
@@ -130,7 +130,7 @@ pub struct NewPayout<'a> {
     pub reason_id: Option<i64>,
     /// As typed; `None` fills it from the reason's template.
     pub buyer_message: Option<String>,
-    pub idempotency_key: &'a str,
+    pub idempotency_key: String,
     /// Hash of the request body: the same key with another body is refused.
     pub request_hash: String,
 }

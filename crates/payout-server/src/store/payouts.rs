@@ -20,13 +20,13 @@ use super::rows::{
     OperatorRow, PayoutRow,
 };
 use super::{
-    Actor, CreateOutcome, Lock, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError,
-    StoredResponse,
+    Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError, StoredResponse,
 };
 use crate::clock::Clock;
 
-/// The rule engine's verdict on the facts as of an instant.
-pub type Decide<'a> = dyn for<'f> Fn(&'f Facts, Time) -> Vec<Violation> + Send + Sync + 'a;
+/// The rule engine's verdict on the facts as of an instant. Owned, so a request can be queued to
+/// a writer that decides it later (the SQLite store's batching writer).
+pub type Decide = std::sync::Arc<dyn Fn(&Facts, Time) -> Vec<Violation> + Send + Sync>;
 
 #[async_trait]
 pub trait PayoutStore: Send + Sync + 'static {
@@ -41,9 +41,9 @@ pub trait PayoutStore: Send + Sync + 'static {
     /// the payout `pending`, reserves its amount, records event, audit and the idempotency answer.
     async fn payout_create(
         &self,
-        new: NewPayout<'_>,
-        clock: &dyn Clock,
-        decide: &Decide<'_>,
+        new: NewPayout,
+        clock: std::sync::Arc<dyn Clock>,
+        decide: Decide,
     ) -> Result<CreateOutcome, StoreError>;
     async fn payouts_page(
         &self,
@@ -265,6 +265,116 @@ for_each_store! {
             Ok(Some((order.id, facts, selected)))
         }
 
+        /// Decides and writes one payout in the caller's write transaction, which holds the
+        /// shop's lock (PostgreSQL) or the database's (SQLite). Whatever the outcome, the caller
+        /// commits: a refusal is recorded under its idempotency key, and the early answers wrote
+        /// nothing.
+        pub(in crate::store) async fn create_in(
+            tx: &mut Conn,
+            new: &NewPayout,
+            clock: &dyn Clock,
+            decide: &Decide,
+        ) -> Result<CreateOutcome, StoreError> {
+            let actor = &new.actor;
+            // "Now" is when this transaction holds the shop's lock, not when the request arrived:
+            // the cooldown and the daily totals are measured against the moment the payout is
+            // written.
+            let at = clock.now();
+            let key = Key {
+                shop_id: actor.shop_id,
+                user_id: actor.user_id,
+                key: &new.idempotency_key,
+                request_hash: &new.request_hash,
+            };
+            match This::seen_key(&mut *tx, key).await? {
+                Some(Seen::Same(stored)) => return Ok(CreateOutcome::Replayed(stored)),
+                Some(Seen::Other) => return Ok(CreateOutcome::KeyReused),
+                None => {}
+            }
+            let Some((order_id, facts, _)) = This::load_facts(&mut *tx, actor, &new.order_no, at).await? else {
+                return Ok(CreateOutcome::OrderNotFound);
+            };
+            let violations = decide(&facts, at);
+            if !violations.is_empty() {
+                // The rejection is the key's answer, recorded in the same transaction that decided
+                // it: a retry with this key gets this 422, never a payout created later.
+                let stored = crate::error::ApiError::Rejected(violations.clone()).to_stored();
+                This::record_key(&mut *tx, key, &stored, at).await?;
+                return Ok(CreateOutcome::Rejected(violations));
+            }
+
+            let now = at.unix_millis();
+            // A sub-account's payout at or above the threshold waits for the main account; it is
+            // counted and reserves its amount all the same (SPEC §11.2).
+            let status = if needs_approval(&facts.shop, &facts.operator, new.amount) {
+                PayoutStatus::AwaitingApproval
+            } else {
+                PayoutStatus::Pending
+            };
+            let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
+            // Left out, the buyer message is the reason's template filled in, as the dialog shows it.
+            let buyer_message = new.buyer_message.clone().or_else(|| {
+                let template = reason?.buyer_message_template.as_deref()?;
+                Some(fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name))
+            });
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
+                                      status, linked_item_id, note, created_at, updated_at, business_date, \
+                                      reason_id, reason_name_zh, reason_name_en, buyer_message) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $12, $8, $9, $10, $10, $11, $13, $14, $15, $16) RETURNING id",
+            )
+            .bind(actor.shop_id)
+            .bind(order_id)
+            .bind(&new.order_no)
+            .bind(actor.user_id)
+            .bind(new.source_account.as_str())
+            .bind(new.payout_type.as_str())
+            .bind(new.amount.to_fen())
+            .bind(&new.linked_item_id)
+            .bind(&new.note)
+            .bind(now)
+            .bind(business_date(at))
+            .bind(status.as_str())
+            .bind(reason.map(|r| r.id))
+            .bind(reason.map(|r| r.name_zh.clone()))
+            .bind(reason.and_then(|r| r.name_en.clone()))
+            .bind(buyer_message)
+            .fetch_one(&mut *tx)
+            .await?;
+            let payout = PayoutKey { shop_id: actor.shop_id, id };
+            // The CHECK on accounts refuses a reservation beyond the available balance, a last
+            // line of defence behind R-F8.
+            sqlx::query("UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3")
+                .bind(new.amount.to_fen())
+                .bind(actor.shop_id)
+                .bind(new.source_account.as_str())
+                .execute(&mut *tx)
+                .await?;
+            This::event(&mut *tx, payout, at, status, &actor.username, None).await?;
+            let detail = format!(
+                "order {} · {} · ¥{} · {} · {}",
+                new.order_no,
+                new.payout_type.as_str(),
+                new.amount,
+                new.source_account.as_str(),
+                status.as_str()
+            );
+            let target = format!("payout:{id}");
+            let audit = Audit {
+                shop_id: actor.shop_id,
+                at,
+                actor: &actor.username,
+                action: "payout.created",
+                target: &target,
+                detail: &detail,
+            };
+            This::audit(&mut *tx, audit).await?;
+            let view = This::payout_view(&mut *tx, payout).await?;
+            let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
+            This::record_key(&mut *tx, key, &StoredResponse { status: 201, body }, at).await?;
+            Ok(CreateOutcome::Created(Box::new(view)))
+        }
+
         pub(in crate::store) async fn payout_view(conn: &mut Conn, key: PayoutKey) -> Result<PayoutView, StoreError> {
             sqlx::query_as::<_, PayoutRow>(select_payouts!("WHERE p.shop_id = $1 AND p.id = $2"))
                 .bind(key.shop_id)
@@ -317,108 +427,8 @@ for_each_store! {
             Ok(Some(OrderContext { facts, payouts: payout_views(payouts)?, selected_source_account: selected }))
         }
 
-        async fn payout_create(&self, new: NewPayout<'_>, clock: &dyn Clock, decide: &Decide<'_>) -> Result<CreateOutcome, StoreError> {
-            let actor = new.actor;
-            let mut tx = self.begin_write(Lock::Shop(actor.shop_id)).await?;
-            // "Now" is when this transaction holds the shop's lock, not when the request arrived:
-            // the cooldown and the daily totals are measured against the moment the payout is
-            // written.
-            let at = clock.now();
-            let key = Key {
-                shop_id: actor.shop_id,
-                user_id: actor.user_id,
-                key: new.idempotency_key,
-                request_hash: &new.request_hash,
-            };
-            match This::seen_key(&mut tx, key).await? {
-                Some(Seen::Same(stored)) => return tx.finish(CreateOutcome::Replayed(stored)).await,
-                Some(Seen::Other) => return tx.finish(CreateOutcome::KeyReused).await,
-                None => {}
-            }
-            let Some((order_id, facts, _)) = This::load_facts(&mut tx, actor, new.order_no, at).await? else {
-                return tx.finish(CreateOutcome::OrderNotFound).await;
-            };
-            let violations = decide(&facts, at);
-            if !violations.is_empty() {
-                // The rejection is the key's answer, recorded in the same transaction that decided
-                // it: a retry with this key gets this 422, never a payout created later.
-                let stored = crate::error::ApiError::Rejected(violations.clone()).to_stored();
-                This::record_key(&mut tx, key, &stored, at).await?;
-                tx.commit().await?;
-                return Ok(CreateOutcome::Rejected(violations));
-            }
-
-            let now = at.unix_millis();
-            // A sub-account's payout at or above the threshold waits for the main account; it is
-            // counted and reserves its amount all the same (SPEC §11.2).
-            let status = if needs_approval(&facts.shop, &facts.operator, new.amount) {
-                PayoutStatus::AwaitingApproval
-            } else {
-                PayoutStatus::Pending
-            };
-            let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
-            // Left out, the buyer message is the reason's template filled in, as the dialog shows it.
-            let buyer_message = new.buyer_message.clone().or_else(|| {
-                let template = reason?.buyer_message_template.as_deref()?;
-                Some(fill_template(template, new.order_no, &new.amount.to_string(), &facts.shop.name))
-            });
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
-                                      status, linked_item_id, note, created_at, updated_at, business_date, \
-                                      reason_id, reason_name_zh, reason_name_en, buyer_message) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $12, $8, $9, $10, $10, $11, $13, $14, $15, $16) RETURNING id",
-            )
-            .bind(actor.shop_id)
-            .bind(order_id)
-            .bind(new.order_no)
-            .bind(actor.user_id)
-            .bind(new.source_account.as_str())
-            .bind(new.payout_type.as_str())
-            .bind(new.amount.to_fen())
-            .bind(&new.linked_item_id)
-            .bind(&new.note)
-            .bind(now)
-            .bind(business_date(at))
-            .bind(status.as_str())
-            .bind(reason.map(|r| r.id))
-            .bind(reason.map(|r| r.name_zh.clone()))
-            .bind(reason.and_then(|r| r.name_en.clone()))
-            .bind(buyer_message)
-            .fetch_one(&mut *tx)
-            .await?;
-            let payout = PayoutKey { shop_id: actor.shop_id, id };
-            // The CHECK on accounts refuses a reservation beyond the available balance, a last
-            // line of defence behind R-F8.
-            sqlx::query("UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3")
-                .bind(new.amount.to_fen())
-                .bind(actor.shop_id)
-                .bind(new.source_account.as_str())
-                .execute(&mut *tx)
-                .await?;
-            This::event(&mut tx, payout, at, status, &actor.username, None).await?;
-            let detail = format!(
-                "order {} · {} · ¥{} · {} · {}",
-                new.order_no,
-                new.payout_type.as_str(),
-                new.amount,
-                new.source_account.as_str(),
-                status.as_str()
-            );
-            let target = format!("payout:{id}");
-            let audit = Audit {
-                shop_id: actor.shop_id,
-                at,
-                actor: &actor.username,
-                action: "payout.created",
-                target: &target,
-                detail: &detail,
-            };
-            This::audit(&mut tx, audit).await?;
-            let view = This::payout_view(&mut tx, payout).await?;
-            let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
-            This::record_key(&mut tx, key, &StoredResponse { status: 201, body }, at).await?;
-            tx.commit().await?;
-            Ok(CreateOutcome::Created(Box::new(view)))
+        async fn payout_create(&self, new: NewPayout, clock: std::sync::Arc<dyn Clock>, decide: Decide) -> Result<CreateOutcome, StoreError> {
+            self.create(new, clock, decide).await
         }
 
         async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, page: u32, per_page: u32) -> Result<Page<PayoutView>, StoreError> {
