@@ -20,11 +20,15 @@ use crate::components::feedback::{ErrorView, Loading};
 use crate::components::lang_switch::LangSwitch;
 use crate::components::payout_dialog::{pending, Submitter};
 use crate::i18n::{provide_lang, use_lang};
+use crate::pages::approvals::Approvals;
 use crate::pages::order_detail::OrderDetail;
+use crate::pages::overview::Overview;
 use crate::pages::quotas::Quotas;
+use crate::pages::reasons::Reasons;
 use crate::pages::records::Records;
 use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
+use crate::pages::statements::Statements;
 use crate::pages::workbench::Workbench;
 use crate::session::{provide_session, reload_session, use_permissions, SessionState};
 
@@ -69,6 +73,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:order_no") view=OrderDetail />
                     <Route path=path!("/quotas") view=Quotas />
                     <Route path=path!("/settings") view=Settings />
+                    <Route path=path!("/approvals") view=Approvals />
+                    <Route path=path!("/reasons") view=Reasons />
+                    <Route path=path!("/statements") view=Statements />
+                    <Route path=path!("/overview") view=Overview />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -182,8 +190,12 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
                     view! {
                         {p.payout.then(|| link("/payout", "小额打款", "Payout", "nav-payout"))}
                         {p.payout.then(|| link("/records", "打款记录", "Payout records", "nav-records"))}
+                        {p.manage_settings.then(|| link("/approvals", "审核", "Approvals", "nav-approvals"))}
                         {p.manage_quotas.then(|| link("/quotas", "客服打款配额", "Agent quotas", "nav-quotas"))}
+                        {p.manage_settings.then(|| link("/reasons", "打款原因", "Reasons", "nav-reasons"))}
                         {p.manage_settings.then(|| link("/settings", "打款设置", "Payout settings", "nav-settings"))}
+                        {p.manage_settings.then(|| link("/statements", "对账单", "Statements", "nav-statements"))}
+                        {p.manage_settings.then(|| link("/overview", "概览", "Overview", "nav-overview"))}
                     }
                 }}
             </ul>

@@ -8,7 +8,7 @@ use crate::format::money;
 use crate::i18n::use_lang;
 
 /// `part` of `whole` in whole percent (0–100), on integer fen: no floating point near money.
-fn percent(part: Money, whole: Money) -> i64 {
+pub fn percent(part: Money, whole: Money) -> i64 {
     if whole.is_zero() {
         return 0;
     }

@@ -1,6 +1,7 @@
 //! Reusable widgets.
 pub mod account_choice;
 pub mod amount_field;
+pub mod day_chart;
 pub mod dialog;
 pub mod feedback;
 pub mod field;

@@ -21,7 +21,7 @@ pub fn Pager(
     let page = page.max(1);
     view! {
         <nav class="pager" aria-label=move || lang.get().pick("分页", "Pages")>
-            <button type="button" class="btn" data-testid="page-prev" disabled=page <= 1 on:click=move |_| to_page.run(page - 1)>
+            <button type="button" class="btn" data-testid="page-prev" disabled={page <= 1} on:click=move |_| to_page.run(page - 1)>
                 {move || lang.get().pick("上一页", "Previous")}
             </button>
             <span class="pager__info" data-testid="page-info">
@@ -30,7 +30,7 @@ pub fn Pager(
                     Lang::En => format!("Page {page} of {pages} · {total} payouts"),
                 }}
             </span>
-            <button type="button" class="btn" data-testid="page-next" disabled=page >= pages on:click=move |_| to_page.run(page + 1)>
+            <button type="button" class="btn" data-testid="page-next" disabled={page >= pages} on:click=move |_| to_page.run(page + 1)>
                 {move || lang.get().pick("下一页", "Next")}
             </button>
         </nav>

@@ -2,7 +2,7 @@
 //! the statement): time, order, type and reason, amount, account, operator, status, what the payout
 //! says ([`PayoutInfo`]) and the list's own actions. At phone width each row becomes a card.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use payout_core::api::PayoutView;
@@ -15,7 +15,7 @@ use crate::format;
 use crate::i18n::use_lang;
 
 /// The buttons or links of one row (`None`: the row has none).
-pub type RowActions = Rc<dyn Fn(&PayoutView) -> Option<AnyView>>;
+pub type RowActions = Arc<dyn Fn(&PayoutView) -> Option<AnyView> + Send + Sync>;
 
 /// A table of payouts.
 #[component]
@@ -42,6 +42,8 @@ pub fn PayoutTable(
         view! { <th scope="col" class=class>{label(zh, en)}</th> }
     };
     let has_actions = actions.is_some();
+    // Every payout in the approval queue awaits approval: no status column there.
+    let with_status = expiry.is_none();
     let rows = payouts
         .into_iter()
         .map(|p| {
@@ -52,7 +54,7 @@ pub fn PayoutTable(
             let reason = (p.reason_name_zh.clone(), p.reason_name_en.clone());
             let expires = expires_at(&Policy::default(), p.created_at);
             view! {
-                <tr data-testid=row_testid data-status=p.status.as_str() data-id=p.id>
+                <tr data-testid=row_testid data-status=p.status.as_str() data-id=p.id data-amount=p.amount.to_string()>
                     <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
                     {with_order.then(|| view! {
                         <td class="nowrap" data-label=label("订单号", "Order")>
@@ -60,16 +62,20 @@ pub fn PayoutTable(
                         </td>
                     })}
                     <td data-label=label("类型 · 原因", "Type · reason")>
-                        <span class="nowrap">{move || format::payout_type(lang.get(), p.payout_type)}</span>
-                        {move || {
-                            format::reason_name(lang.get(), reason.0.as_deref(), reason.1.as_deref())
-                                .map(|r| view! { <span class="cell-sub" data-testid="reason-name">{r}</span> })
-                        }}
+                        <span>
+                            <span class="nowrap">{move || format::payout_type(lang.get(), p.payout_type)}</span>
+                            {move || {
+                                format::reason_name(lang.get(), reason.0.as_deref(), reason.1.as_deref())
+                                    .map(|r| view! { <span class="cell-sub" data-testid="reason-name">{r}</span> })
+                            }}
+                        </span>
                     </td>
                     <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
                     <td class="nowrap" data-label=label("出款账户", "Source account")>{move || format::account(lang.get(), p.source_account)}</td>
                     <td class="nowrap" data-label=label("操作人", "Operator")>{p.operator.display_name.clone()}</td>
-                    <td data-label=label("状态", "Status")><StatusBadge status=p.status stuck=stuck /></td>
+                    {with_status.then(|| view! {
+                        <td data-label=label("状态", "Status")><StatusBadge status=p.status stuck=stuck /></td>
+                    })}
                     {expiry.map(|now| view! {
                         <td class="nowrap" data-label=label("剩余审核时间", "Time left")>
                             {move || {
@@ -100,7 +106,7 @@ pub fn PayoutTable(
                         {th("金额", "Amount", "num")}
                         {th("出款账户", "Source account", "")}
                         {th("操作人", "Operator", "")}
-                        {th("状态", "Status", "")}
+                        {with_status.then(|| th("状态", "Status", ""))}
                         {expiry.map(|_| th("剩余审核时间", "Time left", ""))}
                         {th("说明", "Details", "")}
                         {has_actions.then(|| th("操作", "Actions", ""))}

@@ -3,7 +3,7 @@
 //! Each row shows its reason, buyer message and internal note apart, the approval decision and,
 //! for a stuck payout, the advice not to pay again (the main account may ask the rail again).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -256,7 +256,7 @@ fn RecordsScreen() -> impl IntoView {
 fn RecordsTable(list: PayoutList, to_page: Callback<u32>) -> impl IntoView {
     let lang = use_lang();
     // A failed row offers "pay again", which opens the workbench's dialog pre-filled.
-    let actions: RowActions = Rc::new(move |p: &PayoutView| {
+    let actions: RowActions = Arc::new(move |p: &PayoutView| {
         (p.status == PayoutStatus::Failed).then(|| {
             let href = format!("/payout?order={}&again={}", p.order_no, p.id);
             view! {

@@ -548,7 +548,7 @@ fn OrderPayouts(
     on_again: Callback<Option<PayoutView>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let actions: RowActions = std::rc::Rc::new(move |p: &PayoutView| {
+    let actions: RowActions = std::sync::Arc::new(move |p: &PayoutView| {
         (p.status == PayoutStatus::Failed).then(|| {
             let again = p.clone();
             view! {

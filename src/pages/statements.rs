@@ -1,0 +1,194 @@
+//! The daily statement (对账单, SPEC §11.5, main account) at `/statements?date=YYYY-MM-DD` (default:
+//! today in UTC+08:00): the day's totals, the same payouts grouped by status, type, reason, source
+//! account and operator (count, amount, and what of it succeeded), the payouts themselves and the
+//! CSV download. The server groups (`payout_core::statement`); this page only shows.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use payout_core::statement::{Bucket, Statement};
+
+use crate::api;
+use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
+use crate::components::payout_table::PayoutTable;
+use crate::format;
+use crate::i18n::use_lang;
+
+#[component]
+pub fn Statements() -> impl IntoView {
+    view! {
+        <Gate allow=|p| p.manage_settings>
+            <StatementsScreen />
+        </Gate>
+    }
+}
+
+#[component]
+fn StatementsScreen() -> impl IntoView {
+    let lang = use_lang();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let date = Memo::new(move |_| {
+        query.with(|q| q.get("date").filter(|d| format::is_date(d))).unwrap_or_else(format::today)
+    });
+    let data = LocalResource::new(move || {
+        let d = date.get();
+        async move { api::statement(&d).await }
+    });
+    let go = move |d: String| {
+        if format::is_date(&d) {
+            navigate(&format!("/statements?date={d}"), NavigateOptions::default());
+        }
+    };
+    let step = {
+        let go = go.clone();
+        move |days: i64| {
+            let go = go.clone();
+            move |_| {
+                if let Some(d) = format::add_days(&date.get_untracked(), days) {
+                    go(d);
+                }
+            }
+        }
+    };
+    let today = format::today();
+    let is_today = {
+        let today = today.clone();
+        move || date.get() >= today
+    };
+    view! {
+        <section class="page" aria-labelledby="statements-title">
+            <div class="page__head">
+                <h1 id="statements-title">{move || lang.get().pick("对账单", "Daily statement")}</h1>
+                <a
+                    class="btn"
+                    data-testid="statement-csv"
+                    href=move || api::statement_csv_url(&date.get())
+                    download=move || format!("statement-{}.csv", date.get())
+                >
+                    {move || lang.get().pick("下载 CSV", "Download CSV")}
+                </a>
+            </div>
+            <div class="datebar">
+                <button type="button" class="btn" data-testid="statement-prev" on:click=step(-1)>
+                    <span aria-hidden="true">"‹ "</span>{move || lang.get().pick("前一天", "Previous day")}
+                </button>
+                <label class="datebar__field">
+                    <span class="field__label">{move || lang.get().pick("营业日（北京时间）", "Business day (UTC+8)")}</span>
+                    <input
+                        type="date"
+                        class="input"
+                        data-testid="statement-date"
+                        max=today
+                        prop:value=move || date.get()
+                        on:change=move |ev| go(event_target_value(&ev))
+                    />
+                </label>
+                <button type="button" class="btn" data-testid="statement-next" disabled=is_today on:click=step(1)>
+                    {move || lang.get().pick("后一天", "Next day")}<span aria-hidden="true">" ›"</span>
+                </button>
+            </div>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(s) => view! { <StatementView s /> }.into_any(),
+                        Err(e) => view! { <ErrorView error=e on_retry=move || data.refetch() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn StatementView(s: Statement) -> impl IntoView {
+    let lang = use_lang();
+    let t = s.total.clone();
+    let fact = move |zh: &'static str, en: &'static str, testid: &'static str, value: String| {
+        view! {
+            <div>
+                <dt>{move || lang.get().pick(zh, en)}</dt>
+                <dd data-testid=testid>{value}</dd>
+            </div>
+        }
+    };
+    if s.payouts.is_empty() {
+        return view! { <Empty zh="这一天没有打款" en="No payouts on this day" /> }.into_any();
+    }
+    let groups = [
+        ("按状态", "By status", "status", s.by_status),
+        ("按打款类型", "By payout type", "type", s.by_payout_type),
+        ("按打款原因", "By reason", "reason", s.by_reason),
+        ("按出款账户", "By source account", "account", s.by_source_account),
+        ("按操作人", "By operator", "operator", s.by_operator),
+    ];
+    view! {
+        <dl class="facts facts--totals" data-testid="statement-totals" data-amount=t.amount.to_string()>
+            {fact("打款笔数", "Payouts", "total-count", t.count.to_string())}
+            {fact("打款金额", "Amount", "total-amount", format::money(t.amount))}
+            {fact("成功笔数", "Succeeded", "total-succeeded-count", t.succeeded_count.to_string())}
+            {fact("成功金额", "Succeeded amount", "total-succeeded-amount", format::money(t.succeeded_amount))}
+        </dl>
+        <div class="buckets">
+            {groups
+                .into_iter()
+                .map(|(zh, en, key, buckets)| view! { <BucketTable zh en key buckets total=t.clone() /> })
+                .collect_view()}
+        </div>
+        <h2 id="statement-payouts-title" class="card__title card__title--section">
+            {move || lang.get().pick("当日打款明细", "The day's payouts")}
+        </h2>
+        <PayoutTable
+            payouts=s.payouts
+            testid="statement-payouts"
+            row_testid="statement-row"
+            labelled_by="statement-payouts-title"
+            with_order=true
+        />
+    }
+    .into_any()
+}
+
+/// One grouping of the day's payouts, with the day's total under it.
+#[component]
+fn BucketTable(
+    zh: &'static str,
+    en: &'static str,
+    key: &'static str,
+    buckets: Vec<Bucket>,
+    total: Bucket,
+) -> impl IntoView {
+    let lang = use_lang();
+    let row = move |b: Bucket, foot: bool| {
+        let (label_zh, label_en) = (b.label_zh, b.label_en);
+        let name = move || lang.get().pick(&label_zh, &label_en).to_owned();
+        view! {
+            <tr class:table__total=foot data-key=b.key>
+                <th scope="row">{name}</th>
+                <td class="num">{b.count}</td>
+                <td class="num nowrap">{format::money(b.amount)}</td>
+                <td class="num">{b.succeeded_count}</td>
+                <td class="num nowrap">{format::money(b.succeeded_amount)}</td>
+            </tr>
+        }
+    };
+    let th = move |zh: &'static str, en: &'static str| view! { <th scope="col" class="num">{move || lang.get().pick(zh, en)}</th> };
+    view! {
+        <div class="table-wrap">
+            <table class="table table--compact table--buckets" data-testid=format!("bucket-{key}")>
+                <caption class="table__caption">{move || lang.get().pick(zh, en)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col"><span class="sr-only">{move || lang.get().pick(zh, en)}</span></th>
+                        {th("笔数", "Count")}
+                        {th("金额", "Amount")}
+                        {th("成功笔数", "Succeeded")}
+                        {th("成功金额", "Succeeded amount")}
+                    </tr>
+                </thead>
+                <tbody>{buckets.into_iter().map(|b| row(b, false)).collect_view()}</tbody>
+                <tfoot>{row(total, true)}</tfoot>
+            </table>
+        </div>
+    }
+}
