@@ -27,9 +27,11 @@ export async function startServer(extraArgs = []) {
   if (!bin) throw new Error('PAYOUT_SERVER_BIN is not set (scripts/test.sh sets it)');
   const dir = mkdtempSync(join(tmpdir(), 'payout-e2e-'));
   const port = await freePort();
+  // The defaults below, unless `extraArgs` gives the same option (the server refuses one twice).
+  const defaults = [['--rail-latency-ms', '300'], ['--rail-failure-percent', '0']]
+    .filter(([flag]) => !extraArgs.includes(flag)).flat();
   const args = ['--addr', `127.0.0.1:${port}`, '--db', join(dir, 'payout.sqlite'), '--demo-data',
-    '--dist', process.env.PAYOUT_DIST ?? join(root, 'dist'), '--rail-latency-ms', '300',
-    '--rail-failure-percent', '0', ...extraArgs];
+    '--dist', process.env.PAYOUT_DIST ?? join(root, 'dist'), ...defaults, ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
