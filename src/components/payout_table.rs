@@ -1,5 +1,5 @@
 //! The one table of payouts every list uses (records, the workbench's order, the approval queue,
-//! the statement): time, order, type and reason, amount, account, operator, status, what the payout
+//! the statement): time, order, type and reason, amount and account, operator, status, what the payout
 //! says ([`PayoutInfo`]) and the list's own actions. At phone width each row becomes a card.
 
 use std::sync::Arc;
@@ -55,7 +55,7 @@ pub fn PayoutTable(
             let expires = expires_at(&Policy::default(), p.created_at);
             view! {
                 <tr data-testid=row_testid data-status=p.status.as_str() data-id=p.id data-amount=p.amount.to_string()>
-                    <td class="nowrap" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
+                    <td class="cell-time" data-label=label("时间", "Time")>{format::time(p.created_at)}</td>
                     {with_order.then(|| view! {
                         <td class="nowrap" data-label=label("订单号", "Order")>
                             <a class="link mono" href=format!("/orders/{}", p.order_no)>{p.order_no.clone()}</a>
@@ -70,8 +70,12 @@ pub fn PayoutTable(
                             }}
                         </span>
                     </td>
-                    <td class="num nowrap" data-label=label("金额", "Amount")>{format::money(p.amount)}</td>
-                    <td class="nowrap" data-label=label("出款账户", "Source account")>{move || format::account(lang.get(), p.source_account)}</td>
+                    <td class="num" data-label=label("金额 · 出款账户", "Amount · account")>
+                        <span>
+                            <span class="nowrap">{format::money(p.amount)}</span>
+                            <span class="cell-sub">{move || format::account(lang.get(), p.source_account)}</span>
+                        </span>
+                    </td>
                     <td class="nowrap" data-label=label("操作人", "Operator")>{p.operator.display_name.clone()}</td>
                     {with_status.then(|| view! {
                         <td data-label=label("状态", "Status")><StatusBadge status=p.status stuck=stuck /></td>
@@ -103,8 +107,7 @@ pub fn PayoutTable(
                         {th("时间", "Time", "")}
                         {with_order.then(|| th("订单号", "Order", ""))}
                         {th("类型 · 原因", "Type · reason", "")}
-                        {th("金额", "Amount", "num")}
-                        {th("出款账户", "Source account", "")}
+                        {th("金额 · 出款账户", "Amount · account", "num")}
                         {th("操作人", "Operator", "")}
                         {with_status.then(|| th("状态", "Status", ""))}
                         {expiry.map(|_| th("剩余审核时间", "Time left", ""))}

@@ -55,6 +55,10 @@ fn ApprovalsScreen() -> impl IntoView {
         decide.version().track();
         async move { api::approvals(p).await }
     });
+    // Requests come in, expire or are decided in another tab: the queue is read again now and then.
+    if let Ok(handle) = set_interval_with_handle(move || list.refetch(), std::time::Duration::from_secs(30)) {
+        on_cleanup(move || handle.clear());
+    }
     let clock = ServerClock::new();
     let rejecting = RwSignal::new(None::<PayoutView>);
     let send = move |d: Decision| {
@@ -177,7 +181,10 @@ fn Outcome(d: Decision, result: Result<PayoutView, ApiError>) -> impl IntoView {
                 Lang::En => format!("Approved {label}; the payout goes ahead"),
             },
             // 409 NOT_AWAITING_APPROVAL: someone decided first; the queue has been read again.
-            Err(e) => format!("{label}：{}", error_text(e, l)),
+            Err(e) => match l {
+                Lang::Zh => format!("{label}：{}", error_text(e, l)),
+                Lang::En => format!("{label}: {}", error_text(e, l)),
+            },
         }
     };
     view! { <p class=class role="status" data-testid=testid>{text}</p> }

@@ -4,7 +4,7 @@
 // width. The tests of this file share one server and run in order; each says what it relies on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, launchBrowser } from './harness.mjs';
@@ -290,6 +290,48 @@ test('r_f12_the_main_account_requires_a_reason_and_removes_the_threshold', async
   await admin.getByTestId('settings-save').click();
   await admin.getByTestId('settings-result').filter({ hasText: '已保存' }).waitFor();
   await agent.context().close();
+  await admin.context().close();
+});
+
+test('axe_finds_no_serious_or_critical_violation_on_the_new_screens', async () => {
+  const axe = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+  const check = async (page, name) => {
+    await page.evaluate(axe);
+    const result = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], name);
+  };
+  const admin = await signedIn('lin.admin');
+  const screens = [
+    ['/approvals', 'approvals-table'],
+    ['/reasons', 'reason-table'],
+    ['/statements', 'statement-totals'],
+    ['/overview', 'day-chart'],
+    ['/settings', 'threshold-input'],
+    [`/orders/${ORDER(11)}`, 'history'],
+    [`/records?order_no=${ORDER(11)}`, 'records-table'],
+  ];
+  for (const [path, ready] of screens) {
+    await admin.goto(`${server.url}${path}`);
+    await admin.getByTestId(ready).first().waitFor();
+    await check(admin, path);
+  }
+  await admin.goto(`${server.url}/approvals`);
+  await admin.getByTestId('reject').first().click();
+  await admin.getByTestId('confirm-reject').click();
+  await admin.getByTestId('reject-reason-error').filter({ hasText: /\S/ }).waitFor();
+  await check(admin, 'reject form');
+  await admin.keyboard.press('Escape');
+  await admin.goto(`${server.url}/reasons`);
+  await admin.getByTestId('reason-add').click();
+  await admin.getByTestId('reason-dialog').waitFor();
+  await check(admin, 'reason form');
+  await admin.keyboard.press('Escape');
+  await admin.goto(`${server.url}/payout?order=${ORDER(2)}`);
+  await admin.getByTestId('open-payout').click(LONG);
+  await admin.getByTestId('payout-reason').selectOption('2');
+  await admin.getByTestId('amount-input').fill('10');
+  await check(admin, 'payout dialog with a reason');
   await admin.context().close();
 });
 
