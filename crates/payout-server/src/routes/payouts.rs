@@ -109,12 +109,7 @@ pub async fn payouts_create(
         linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
         note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
         reason_id: draft.reason_id,
-        buyer_message: draft
-            .buyer_message
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
+        buyer_message: draft.buyer_message.as_deref().map(str::trim).map(str::to_owned),
         idempotency_key: key.to_owned(),
         request_hash,
     };

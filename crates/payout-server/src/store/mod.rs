@@ -128,7 +128,7 @@ pub struct NewPayout {
     pub note: Option<String>,
     /// Checked by the rules (R-F12, R-F13) against the shop's active reasons.
     pub reason_id: Option<i64>,
-    /// As typed; `None` fills it from the reason's template.
+    /// As typed (trimmed); `None` (left out) fills it from the reason's template, `""` means none.
     pub buyer_message: Option<String>,
     pub idempotency_key: String,
     /// Hash of the request body: the same key with another body is refused.

@@ -312,11 +312,15 @@ for_each_store! {
                 PayoutStatus::Pending
             };
             let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
-            // Left out, the buyer message is the reason's template filled in, as the dialog shows it.
-            let buyer_message = new.buyer_message.clone().or_else(|| {
-                let template = reason?.buyer_message_template.as_deref()?;
-                Some(fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name))
-            });
+            // Left out, the buyer message is the reason's template filled in, as the dialog shows it;
+            // sent empty, there is none (the person cleared it on purpose).
+            let buyer_message = match new.buyer_message.as_deref() {
+                Some("") => None,
+                Some(typed) => Some(typed.to_owned()),
+                None => reason.and_then(|r| r.buyer_message_template.as_deref()).map(|template| {
+                    fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name)
+                }),
+            };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
                                       status, linked_item_id, note, created_at, updated_at, business_date, \

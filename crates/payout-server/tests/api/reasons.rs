@@ -142,6 +142,12 @@ async fn the_buyer_message_comes_from_the_template_and_stays_apart_from_the_note
     typed["buyer_message"] = json!("  亲，差价已补  ");
     let edited = admin.create(typed).await;
     assert_eq!(edited.body["buyer_message"], "亲，差价已补", "an edited message is kept as typed (trimmed)");
+    app.clock.advance_secs(61);
+    let mut cleared = draft(O3, "5");
+    cleared["reason_id"] = reason["id"].clone();
+    cleared["buyer_message"] = json!("");
+    let cleared = admin.create(cleared).await;
+    assert!(cleared.body["buyer_message"].is_null(), "cleared on purpose: no message, not the template");
 
     let csv = admin
         .http
