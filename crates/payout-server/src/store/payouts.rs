@@ -20,12 +20,13 @@ use super::rows::{
     OperatorRow, PayoutRow,
 };
 use super::{
-    Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError, StoredResponse,
+    Actor, CreateOutcome, Lock, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError,
+    StoredResponse,
 };
 use crate::clock::Clock;
 
-/// The rule engine's verdict on the facts as of an instant. Owned, so a request can be queued to
-/// a writer that decides it later (the SQLite store's batching writer).
+/// The rule engine's verdict on the facts as of an instant. Owned (with [`NewPayout`]), so a
+/// request could be handed to a writer task that decides it later.
 pub type Decide = std::sync::Arc<dyn Fn(&Facts, Time) -> Vec<Violation> + Send + Sync>;
 
 #[async_trait]
@@ -432,7 +433,10 @@ for_each_store! {
         }
 
         async fn payout_create(&self, new: NewPayout, clock: std::sync::Arc<dyn Clock>, decide: Decide) -> Result<CreateOutcome, StoreError> {
-            self.create(new, clock, decide).await
+            let mut tx = self.begin_write(Lock::Shop(new.actor.shop_id)).await?;
+            let outcome = This::create_in(&mut tx, &new, &*clock, &decide).await?;
+            tx.commit().await?;
+            Ok(outcome)
         }
 
         async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, page: u32, per_page: u32) -> Result<Page<PayoutView>, StoreError> {

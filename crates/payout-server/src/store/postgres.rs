@@ -13,10 +13,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
-use std::sync::Arc;
-
-use super::{begin_detached, CreateOutcome, Decide, Lock, NewPayout, StoreError, Tx};
-use crate::clock::Clock;
+use super::{begin_detached, Lock, StoreError, Tx};
 
 /// Connections per server: the payout path and the settlement worker at once. Six servers fit
 /// PostgreSQL's default `max_connections` of 100; more need a larger setting (docs/scaling.md).
@@ -45,20 +42,6 @@ impl PgStore {
     }
 
     /// A write transaction holding `lock` before anything is read.
-    /// Creates a payout in a transaction of its own, under the shop's lock: shops never wait for
-    /// each other, and any number of servers share the work.
-    pub(super) async fn create(
-        &self,
-        new: NewPayout,
-        clock: Arc<dyn Clock>,
-        decide: Decide,
-    ) -> Result<CreateOutcome, StoreError> {
-        let mut tx = self.begin_write(Lock::Shop(new.actor.shop_id)).await?;
-        let outcome = PgStore::create_in(&mut tx, &new, &*clock, &decide).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
     pub(super) async fn begin_write(&self, lock: Lock) -> Result<Tx<'_, Postgres>, StoreError> {
         let mut tx = Tx::new(begin_detached(&self.pool, "BEGIN").await?, None);
         match lock {
