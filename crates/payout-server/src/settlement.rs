@@ -222,7 +222,11 @@ impl Worker {
             }
         };
         for payout in claimed {
-            in_flight.insert(payout.key);
+            // One of its own whose lease ran out while its rail call is still running: the claim
+            // renewed the lease; the call already out answers for it.
+            if !in_flight.insert(payout.key) {
+                continue;
+            }
             if payout.taken_over {
                 tracing::warn!(
                     payout_id = payout.key.id,

@@ -51,8 +51,8 @@ pub trait SettlementStore: Send + Sync + 'static {
 }
 
 /// The claimable payouts, oldest first: `pending` ones, and `processing` ones whose lease has
-/// expired or was given up — never the claimer's own (`$3`): those are still at its rail, late in
-/// renewing, and asking again would send them twice. The condition repeats the partial index's, so only unfinished
+/// expired or was given up (the worker does not start a second rail call for one of its own that
+/// it still has at the rail). The condition repeats the partial index's, so only unfinished
 /// payouts are read.
 macro_rules! claimable {
     ($($tail:literal)?) => {
@@ -60,7 +60,6 @@ macro_rules! claimable {
             "SELECT shop_id, id, amount_fen, source_account, status, claim_owner IS NOT NULL AS had_owner FROM payouts \
              WHERE status IN ('pending', 'processing') \
                AND (status = 'pending' OR claim_until IS NULL OR claim_until <= $1) \
-               AND (claim_owner IS NULL OR claim_owner != $3) \
              ORDER BY id LIMIT $2"
             $(, $tail)?
         )
@@ -97,7 +96,6 @@ for_each_store! {
             let rows = sqlx::query_as::<_, ClaimRow>(This::dialect(CLAIM_SQLITE, CLAIM_POSTGRES))
                 .bind(now.unix_millis())
                 .bind(i64::from(limit))
-                .bind(owner)
                 .fetch_all(&mut *tx)
                 .await?;
             let mut claimed = Vec::with_capacity(rows.len());
@@ -153,9 +151,12 @@ for_each_store! {
             }
             let mut tx = self.begin_write(Lock::Rows).await?;
             for chunk in payouts.chunks(400) {
+                // Rows another transaction holds (a settlement recording them final) are skipped on
+                // PostgreSQL, not waited for: renewing a payout being settled is pointless, and
+                // waiting could close a lock cycle with that settlement.
                 let mut qb = QueryBuilder::<Db>::new("UPDATE payouts SET claim_until = ");
                 qb.push_bind(lease_until.unix_millis())
-                    .push(" WHERE claim_owner = ")
+                    .push(" WHERE (shop_id, id) IN (SELECT shop_id, id FROM payouts WHERE claim_owner = ")
                     .push_bind(owner)
                     .push(" AND status = 'processing' AND (shop_id, id) IN (VALUES ");
                 let mut list = qb.separated(", ");
@@ -163,7 +164,7 @@ for_each_store! {
                     list.push("(").push_bind_unseparated(key.shop_id).push_unseparated(", ");
                     list.push_bind_unseparated(key.id).push_unseparated(")");
                 }
-                qb.push(")");
+                qb.push(")").push(This::dialect("", " FOR UPDATE SKIP LOCKED")).push(")");
                 qb.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
