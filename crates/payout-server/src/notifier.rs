@@ -3,7 +3,6 @@
 //! The worker delivers the outbox at least once: each due row is taken under a lease, delivered,
 //! and marked; a failure is retried with growing pauses.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +11,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::rail::Transient;
+use crate::rail::{append_line, Transient};
 use crate::store::{DueNotification, Store};
 
 #[async_trait]
@@ -45,16 +44,10 @@ impl Notifier for SimulatedNotifier {
         if rand::random::<u8>() % 100 < self.failure_percent {
             return Err(Transient("simulated notification channel failure".into()));
         }
-        if let Some(path) = &self.log {
-            let _one_writer = self.log_lock.lock().unwrap_or_else(|e| e.into_inner());
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| Transient(e.to_string()))?;
-            file.write_all(format!("{reference}\n").as_bytes()).map_err(|e| Transient(e.to_string()))?;
+        match &self.log {
+            Some(path) => append_line(path, &self.log_lock, reference),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -36,6 +36,19 @@ pub fn reference(payout_id: i64) -> String {
     format!("payout-{payout_id}")
 }
 
+/// Appends `line` to the log file at `path` (a simulated channel's record for tests and
+/// operators). One write of one line with O_APPEND: lines of several processes never interleave;
+/// `lock` keeps this process's writers in turn.
+pub(crate) fn append_line(path: &std::path::Path, lock: &Mutex<()>, line: &str) -> Result<(), Transient> {
+    let _one_writer = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Transient(e.to_string()))?;
+    file.write_all(format!("{line}\n").as_bytes()).map_err(|e| Transient(e.to_string()))
+}
+
 /// Waits `latency`, then fails a stable `failure_percent` share of payouts. The outcome is a pure
 /// function of the payout id, so a payout asked about again gets the same answer: idempotent.
 /// With `log`, every call is appended as a line `<reference> <worker>` (a counting rail for tests
@@ -69,14 +82,7 @@ impl SimulatedRail {
 
     fn record(&self, reference: &str) -> Result<(), Transient> {
         let Some((path, worker)) = &self.log else { return Ok(()) };
-        let _one_writer = self.log_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| Transient(e.to_string()))?;
-        // One write of one line with O_APPEND: lines of several processes never interleave.
-        file.write_all(format!("{reference} {worker}\n").as_bytes()).map_err(|e| Transient(e.to_string()))
+        append_line(path, &self.log_lock, &format!("{reference} {worker}"))
     }
 }
 

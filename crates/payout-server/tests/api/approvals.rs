@@ -247,11 +247,5 @@ async fn r_l1_r_l2_r_l4_approvals_and_rejections_racing_new_payouts_never_pass_a
     let order2 = app.scalar(&counted(&format!("order_no = '{O2}'"))).await;
     assert!(order2 <= 12_800, "R-L2: order 2 {order2}");
     app.settled().await;
-    let gap = app
-        .scalar(
-            "SELECT (SELECT COALESCE(SUM(reserved_fen), 0) FROM accounts) \
-                  - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('awaiting_approval','pending','processing'))",
-        )
-        .await;
-    assert_eq!(gap, 0, "reservations equal the unfinished payouts");
+    assert_money_invariants(&app).await;
 }

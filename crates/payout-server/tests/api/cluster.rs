@@ -74,19 +74,7 @@ impl Cluster {
     }
 
     async fn assert_money_invariants(&self) {
-        let negative = self
-            .db
-            .scalar("SELECT COUNT(*) FROM accounts WHERE balance_fen - frozen_fen - reserved_fen < 0")
-            .await;
-        assert_eq!(negative, 0, "no account below zero available");
-        let gap = self
-            .db
-            .scalar(
-                "SELECT (SELECT COALESCE(SUM(reserved_fen), 0) FROM accounts) \
-                      - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('awaiting_approval','pending','processing'))",
-            )
-            .await;
-        assert_eq!(gap, 0, "reservations equal the non-final payouts");
+        crate::helpers::assert_money_invariants_of(&self.db).await;
     }
 
     async fn wait_until_final(&self) {

@@ -185,6 +185,27 @@ impl Answer {
     }
 }
 
+/// No account below zero available, and the reservations equal the unfinished payouts
+/// (awaiting approval, pending, processing).
+pub async fn assert_money_invariants(app: &TestApp) {
+    assert_money_invariants_of(&app.db).await;
+}
+
+/// [`assert_money_invariants`] of a database (the cluster tests' servers are processes).
+pub async fn assert_money_invariants_of(db: &TestDb) {
+    let negative =
+        db.scalar("SELECT COUNT(*) FROM accounts WHERE balance_fen - frozen_fen - reserved_fen < 0").await;
+    assert_eq!(negative, 0, "no account below zero available");
+    // One statement, so both sums come from one snapshot while the worker keeps settling.
+    let gap = db
+        .scalar(
+            "SELECT (SELECT COALESCE(SUM(reserved_fen), 0) FROM accounts) \
+                  - (SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('awaiting_approval','pending','processing'))",
+        )
+        .await;
+    assert_eq!(gap, 0, "reservations equal the unfinished payouts");
+}
+
 impl TestApp {
     pub fn anonymous(&self) -> Client {
         Client::anonymous(&self.url)
