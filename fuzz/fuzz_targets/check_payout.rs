@@ -76,6 +76,8 @@ fn policy(u: &mut Unstructured) -> Result<Policy> {
         shop_daily_cap: money(u)?,
         order_max_age_months: if u.ratio(1, 16)? { u32::arbitrary(u)? } else { u.int_in_range(0..=36)? },
         eligible_sources: all.into_iter().filter(|_| u.arbitrary().unwrap_or(true)).collect(),
+        stuck_after_minutes: u.int_in_range(0..=120)?,
+        approval_expiry_hours: u.int_in_range(0..=72)?,
     })
 }
 
