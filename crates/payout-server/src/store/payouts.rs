@@ -6,11 +6,11 @@ use std::collections::VecDeque;
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
 use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
-use payout_core::approval::needs_approval;
+use payout_core::approval::{needs_approval, text_too_long};
 use payout_core::facts::{OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
-use payout_core::reasons::fill_template;
+use payout_core::reasons::{fill_template, MAX_TEXT_CHARS};
 use payout_core::time::business_day_bounds;
-use payout_core::{AccountKind, Facts, Qualification, Role, Time, Violation};
+use payout_core::{AccountKind, Facts, Field, Qualification, Role, Time, Violation};
 use sqlx::QueryBuilder;
 
 use super::audit::Audit;
@@ -295,7 +295,21 @@ for_each_store! {
             let Some((order_id, facts, _)) = This::load_facts(&mut *tx, actor, &new.order_no, at).await? else {
                 return Ok(CreateOutcome::OrderNotFound);
             };
-            let violations = decide(&facts, at);
+            let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
+            // Left out, the buyer message is the reason's template filled in, as the dialog shows it;
+            // sent empty, there is none (the person cleared it on purpose).
+            let buyer_message = match new.buyer_message.as_deref() {
+                Some("") => None,
+                Some(typed) => Some(typed.to_owned()),
+                None => reason.and_then(|r| r.buyer_message_template.as_deref()).map(|template| {
+                    fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name)
+                }),
+            };
+            let mut violations = decide(&facts, at);
+            // R-F14 holds for the message the buyer gets, also when the template made it.
+            if violations.is_empty() && buyer_message.as_ref().is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
+                violations.push(text_too_long("由模板生成的买家留言", "The buyer message the reason's template gives").on(Field::BuyerMessage));
+            }
             if !violations.is_empty() {
                 // The rejection is the key's answer, recorded in the same transaction that decided
                 // it: a retry with this key gets this 422, never a payout created later.
@@ -311,16 +325,6 @@ for_each_store! {
                 PayoutStatus::AwaitingApproval
             } else {
                 PayoutStatus::Pending
-            };
-            let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
-            // Left out, the buyer message is the reason's template filled in, as the dialog shows it;
-            // sent empty, there is none (the person cleared it on purpose).
-            let buyer_message = match new.buyer_message.as_deref() {
-                Some("") => None,
-                Some(typed) => Some(typed.to_owned()),
-                None => reason.and_then(|r| r.buyer_message_template.as_deref()).map(|template| {
-                    fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name)
-                }),
             };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \

@@ -117,6 +117,29 @@ async fn r_f14_texts_over_200_characters_are_refused_not_cut() {
         1,
         "only the one within the limits"
     );
+
+    // A template of 195 characters whose {order_no} (10) becomes 19 digits: 204 for the buyer.
+    let template = format!("{}{{order_no}}", "字".repeat(185));
+    let reason = admin
+        .post(
+            "/api/reasons",
+            json!({"name_zh": "长模板", "payout_type": "other", "buyer_message_template": template}),
+        )
+        .await;
+    assert_eq!(reason.status, 201, "{}", reason.body);
+    let mut from_template = draft(O3, "10");
+    from_template["payout_type"] = json!("other");
+    from_template["reason_id"] = reason.body["id"].clone();
+    let refused = admin.create(from_template.clone()).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.codes()),
+        (422, vec!["TEXT_TOO_LONG".to_owned()]),
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.violation("TEXT_TOO_LONG")["field"], "buyer_message");
+    from_template["buyer_message"] = json!("亲，已补偿");
+    assert_eq!(admin.create(from_template).await.status, 201, "a message of its own is fine");
 }
 
 #[tokio::test]
