@@ -135,6 +135,14 @@ pub fn payout_type(lang: Lang, t: PayoutType) -> &'static str {
     lang.pick(t.label_zh(), t.label_en())
 }
 
+/// The payout-type select's options (value, label), led by an empty "choose" option; the dialog
+/// and the reason form offer the same list.
+pub fn payout_type_options(lang: Lang) -> Vec<(String, String)> {
+    std::iter::once((String::new(), lang.pick("请选择打款类型", "Choose a payout type").to_owned()))
+        .chain(PayoutType::ALL.into_iter().map(|t| (t.as_str().to_owned(), payout_type(lang, t).to_owned())))
+        .collect()
+}
+
 pub fn account(lang: Lang, k: AccountKind) -> &'static str {
     lang.pick(k.label_zh(), k.label_en())
 }

@@ -455,16 +455,7 @@ pub fn PayoutDialog(
         .into_iter()
         .map(|account| view! { <AccountChoice account group="source_account" id_prefix="source" selected=source /> })
         .collect_view();
-    let type_options = Signal::derive(move || {
-        let l = lang.get();
-        std::iter::once((String::new(), l.pick("请选择打款类型", "Choose a payout type").to_owned()))
-            .chain(
-                PayoutType::ALL
-                    .into_iter()
-                    .map(|t| (t.as_str().to_owned(), format::payout_type(l, t).to_owned())),
-            )
-            .collect::<Vec<_>>()
-    });
+    let type_options = Signal::derive(move || format::payout_type_options(lang.get()));
     let reason_options = Signal::derive(move || {
         let l = lang.get();
         let first = if require_reason {

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use payout_core::reasons::{validate_reason, Reason, ReasonInput, MAX_TEXT_CHARS, PLACEHOLDERS};
-use payout_core::PayoutType;
 
 use crate::api::{self, ApiError};
 use crate::components::dialog::Modal;
@@ -271,16 +270,7 @@ fn ReasonForm(
         let first = value.get_untracked();
         Signal::derive(move || value.with(|v| *v != first))
     };
-    let type_options = Signal::derive(move || {
-        let l = lang.get();
-        std::iter::once((String::new(), l.pick("请选择打款类型", "Choose a payout type").to_owned()))
-            .chain(
-                PayoutType::ALL
-                    .into_iter()
-                    .map(|t| (t.as_str().to_owned(), format::payout_type(l, t).to_owned())),
-            )
-            .collect::<Vec<_>>()
-    });
+    let type_options = Signal::derive(move || format::payout_type_options(lang.get()));
     let title = Signal::derive(move || {
         let l = lang.get();
         if id.is_some() {
