@@ -124,13 +124,13 @@ fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// The Content-Security-Policy for the console. The wasm app needs `'wasm-unsafe-eval'`; Trunk's
-/// inline loader script is allowed by its hash, read from the built `index.html`, so no other
-/// inline script can run. Styles allow inline attributes (meter widths).
-pub fn content_security_policy(index_html: Option<&str>) -> String {
-    let hashes: Vec<String> = index_html
-        .map(inline_scripts)
-        .unwrap_or_default()
-        .iter()
+/// inline loader scripts are allowed by their hashes, read from the built index pages (the agents'
+/// bundle's and the full one's), so no other inline script can run. Styles allow inline
+/// attributes (meter widths).
+pub fn content_security_policy<'a>(pages: impl IntoIterator<Item = &'a str>) -> String {
+    let hashes: Vec<String> = pages
+        .into_iter()
+        .flat_map(inline_scripts)
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
             format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
@@ -308,13 +308,27 @@ mod tests {
     fn the_csp_allows_trunks_inline_loader_by_hash_and_wasm() {
         let html = r#"<html><head><script type="module">import init from '/a.js';init();</script>
             <script src="/x.js"></script></head></html>"#;
-        let csp = content_security_policy(Some(html));
+        let csp = content_security_policy([html]);
         let digest = Sha256::digest(b"import init from '/a.js';init();");
         let hash = base64::engine::general_purpose::STANDARD.encode(digest);
         assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
         assert_eq!(csp.matches("'sha256-").count(), 1, "scripts with src need no hash");
         assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+    }
+
+    #[test]
+    fn the_csp_allows_the_loaders_of_both_bundles_and_nothing_else_inline() {
+        let page =
+            |script: &str| format!("<html><head><script type=\"module\">{script}</script></head></html>");
+        let (agents, full) = ("import init from '/a.js';init();", "import init from '/admin/b.js';init();");
+        let csp = content_security_policy([page(agents).as_str(), page(full).as_str()]);
+        for script in [agents, full] {
+            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+            assert!(csp.contains(&format!("'sha256-{hash}'")), "{script}: {csp}");
+        }
+        assert_eq!(csp.matches("'sha256-").count(), 2);
+        assert_eq!(content_security_policy([]).matches("'sha256-").count(), 0, "no page, no inline script");
     }
 
     #[test]

@@ -38,14 +38,12 @@ pub fn app(state: AppState) -> Router {
     let api = routes::router(&state.http).layer(axum::middleware::from_fn(http::cancel_safe)).layer(
         SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     );
-    let index = std::fs::read_to_string(state.dist.join("index.html")).ok();
-    let csp = HeaderValue::from_str(&http::content_security_policy(index.as_deref()))
+    let pages = spa::page_texts(&state.dist);
+    let csp = HeaderValue::from_str(&http::content_security_policy(pages.iter().map(String::as_str)))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let timeout = state.http.request_timeout;
     let hsts = state.http.secure.then(|| HeaderValue::from_static(http::HSTS));
-    let spa = Router::new()
-        .fallback_service(spa::service(&state.dist))
-        .layer(axum::middleware::from_fn(http::spa_cache));
+    let spa = spa::router(&state.dist);
     Router::new()
         .nest("/api", api)
         .merge(spa)

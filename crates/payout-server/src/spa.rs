@@ -1,14 +1,138 @@
-//! Serves the built SPA: files from `dist/`, and `index.html` for every other path so that deep
-//! links such as `/payout?order=…` open the app on that screen. Precompressed `.br` and `.gz`
-//! siblings written by `scripts/build.sh` are sent when the browser accepts them.
+//! Serves the built SPA, which comes as two bundles (`scripts/build.sh`): the agents' in `dist/`,
+//! and the full one, which adds the main account's screens, in `dist/admin/` (its files under
+//! `/admin/…`). Files are served from `dist/`; the main account's screens get
+//! `dist/admin/index.html` and every other path `dist/index.html`, so that deep links such as
+//! `/payout?order=…` open the app on that screen and an agent never downloads the full bundle.
+//! Precompressed `.br` and `.gz` siblings written by `scripts/build.sh` are sent when the browser
+//! accepts them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
-pub fn service(dist: &Path) -> ServeDir<ServeFile> {
-    ServeDir::new(dist)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip())
+use crate::http;
+
+/// The paths of the main account's screens, which only the full bundle holds. The same list as the
+/// admin tabs of the SPA's `src/nav.rs` (`tests/e2e/bundles.test.mjs` checks that every such tab
+/// gets the full bundle).
+pub const ADMIN_SCREENS: [&str; 6] =
+    ["/quotas", "/settings", "/reasons", "/approvals", "/statements", "/overview"];
+
+/// The two index pages: the agents' and the full bundle's. A `dist/` built before the split has
+/// no `admin/`, but its one page holds every screen, so that page serves for both.
+pub fn index_pages(dist: &Path) -> (PathBuf, PathBuf) {
+    let agent = dist.join("index.html");
+    let admin = dist.join("admin").join("index.html");
+    if admin.is_file() {
+        (agent, admin)
+    } else {
+        tracing::warn!(
+            dist = %dist.display(),
+            "no admin/index.html in the SPA's dist: the main account's screens are served from \
+             index.html, which has them only if it was built before the bundles were split \
+             (scripts/build.sh builds both)"
+        );
+        (agent.clone(), agent)
+    }
+}
+
+/// The SPA: files, the page for each screen, and `Cache-Control` as [`http::spa_cache`] sets it.
+pub fn router<S: Clone + Send + Sync + 'static>(dist: &Path) -> Router<S> {
+    let (agent, admin) = index_pages(dist);
+    let page = |path: PathBuf| ServeFile::new(path).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(page(agent));
+    ADMIN_SCREENS
+        .iter()
+        .fold(Router::new(), |router, screen| router.route_service(screen, page(admin.clone())))
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn(http::spa_cache))
+}
+
+/// The text of each index page there is (the Content-Security-Policy allows their inline scripts).
+pub fn page_texts(dist: &Path) -> Vec<String> {
+    [dist.join("index.html"), dist.join("admin").join("index.html")]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    const WASM: &str = "payout-console-0123456789abcdef_bg.wasm";
+
+    fn write(path: PathBuf, text: &[u8]) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// GETs `path`; returns the status, `Content-Encoding`, `Cache-Control` and the body.
+    async fn get(dist: &Path, path: &str) -> (StatusCode, String, String, String) {
+        let request = Request::get(path).header("accept-encoding", "br, gzip").body(Body::empty()).unwrap();
+        let response = router::<()>(dist).oneshot(request).await.unwrap();
+        let header =
+            |name| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let (encoding, cache) = (header("content-encoding"), header("cache-control"));
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, encoding, cache, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn two_bundles() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path().join("index.html"), b"agents' page");
+        write(dir.path().join("admin/index.html"), b"full page");
+        write(dir.path().join("admin").join(WASM), b"wasm");
+        write(dir.path().join("admin").join(format!("{WASM}.br")), b"brotli wasm");
+        dir
+    }
+
+    #[tokio::test]
+    async fn the_main_accounts_screens_get_the_full_bundles_page_and_every_other_path_the_agents() {
+        let dir = two_bundles();
+        for screen in ADMIN_SCREENS {
+            let (status, _, cache, body) = get(dir.path(), &format!("{screen}?date=2026-11-25")).await;
+            assert_eq!(
+                (status, body.as_str(), cache.as_str()),
+                (StatusCode::OK, "full page", "no-cache"),
+                "{screen}"
+            );
+        }
+        for path in
+            ["/", "/payout?order=6920241100000000002", "/records", "/orders/1", "/sign-in?next=%2Fquotas"]
+        {
+            let (status, _, cache, body) = get(dir.path(), path).await;
+            assert_eq!(
+                (status, body.as_str(), cache.as_str()),
+                (StatusCode::OK, "agents' page", "no-cache"),
+                "{path}"
+            );
+        }
+        assert_eq!(get(dir.path(), "/quotasx").await.3, "agents' page", "whole paths only");
+    }
+
+    #[tokio::test]
+    async fn the_full_bundles_files_come_from_dist_admin_precompressed_and_immutable() {
+        let dir = two_bundles();
+        let (status, encoding, cache, body) = get(dir.path(), &format!("/admin/{WASM}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(encoding, "br");
+        assert_eq!(cache, "public, max-age=31536000, immutable");
+        assert_eq!(body, "brotli wasm");
+    }
+
+    #[tokio::test]
+    async fn without_dist_admin_the_main_accounts_screens_get_the_one_page_of_an_older_build() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path().join("index.html"), b"every screen");
+        let (status, _, _, body) = get(dir.path(), "/quotas").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "every screen"));
+        assert_eq!(page_texts(dir.path()), ["every screen"]);
+    }
 }
