@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the SPA in release (Trunk, wasm-opt -Oz) into dist/, with a Brotli and a gzip copy beside
-# each hashed file, and the server binary.
+# Builds the SPA in release (Trunk, wasm-opt -Oz) twice: the agents' bundle into dist/ and the full
+# bundle (the `admin` feature: the main account's screens too) into dist/admin/, served under
+# /admin/; then a Brotli and a gzip copy beside each hashed file, and the server binary.
 # Usage: scripts/build.sh [--release]   (the server's profile; the SPA is always release)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,12 +10,20 @@ cd "$ROOT"
 # The SPA is built with the pinned nightly: std rebuilt for size with the immediate-abort panic
 # strategy, which drops the formatting and unwinding machinery (452 → 376 KB of gzipped wasm).
 # A panic in the browser then stops the app at once, as `panic = "abort"` already did.
-step "trunk build --release (SPA → dist/, $NIGHTLY_TOOLCHAIN with build-std)"
-RUSTUP_TOOLCHAIN="$NIGHTLY_TOOLCHAIN" \
-CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort" \
-  trunk build --release --offline
-step "precompress the hashed files (dist/*.br, dist/*.gz)"
-node "$ROOT/scripts/compress-dist.mjs" "$ROOT/dist"
+spa() {
+  RUSTUP_TOOLCHAIN="$NIGHTLY_TOOLCHAIN" \
+  CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort" \
+    trunk build --release --offline "$@"
+}
+# An agent downloads only the first; the server sends the second's page for the main account's
+# screens (crates/payout-server/src/spa.rs), whose links the first loads as whole pages (src/nav.rs).
+# In this order: Trunk empties its --dist folder first.
+step "trunk build --release (the agents' bundle → dist/, $NIGHTLY_TOOLCHAIN with build-std)"
+spa
+step "trunk build --release --features admin (the full bundle → dist/admin/, served under /admin/)"
+spa --features admin --public-url /admin/ --dist dist/admin
+step "precompress the hashed files (dist/*.br, dist/*.gz, the same in dist/admin/)"
+node "$ROOT/scripts/compress-dist.mjs" "$ROOT/dist" "$ROOT/dist/admin"
 step "cargo build payout-server $*"
 cargo build -p payout-server "$@"

@@ -9,9 +9,10 @@ cd "$ROOT"
 step "rustfmt"
 cargo fmt --all -- --check
 
-step "clippy (host crates, then the SPA for wasm32)"
+step "clippy (host crates, then the SPA for wasm32: the agents' bundle and the full one)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p payout-console --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p payout-console --target wasm32-unknown-unknown --all-targets --features admin -- -D warnings
 
 step "core unit + property tests, server API tests over HTTP (SQLite)"
 cargo test --workspace
@@ -27,8 +28,9 @@ PAYOUT_TEST_STORE=postgres PAYOUT_TEST_DATABASE_URL="$PG_URL" cargo test -p payo
 step "core fuzzing (cargo-fuzz: amount parser and rule engine, ${FUZZ_SECONDS:-30} s each)"
 "$ROOT/scripts/fuzz-core.sh"
 
-step "SPA component tests in headless Chromium (wasm-bindgen-test)"
+step "SPA component tests in headless Chromium (wasm-bindgen-test), as the agents' bundle and as the full one"
 cargo test -p payout-console --target wasm32-unknown-unknown
+cargo test -p payout-console --target wasm32-unknown-unknown --features admin
 
 "$ROOT/scripts/build.sh"
 

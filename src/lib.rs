@@ -1,17 +1,20 @@
 //! The payout console SPA (Leptos 0.8, client-side rendered). `App` holds the router and the shell
 //! (shop, user, language switch, the navigation the role may use); each screen of SPEC §6 is a
-//! component under `pages/`, reusable widgets are under `components/`.
+//! component under `pages/`, reusable widgets are under `components/`. Built twice: without the
+//! `admin` feature it is the agents' bundle, which lacks the main account's screens (see `nav`).
 #![cfg(target_arch = "wasm32")]
 
 pub mod api;
 pub mod components;
 pub mod format;
 pub mod i18n;
+pub mod nav;
 pub mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes, A};
+use leptos_router::any_nested_route::IntoAnyNestedRoute;
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 use payout_core::Role;
@@ -20,15 +23,10 @@ use crate::components::feedback::{ErrorView, Loading};
 use crate::components::lang_switch::LangSwitch;
 use crate::components::payout_dialog::{pending, Submitter};
 use crate::i18n::{provide_lang, use_lang};
-use crate::pages::approvals::Approvals;
+use crate::nav::{GoTo, Nav};
 use crate::pages::order_detail::OrderDetail;
-use crate::pages::overview::Overview;
-use crate::pages::quotas::Quotas;
-use crate::pages::reasons::Reasons;
 use crate::pages::records::Records;
-use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
-use crate::pages::statements::Statements;
 use crate::pages::workbench::Workbench;
 use crate::session::{provide_session, reload_session, use_permissions, SessionState};
 
@@ -71,16 +69,35 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/payout") view=Workbench />
                     <Route path=path!("/records") view=Records />
                     <Route path=path!("/orders/:order_no") view=OrderDetail />
-                    <Route path=path!("/quotas") view=Quotas />
-                    <Route path=path!("/settings") view=Settings />
-                    <Route path=path!("/approvals") view=Approvals />
-                    <Route path=path!("/reasons") view=Reasons />
-                    <Route path=path!("/statements") view=Statements />
-                    <Route path=path!("/overview") view=Overview />
+                    <AdminRoutes />
                 </ParentRoute>
             </Routes>
         </Router>
     }
+}
+
+/// The main account's screens: only in the full bundle (`dist/admin/`).
+#[cfg(feature = "admin")]
+#[component(transparent)]
+fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    use crate::pages::admin::*;
+    view! {
+        <Route path=path!("/quotas") view=Quotas />
+        <Route path=path!("/settings") view=Settings />
+        <Route path=path!("/approvals") view=Approvals />
+        <Route path=path!("/reasons") view=Reasons />
+        <Route path=path!("/statements") view=Statements />
+        <Route path=path!("/overview") view=Overview />
+    }
+    .into_inner()
+    .into_any_nested_route()
+}
+
+/// The agents' bundle has none of them: its links there load the page (`nav`).
+#[cfg(not(feature = "admin"))]
+#[component(transparent)]
+fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    ().into_any_nested_route()
 }
 
 /// The signed-in layout. Signed out (or the session expired), it sends the person to sign in with
@@ -137,25 +154,6 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
             session.set(SessionState::SignedOut);
         }
     });
-    let location = use_location();
-    // The order page belongs to the records (it is reached from them): its tab is the records'.
-    let on_order_page = move || location.pathname.with(|p| p.starts_with("/orders/"));
-    let link = move |href: &'static str, zh: &'static str, en: &'static str, testid: &'static str| {
-        let class = move || {
-            if href == "/records" && on_order_page() {
-                "nav__link nav__link--active"
-            } else {
-                "nav__link"
-            }
-        };
-        view! {
-            <li>
-                <A href=href attr:class=class attr:data-testid=testid>
-                    {move || lang.get().pick(zh, en)}
-                </A>
-            </li>
-        }
-    };
     view! {
         <header class="topbar">
             <div class="topbar__brand">
@@ -183,23 +181,7 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
                 </button>
             </div>
         </header>
-        <nav class="nav" aria-label=move || lang.get().pick("主导航", "Main")>
-            <ul class="nav__list" data-testid="nav">
-                {move || {
-                    let p = permissions.get();
-                    view! {
-                        {p.payout.then(|| link("/payout", "小额打款", "Payout", "nav-payout"))}
-                        {p.payout.then(|| link("/records", "打款记录", "Payout records", "nav-records"))}
-                        {p.manage_settings.then(|| link("/approvals", "审核", "Approvals", "nav-approvals"))}
-                        {p.manage_quotas.then(|| link("/quotas", "客服打款配额", "Agent quotas", "nav-quotas"))}
-                        {p.manage_settings.then(|| link("/reasons", "打款原因", "Reasons", "nav-reasons"))}
-                        {p.manage_settings.then(|| link("/settings", "打款设置", "Payout settings", "nav-settings"))}
-                        {p.manage_settings.then(|| link("/statements", "对账单", "Statements", "nav-statements"))}
-                        {p.manage_settings.then(|| link("/overview", "概览", "Overview", "nav-overview"))}
-                    }
-                }}
-            </ul>
-        </nav>
+        <Nav permissions />
     }
 }
 
@@ -213,9 +195,9 @@ fn Home() -> impl IntoView {
         if p.payout {
             view! { <Redirect path="/payout" /> }.into_any()
         } else if p.manage_quotas {
-            view! { <Redirect path="/quotas" /> }.into_any()
+            view! { <GoTo path="/quotas" /> }.into_any()
         } else if p.manage_settings {
-            view! { <Redirect path="/settings" /> }.into_any()
+            view! { <GoTo path="/settings" /> }.into_any()
         } else {
             view! {
                 <section class="page">

@@ -1,6 +1,7 @@
-//! Reusable widgets.
+//! Reusable widgets (two of them only for the main account's screens, in the full bundle).
 pub mod account_choice;
 pub mod amount_field;
+#[cfg(feature = "admin")] // the overview's
 pub mod day_chart;
 pub mod dialog;
 pub mod feedback;
@@ -13,4 +14,5 @@ pub mod payout_dialog;
 pub mod payout_info;
 pub mod payout_table;
 pub mod status_badge;
+#[cfg(feature = "admin")] // the quotas', settings' and reasons' switches
 pub mod switch;

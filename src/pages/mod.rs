@@ -1,11 +1,8 @@
-//! One module per screen of SPEC §6 and §11.
-pub mod approvals;
+//! One module per screen of SPEC §6 and §11. The main account's screens are in `admin`, built
+//! only into the full bundle (the `admin` feature; see `crate::nav`).
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod order_detail;
-pub mod overview;
-pub mod quotas;
-pub mod reasons;
 pub mod records;
-pub mod settings;
 pub mod sign_in;
-pub mod statements;
 pub mod workbench;

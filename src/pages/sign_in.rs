@@ -1,15 +1,16 @@
 //! Sign in (SPEC §6.1): username and password; wrong credentials give one generic message. After
-//! signing in the person goes to `?next=` (the page they asked for), or to the start.
+//! signing in the person goes to `?next=` (the page they asked for), or to the start; a page of the
+//! other bundle (`crate::nav`) is loaded from the server.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_query_map;
 use payout_core::api::LoginRequest;
 
 use crate::api::{self, ApiError};
 use crate::components::field::TextField;
 use crate::components::lang_switch::LangSwitch;
 use crate::i18n::use_lang;
+use crate::nav::use_go;
 use crate::session::{safe_next, use_session, SessionState};
 
 #[component]
@@ -17,13 +18,13 @@ pub fn SignIn() -> impl IntoView {
     let lang = use_lang();
     let session = use_session();
     let query = use_query_map();
-    let navigate = use_navigate();
+    let go = use_go();
     let next = Memo::new(move |_| safe_next(query.read().get("next")));
 
-    // Already signed in (or just signed in): go on.
+    // Already signed in (or just signed in): go on, to the other bundle if that page is in it.
     Effect::new(move |_| {
         if matches!(session.get(), SessionState::SignedIn(_)) {
-            navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
+            go(&next.get_untracked(), true);
         }
     });
 
