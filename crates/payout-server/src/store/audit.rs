@@ -28,12 +28,15 @@ pub(super) struct Audit<'a> {
     pub detail: &'a str,
 }
 
+pub(super) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (shop_id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(super) const INSERT_EVENT: &str =
+    "INSERT INTO payout_events (shop_id, payout_id, at, status, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)";
+
 for_each_store! {
     impl This {
         pub(in crate::store) async fn audit(conn: &mut Conn, a: Audit<'_>) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO audit_log (shop_id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
+            sqlx::query(INSERT_AUDIT)
             .bind(a.shop_id)
             .bind(a.at.unix_millis())
             .bind(a.actor)
@@ -54,9 +57,7 @@ for_each_store! {
             actor: &str,
             reason: Option<&str>,
         ) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO payout_events (shop_id, payout_id, at, status, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
+            sqlx::query(INSERT_EVENT)
             .bind(key.shop_id)
             .bind(key.id)
             .bind(at.unix_millis())

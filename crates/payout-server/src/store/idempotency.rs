@@ -2,6 +2,7 @@
 //! transaction that decided it, so a retry (to any server) gets that answer and never a second
 //! payout or top-up.
 
+use super::rows::row;
 use super::{StoreError, StoredResponse};
 use payout_core::Time;
 
@@ -22,31 +23,43 @@ pub(super) struct Key<'a> {
     pub request_hash: &'a str,
 }
 
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    request_hash: String,
-    status_code: i64,
-    response: String,
+row! {
+    pub(super) struct KeyRow {
+        request_hash: String,
+        status_code: i64,
+        response: String,
+    }
+}
+
+pub(super) const SELECT_KEY: &str = "SELECT request_hash, status_code, response FROM idempotency_keys \
+     WHERE shop_id = $1 AND user_id = $2 AND key = $3";
+pub(super) const INSERT_KEY: &str =
+    "INSERT INTO idempotency_keys (shop_id, user_id, key, request_hash, status_code, response, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+impl KeyRow {
+    /// What the stored row says about a request with `request_hash`.
+    pub(super) fn seen(self, request_hash: &str) -> Seen {
+        if self.request_hash != request_hash {
+            return Seen::Other;
+        }
+        Seen::Same(StoredResponse {
+            status: u16::try_from(self.status_code).unwrap_or(500),
+            body: self.response,
+        })
+    }
 }
 
 for_each_store! {
     impl This {
         pub(in crate::store) async fn seen_key(conn: &mut Conn, k: Key<'_>) -> Result<Option<Seen>, StoreError> {
-            let seen = sqlx::query_as::<_, KeyRow>(
-                "SELECT request_hash, status_code, response FROM idempotency_keys \
-                 WHERE shop_id = $1 AND user_id = $2 AND key = $3",
-            )
-            .bind(k.shop_id)
-            .bind(k.user_id)
-            .bind(k.key)
-            .fetch_optional(conn)
-            .await?;
-            Ok(seen.map(|row| {
-                if row.request_hash != k.request_hash {
-                    return Seen::Other;
-                }
-                Seen::Same(StoredResponse { status: u16::try_from(row.status_code).unwrap_or(500), body: row.response })
-            }))
+            let seen = sqlx::query_as::<_, KeyRow>(SELECT_KEY)
+                .bind(k.shop_id)
+                .bind(k.user_id)
+                .bind(k.key)
+                .fetch_optional(conn)
+                .await?;
+            Ok(seen.map(|row| row.seen(k.request_hash)))
         }
 
         pub(in crate::store) async fn record_key(
@@ -55,10 +68,7 @@ for_each_store! {
             response: &StoredResponse,
             now: Time,
         ) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (shop_id, user_id, key, request_hash, status_code, response, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+            sqlx::query(INSERT_KEY)
             .bind(k.shop_id)
             .bind(k.user_id)
             .bind(k.key)

@@ -57,6 +57,7 @@ mod rows;
 mod sessions;
 mod settings;
 mod settlement;
+mod writer;
 
 use std::sync::Arc;
 
@@ -133,6 +134,18 @@ pub struct NewPayout {
     pub idempotency_key: String,
     /// Hash of the request body: the same key with another body is refused.
     pub request_hash: String,
+}
+
+impl NewPayout {
+    /// The idempotency key the request carries, with its body's hash.
+    pub(in crate::store) fn key(&self) -> idempotency::Key<'_> {
+        idempotency::Key {
+            shop_id: self.actor.shop_id,
+            user_id: self.actor.user_id,
+            key: &self.idempotency_key,
+            request_hash: &self.request_hash,
+        }
+    }
 }
 
 /// A stored answer to replay for a repeated idempotency key.

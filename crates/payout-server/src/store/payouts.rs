@@ -7,21 +7,20 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
 use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
 use payout_core::approval::{needs_approval, text_too_long};
-use payout_core::facts::{OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
-use payout_core::reasons::{fill_template, MAX_TEXT_CHARS};
+use payout_core::facts::{AccountFacts, OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
+use payout_core::reasons::{fill_template, Reason, MAX_TEXT_CHARS};
 use payout_core::time::business_day_bounds;
 use payout_core::{AccountKind, Facts, Field, Qualification, Role, Time, Violation};
 use sqlx::QueryBuilder;
 
 use super::audit::Audit;
-use super::idempotency::{Key, Seen};
+use super::idempotency::Seen;
 use super::rows::{
-    business_date, counted, money, named, payout_views, select_payouts, time, AccountRow, EventRow,
+    business_date, counted, money, named, payout_views, row, select_payouts, time, AccountRow, EventRow,
     OperatorRow, PayoutRow,
 };
 use super::{
-    Actor, CreateOutcome, Lock, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError,
-    StoredResponse,
+    Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError, StoredResponse,
 };
 use crate::clock::Clock;
 
@@ -70,64 +69,89 @@ enum Counted {
     Operator(i64),
 }
 
-#[derive(sqlx::FromRow)]
-struct OrderRow {
-    id: i64,
-    source_app: String,
-    paid_fen: i64,
-    ordered_at: i64,
-    online_paid: bool,
-    cross_border: bool,
+row! {
+    pub(super) struct OrderRow {
+        id: i64,
+        source_app: String,
+        paid_fen: i64,
+        ordered_at: i64,
+        online_paid: bool,
+        cross_border: bool,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct ItemRow {
-    id: String,
-    title: String,
-    amount_fen: i64,
+row! {
+    pub(super) struct ItemRow {
+        id: String,
+        title: String,
+        amount_fen: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct ShopRow {
-    name: String,
-    qualification: String,
-    status: String,
-    selected_source_account: String,
-    approval_threshold_fen: Option<i64>,
-    require_reason: bool,
+row! {
+    pub(super) struct ShopRow {
+        name: String,
+        qualification: String,
+        status: String,
+        selected_source_account: String,
+        approval_threshold_fen: Option<i64>,
+        require_reason: bool,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct OperatorQuotaRow {
-    role: String,
-    payout_enabled: bool,
-    quota_enabled: bool,
-    per_payout_limit_fen: i64,
-    daily_limit_fen: i64,
+row! {
+    pub(super) struct OperatorQuotaRow {
+        role: String,
+        payout_enabled: bool,
+        quota_enabled: bool,
+        per_payout_limit_fen: i64,
+        daily_limit_fen: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct UsageRow {
-    counted_fen: i64,
-    counted_count: i64,
-    last_created_at: Option<i64>,
-    has_counted_shipping: bool,
-    has_processing: bool,
+impl OperatorQuotaRow {
+    /// The main account has no quota, so its day's use is never summed.
+    pub(super) fn is_main(&self) -> bool {
+        self.role == Role::Main.as_str()
+    }
 }
 
-const COUNTED_TODAY: &str = concat!(
-    "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
-     WHERE shop_id = $1 AND business_date = $2 AND ",
-    counted!()
-);
-const OPERATOR_COUNTED_TODAY: &str = concat!(
-    "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts \
-     WHERE shop_id = $1 AND business_date = $2 AND operator_id = $3 AND ",
-    counted!()
-);
+row! {
+    pub(super) struct UsageRow {
+        counted_fen: i64,
+        counted_count: i64,
+        last_created_at: Option<i64>,
+        has_counted_shipping: bool,
+        has_processing: bool,
+    }
+}
+
+// The statements of creating a payout, shared by the sqlx stores and SQLite's single writer
+// (`$N` placeholders first appear in ascending order, so both bind them by position).
+pub(super) const SELECT_ORDER: &str =
+    "SELECT id, source_app, paid_fen, ordered_at, online_paid, cross_border FROM orders \
+     WHERE shop_id = $1 AND order_no = $2";
+pub(super) const SELECT_ITEMS: &str =
+    "SELECT id, title, amount_fen FROM order_items WHERE shop_id = $1 AND order_id = $2 ORDER BY position";
+pub(super) const SELECT_SHOP: &str =
+    "SELECT name, qualification, status, selected_source_account, approval_threshold_fen, require_reason \
+     FROM shops WHERE id = $1";
+pub(super) const SELECT_OPERATOR: &str =
+    "SELECT role, payout_enabled, quota_enabled, per_payout_limit_fen, daily_limit_fen FROM users \
+     WHERE shop_id = $1 AND id = $2";
+pub(super) const SELECT_ACCOUNTS: &str =
+    "SELECT kind, opened, balance_fen, frozen_fen, reserved_fen FROM accounts WHERE shop_id = $1 ORDER BY kind";
+/// The shop's and an operator's counted sums of a business day, kept by triggers on `payouts`
+/// (migration `counted_days`): a few rows, however many payouts the day has.
+pub(super) const COUNTED_TODAY: &str =
+    "SELECT CAST(COALESCE(SUM(counted_fen), 0) AS BIGINT) FROM counted_days \
+     WHERE shop_id = $1 AND business_date = $2";
+pub(super) const OPERATOR_COUNTED_TODAY: &str =
+    "SELECT CAST(COALESCE(SUM(counted_fen), 0) AS BIGINT) FROM counted_days \
+     WHERE shop_id = $1 AND business_date = $2 AND operator_id = $3";
 /// What the order has received: counted sum and count, the newest payout (D3), a counted shipping
 /// payout (R-F10), one at the rail.
-const ORDER_USAGE: &str = concat!(
+pub(super) const ORDER_USAGE: &str = concat!(
     "SELECT CAST(COALESCE(SUM(CASE WHEN ",
     counted!(),
     " THEN amount_fen END), 0) AS BIGINT) AS counted_fen, \
@@ -141,29 +165,218 @@ const ORDER_USAGE: &str = concat!(
             COUNT(CASE WHEN status = 'processing' THEN 1 END) > 0 AS has_processing \
      FROM payouts WHERE shop_id = $1 AND order_id = $2"
 );
+pub(super) const INSERT_PAYOUT: &str =
+    "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
+                          status, linked_item_id, note, created_at, updated_at, business_date, \
+                          reason_id, reason_name_zh, reason_name_en, buyer_message) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) RETURNING id";
+/// The CHECK on accounts refuses a reservation beyond the available balance, a last line of
+/// defence behind R-F8.
+pub(super) const RESERVE: &str =
+    "UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3";
+
+/// The rows an order's facts are made of, as either driver read them in one transaction.
+pub(super) struct FactRows {
+    pub order: OrderRow,
+    pub items: Vec<ItemRow>,
+    pub shop: ShopRow,
+    pub user: OperatorQuotaRow,
+    /// The operator's counted sum of the day (a sub-account's; the main account has no quota).
+    pub operator_used_fen: i64,
+    pub usage: UsageRow,
+    pub accounts: Vec<AccountFacts>,
+    pub reasons: Vec<Reason>,
+    pub shop_counted_fen: i64,
+}
+
+impl FactRows {
+    /// The order's id, the facts the rules check, and the shop's selected account.
+    pub(super) fn facts(self, order_no: &str) -> Result<(i64, Facts, AccountKind), StoreError> {
+        let FactRows {
+            order,
+            items,
+            shop,
+            user,
+            operator_used_fen,
+            usage,
+            accounts,
+            reasons,
+            shop_counted_fen,
+        } = self;
+        let operator = if user.is_main() {
+            OperatorFacts::main()
+        } else {
+            OperatorFacts {
+                role: Role::Sub,
+                payout_enabled: user.payout_enabled,
+                quota_enabled: user.quota_enabled,
+                per_payout_limit: Some(money(user.per_payout_limit_fen)?),
+                daily_limit: Some(money(user.daily_limit_fen)?),
+                used_today: money(operator_used_fen)?,
+            }
+        };
+        let items = items
+            .into_iter()
+            .map(|r| Ok(OrderItem { id: r.id, title: r.title, amount: money(r.amount_fen)? }))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let facts = Facts {
+            shop: ShopFacts {
+                qualification: named(&shop.qualification, Qualification::parse)?,
+                status: shop.status,
+                accounts,
+                name: shop.name,
+                approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
+                require_reason: shop.require_reason,
+                reasons,
+            },
+            operator,
+            order: OrderFacts {
+                order_no: order_no.to_owned(),
+                source_app: order.source_app,
+                paid_amount: money(order.paid_fen)?,
+                ordered_at: time(order.ordered_at),
+                online_paid: order.online_paid,
+                cross_border: order.cross_border,
+                items,
+            },
+            usage: OrderUsage {
+                counted_total: money(usage.counted_fen)?,
+                counted_count: u32::try_from(usage.counted_count).unwrap_or(u32::MAX),
+                last_created_at: usage.last_created_at.map(time),
+                has_counted_shipping: usage.has_counted_shipping,
+                has_processing: usage.has_processing,
+            },
+            shop_counted_today: money(shop_counted_fen)?,
+        };
+        let selected = named(&shop.selected_source_account, AccountKind::parse)?;
+        Ok((order.id, facts, selected))
+    }
+}
+
+/// What a create request comes to once its facts are loaded, before anything is written.
+pub(super) enum Plan {
+    /// The rules said no: the refusal is the idempotency key's answer.
+    Rejected(Vec<Violation>),
+    Insert(Insert),
+}
+
+/// A payout the rules allow, as it will be written.
+pub(super) struct Insert {
+    pub status: PayoutStatus,
+    pub reason: Option<Reason>,
+    pub buyer_message: Option<String>,
+}
+
+/// Decides one request against `facts` at `at`: the rule engine, then R-F14 on the buyer message
+/// the reason's template makes, then whether it waits for approval.
+pub(super) fn plan(new: &NewPayout, facts: &Facts, at: Time, decide: &Decide) -> Plan {
+    let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
+    // Left out, the buyer message is the reason's template filled in, as the dialog shows it;
+    // sent empty, there is none (the person cleared it on purpose).
+    let buyer_message = match new.buyer_message.as_deref() {
+        Some("") => None,
+        Some(typed) => Some(typed.to_owned()),
+        None => reason.and_then(|r| r.buyer_message_template.as_deref()).map(|template| {
+            fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name)
+        }),
+    };
+    let mut violations = decide(facts, at);
+    // R-F14 holds for the message the buyer gets, also when the template made it.
+    if violations.is_empty() && buyer_message.as_ref().is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
+        violations.push(
+            text_too_long("由模板生成的买家留言", "The buyer message the reason's template gives")
+                .on(Field::BuyerMessage),
+        );
+    }
+    if !violations.is_empty() {
+        return Plan::Rejected(violations);
+    }
+    // A sub-account's payout at or above the threshold waits for the main account; it is counted
+    // and reserves its amount all the same (SPEC §11.2).
+    let status = if needs_approval(&facts.shop, &facts.operator, new.amount) {
+        PayoutStatus::AwaitingApproval
+    } else {
+        PayoutStatus::Pending
+    };
+    Plan::Insert(Insert { status, reason: reason.cloned(), buyer_message })
+}
+
+impl Insert {
+    /// The new payout as the API shows it (what `INSERT_PAYOUT` wrote, with the operator's names).
+    pub(super) fn view(&self, new: &NewPayout, id: i64, at: Time) -> PayoutView {
+        let reason = self.reason.as_ref();
+        PayoutView {
+            id,
+            order_no: new.order_no.clone(),
+            source_account: new.source_account,
+            payout_type: new.payout_type,
+            amount: new.amount,
+            status: self.status,
+            failure_reason: None,
+            linked_item_id: new.linked_item_id.clone(),
+            note: new.note.clone(),
+            operator: OperatorRef {
+                id: new.actor.user_id,
+                username: new.actor.username.clone(),
+                display_name: new.actor.display_name.clone(),
+            },
+            created_at: at,
+            updated_at: at,
+            reason_id: reason.map(|r| r.id),
+            reason_name_zh: reason.map(|r| r.name_zh.clone()),
+            reason_name_en: reason.and_then(|r| r.name_en.clone()),
+            buyer_message: self.buyer_message.clone(),
+            decided_by: None,
+            decided_at: None,
+            reject_reason: None,
+            buyer_notified_at: None,
+            stuck: false,
+        }
+    }
+
+    /// The audit row's target and detail.
+    pub(super) fn audit(&self, new: &NewPayout, id: i64) -> (String, String) {
+        let detail = format!(
+            "order {} · {} · ¥{} · {} · {}",
+            new.order_no,
+            new.payout_type.as_str(),
+            new.amount,
+            new.source_account.as_str(),
+            self.status.as_str()
+        );
+        (format!("payout:{id}"), detail)
+    }
+}
+
+/// The stored answers: a refusal's 422 and a created payout's 201.
+pub(super) fn rejected_answer(violations: &[Violation]) -> StoredResponse {
+    crate::error::ApiError::Rejected(violations.to_vec()).to_stored()
+}
+
+pub(super) fn created_answer(view: &PayoutView) -> Result<StoredResponse, StoreError> {
+    let body = serde_json::to_string(view).map_err(|e| StoreError::Database(e.to_string()))?;
+    Ok(StoredResponse { status: 201, body })
+}
 
 for_each_store! {
     impl This {
-        pub(in crate::store) async fn accounts(conn: &mut Conn, shop_id: i64) -> Result<Vec<payout_core::facts::AccountFacts>, StoreError> {
-            sqlx::query_as::<_, AccountRow>(
-                "SELECT kind, opened, balance_fen, frozen_fen, reserved_fen FROM accounts WHERE shop_id = $1 ORDER BY kind",
-            )
-            .bind(shop_id)
-            .fetch_all(conn)
-            .await?
-            .into_iter()
-            .map(AccountRow::facts)
-            .collect()
+        pub(in crate::store) async fn accounts(conn: &mut Conn, shop_id: i64) -> Result<Vec<AccountFacts>, StoreError> {
+            sqlx::query_as::<_, AccountRow>(SELECT_ACCOUNTS)
+                .bind(shop_id)
+                .fetch_all(conn)
+                .await?
+                .into_iter()
+                .map(AccountRow::facts)
+                .collect()
         }
 
-        async fn counted_today(conn: &mut Conn, shop_id: i64, whose: Counted, today: &str) -> Result<payout_core::Money, StoreError> {
-            let fen: i64 = match whose {
+        async fn counted_today(conn: &mut Conn, shop_id: i64, whose: Counted, today: &str) -> Result<i64, StoreError> {
+            Ok(match whose {
                 Counted::Shop => sqlx::query_scalar(COUNTED_TODAY).bind(shop_id).bind(today).fetch_one(conn).await?,
                 Counted::Operator(id) => {
                     sqlx::query_scalar(OPERATOR_COUNTED_TODAY).bind(shop_id).bind(today).bind(id).fetch_one(conn).await?
                 }
-            };
-            money(fen)
+            })
         }
 
         /// Loads every fact the rules need about `order_no` in the actor's shop, as of `now`.
@@ -174,102 +387,46 @@ for_each_store! {
             now: Time,
         ) -> Result<Option<(i64, Facts, AccountKind)>, StoreError> {
             let shop_id = actor.shop_id;
-            let Some(order) = sqlx::query_as::<_, OrderRow>(
-                "SELECT id, source_app, paid_fen, ordered_at, online_paid, cross_border FROM orders \
-                 WHERE shop_id = $1 AND order_no = $2",
-            )
-            .bind(shop_id)
-            .bind(order_no)
-            .fetch_optional(&mut *conn)
-            .await?
+            let Some(order) = sqlx::query_as::<_, OrderRow>(SELECT_ORDER)
+                .bind(shop_id)
+                .bind(order_no)
+                .fetch_optional(&mut *conn)
+                .await?
             else {
                 return Ok(None);
             };
-            let items = sqlx::query_as::<_, ItemRow>(
-                "SELECT id, title, amount_fen FROM order_items WHERE shop_id = $1 AND order_id = $2 ORDER BY position",
-            )
-            .bind(shop_id)
-            .bind(order.id)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| Ok(OrderItem { id: r.id, title: r.title, amount: money(r.amount_fen)? }))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-
-            let shop = sqlx::query_as::<_, ShopRow>(
-                "SELECT name, qualification, status, selected_source_account, approval_threshold_fen, require_reason \
-                 FROM shops WHERE id = $1",
-            )
-            .bind(shop_id)
-            .fetch_one(&mut *conn)
-            .await?;
-
+            let items = sqlx::query_as::<_, ItemRow>(SELECT_ITEMS).bind(shop_id).bind(order.id).fetch_all(&mut *conn).await?;
+            let shop = sqlx::query_as::<_, ShopRow>(SELECT_SHOP).bind(shop_id).fetch_one(&mut *conn).await?;
             // The operator as stored now, not as the session remembered it: quota changes bind at once.
-            let user = sqlx::query_as::<_, OperatorQuotaRow>(
-                "SELECT role, payout_enabled, quota_enabled, per_payout_limit_fen, daily_limit_fen FROM users \
-                 WHERE shop_id = $1 AND id = $2",
-            )
-            .bind(shop_id)
-            .bind(actor.user_id)
-            .fetch_one(&mut *conn)
-            .await?;
+            let user =
+                sqlx::query_as::<_, OperatorQuotaRow>(SELECT_OPERATOR).bind(shop_id).bind(actor.user_id).fetch_one(&mut *conn).await?;
             let today = business_date(now);
-            let operator = if user.role == Role::Main.as_str() {
-                OperatorFacts::main()
+            let operator_used_fen = if user.is_main() {
+                0
             } else {
-                OperatorFacts {
-                    role: Role::Sub,
-                    payout_enabled: user.payout_enabled,
-                    quota_enabled: user.quota_enabled,
-                    per_payout_limit: Some(money(user.per_payout_limit_fen)?),
-                    daily_limit: Some(money(user.daily_limit_fen)?),
-                    used_today: This::counted_today(conn, shop_id, Counted::Operator(actor.user_id), &today).await?,
-                }
+                This::counted_today(conn, shop_id, Counted::Operator(actor.user_id), &today).await?
             };
-
-            let usage = sqlx::query_as::<_, UsageRow>(ORDER_USAGE)
-            .bind(shop_id)
-            .bind(order.id)
-            .fetch_one(&mut *conn)
-            .await?;
-            let usage = OrderUsage {
-                counted_total: money(usage.counted_fen)?,
-                counted_count: u32::try_from(usage.counted_count).unwrap_or(u32::MAX),
-                last_created_at: usage.last_created_at.map(time),
-                has_counted_shipping: usage.has_counted_shipping,
-                has_processing: usage.has_processing,
-            };
-            let facts = Facts {
-                shop: ShopFacts {
-                    qualification: named(&shop.qualification, Qualification::parse)?,
-                    status: shop.status,
-                    accounts: This::accounts(conn, shop_id).await?,
-                    name: shop.name,
-                    approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
-                    require_reason: shop.require_reason,
-                    reasons: This::reasons(conn, shop_id, true).await?,
-                },
-                operator,
-                order: OrderFacts {
-                    order_no: order_no.to_owned(),
-                    source_app: order.source_app,
-                    paid_amount: money(order.paid_fen)?,
-                    ordered_at: time(order.ordered_at),
-                    online_paid: order.online_paid,
-                    cross_border: order.cross_border,
-                    items,
-                },
+            let usage = sqlx::query_as::<_, UsageRow>(ORDER_USAGE).bind(shop_id).bind(order.id).fetch_one(&mut *conn).await?;
+            let rows = FactRows {
+                order,
+                items,
+                shop,
+                user,
+                operator_used_fen,
                 usage,
-                shop_counted_today: This::counted_today(conn, shop_id, Counted::Shop, &today).await?,
+                accounts: This::accounts(conn, shop_id).await?,
+                reasons: This::reasons(conn, shop_id, true).await?,
+                shop_counted_fen: This::counted_today(conn, shop_id, Counted::Shop, &today).await?,
             };
-            let selected = named(&shop.selected_source_account, AccountKind::parse)?;
-            Ok(Some((order.id, facts, selected)))
+            rows.facts(order_no).map(Some)
         }
 
         /// Decides and writes one payout in the caller's write transaction, which holds the
         /// shop's lock (PostgreSQL) or the database's (SQLite). Whatever the outcome, the caller
         /// commits: a refusal is recorded under its idempotency key, and the early answers wrote
-        /// nothing.
+        /// nothing. (SQLite's single writer does the same steps in `writer::create_one`.)
+        // Unused on SQLite, whose single writer runs these steps (writer.rs).
+        #[allow(dead_code)]
         pub(in crate::store) async fn create_in(
             tx: &mut Conn,
             new: &NewPayout,
@@ -281,12 +438,7 @@ for_each_store! {
             // the cooldown and the daily totals are measured against the moment the payout is
             // written.
             let at = clock.now();
-            let key = Key {
-                shop_id: actor.shop_id,
-                user_id: actor.user_id,
-                key: &new.idempotency_key,
-                request_hash: &new.request_hash,
-            };
+            let key = new.key();
             match This::seen_key(&mut *tx, key).await? {
                 Some(Seen::Same(stored)) => return Ok(CreateOutcome::Replayed(stored)),
                 Some(Seen::Other) => return Ok(CreateOutcome::KeyReused),
@@ -295,92 +447,48 @@ for_each_store! {
             let Some((order_id, facts, _)) = This::load_facts(&mut *tx, actor, &new.order_no, at).await? else {
                 return Ok(CreateOutcome::OrderNotFound);
             };
-            let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
-            // Left out, the buyer message is the reason's template filled in, as the dialog shows it;
-            // sent empty, there is none (the person cleared it on purpose).
-            let buyer_message = match new.buyer_message.as_deref() {
-                Some("") => None,
-                Some(typed) => Some(typed.to_owned()),
-                None => reason.and_then(|r| r.buyer_message_template.as_deref()).map(|template| {
-                    fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name)
-                }),
+            let insert = match plan(new, &facts, at, decide) {
+                Plan::Rejected(violations) => {
+                    // The rejection is the key's answer, recorded in the same transaction that
+                    // decided it: a retry with this key gets this 422, never a payout created later.
+                    This::record_key(&mut *tx, key, &rejected_answer(&violations), at).await?;
+                    return Ok(CreateOutcome::Rejected(violations));
+                }
+                Plan::Insert(insert) => insert,
             };
-            let mut violations = decide(&facts, at);
-            // R-F14 holds for the message the buyer gets, also when the template made it.
-            if violations.is_empty() && buyer_message.as_ref().is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
-                violations.push(text_too_long("由模板生成的买家留言", "The buyer message the reason's template gives").on(Field::BuyerMessage));
-            }
-            if !violations.is_empty() {
-                // The rejection is the key's answer, recorded in the same transaction that decided
-                // it: a retry with this key gets this 422, never a payout created later.
-                let stored = crate::error::ApiError::Rejected(violations.clone()).to_stored();
-                This::record_key(&mut *tx, key, &stored, at).await?;
-                return Ok(CreateOutcome::Rejected(violations));
-            }
-
-            let now = at.unix_millis();
-            // A sub-account's payout at or above the threshold waits for the main account; it is
-            // counted and reserves its amount all the same (SPEC §11.2).
-            let status = if needs_approval(&facts.shop, &facts.operator, new.amount) {
-                PayoutStatus::AwaitingApproval
-            } else {
-                PayoutStatus::Pending
-            };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO payouts (shop_id, order_id, order_no, operator_id, source_account, payout_type, amount_fen, \
-                                      status, linked_item_id, note, created_at, updated_at, business_date, \
-                                      reason_id, reason_name_zh, reason_name_en, buyer_message) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $12, $8, $9, $10, $10, $11, $13, $14, $15, $16) RETURNING id",
-            )
-            .bind(actor.shop_id)
-            .bind(order_id)
-            .bind(&new.order_no)
-            .bind(actor.user_id)
-            .bind(new.source_account.as_str())
-            .bind(new.payout_type.as_str())
-            .bind(new.amount.to_fen())
-            .bind(&new.linked_item_id)
-            .bind(&new.note)
-            .bind(now)
-            .bind(business_date(at))
-            .bind(status.as_str())
-            .bind(reason.map(|r| r.id))
-            .bind(reason.map(|r| r.name_zh.clone()))
-            .bind(reason.and_then(|r| r.name_en.clone()))
-            .bind(buyer_message)
-            .fetch_one(&mut *tx)
-            .await?;
-            let payout = PayoutKey { shop_id: actor.shop_id, id };
-            // The CHECK on accounts refuses a reservation beyond the available balance, a last
-            // line of defence behind R-F8.
-            sqlx::query("UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3")
+            let reason = insert.reason.as_ref();
+            let id: i64 = sqlx::query_scalar(INSERT_PAYOUT)
+                .bind(actor.shop_id)
+                .bind(order_id)
+                .bind(&new.order_no)
+                .bind(actor.user_id)
+                .bind(new.source_account.as_str())
+                .bind(new.payout_type.as_str())
+                .bind(new.amount.to_fen())
+                .bind(insert.status.as_str())
+                .bind(&new.linked_item_id)
+                .bind(&new.note)
+                .bind(at.unix_millis())
+                .bind(business_date(at))
+                .bind(reason.map(|r| r.id))
+                .bind(reason.map(|r| r.name_zh.as_str()))
+                .bind(reason.and_then(|r| r.name_en.as_deref()))
+                .bind(insert.buyer_message.as_deref())
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(RESERVE)
                 .bind(new.amount.to_fen())
                 .bind(actor.shop_id)
                 .bind(new.source_account.as_str())
                 .execute(&mut *tx)
                 .await?;
-            This::event(&mut *tx, payout, at, status, &actor.username, None).await?;
-            let detail = format!(
-                "order {} · {} · ¥{} · {} · {}",
-                new.order_no,
-                new.payout_type.as_str(),
-                new.amount,
-                new.source_account.as_str(),
-                status.as_str()
-            );
-            let target = format!("payout:{id}");
-            let audit = Audit {
-                shop_id: actor.shop_id,
-                at,
-                actor: &actor.username,
-                action: "payout.created",
-                target: &target,
-                detail: &detail,
-            };
+            let payout = PayoutKey { shop_id: actor.shop_id, id };
+            This::event(&mut *tx, payout, at, insert.status, &actor.username, None).await?;
+            let (target, detail) = insert.audit(new, id);
+            let audit = Audit { shop_id: actor.shop_id, at, actor: &actor.username, action: "payout.created", target: &target, detail: &detail };
             This::audit(&mut *tx, audit).await?;
-            let view = This::payout_view(&mut *tx, payout).await?;
-            let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
-            This::record_key(&mut *tx, key, &StoredResponse { status: 201, body }, at).await?;
+            let view = insert.view(new, id, at);
+            This::record_key(&mut *tx, key, &created_answer(&view)?, at).await?;
             Ok(CreateOutcome::Created(Box::new(view)))
         }
 
@@ -437,10 +545,7 @@ for_each_store! {
         }
 
         async fn payout_create(&self, new: NewPayout, clock: std::sync::Arc<dyn Clock>, decide: Decide) -> Result<CreateOutcome, StoreError> {
-            let mut tx = self.begin_write(Lock::Shop(new.actor.shop_id)).await?;
-            let outcome = This::create_in(&mut tx, &new, &*clock, &decide).await?;
-            tx.commit().await?;
-            Ok(outcome)
+            self.create_payout(new, clock, decide).await
         }
 
         async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, page: u32, per_page: u32) -> Result<Page<PayoutView>, StoreError> {

@@ -13,7 +13,10 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
-use super::{begin_detached, Lock, StoreError, Tx};
+use std::sync::Arc;
+
+use super::{begin_detached, CreateOutcome, Decide, Lock, NewPayout, StoreError, Tx};
+use crate::clock::Clock;
 
 /// Connections per server: the payout path and the settlement worker at once. Six servers fit
 /// PostgreSQL's default `max_connections` of 100; more need a larger setting (docs/scaling.md).
@@ -39,6 +42,19 @@ impl PgStore {
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
+    }
+
+    /// One transaction per payout, under the shop's lock: shops are written side by side.
+    pub(super) async fn create_payout(
+        &self,
+        new: NewPayout,
+        clock: Arc<dyn Clock>,
+        decide: Decide,
+    ) -> Result<CreateOutcome, StoreError> {
+        let mut tx = self.begin_write(Lock::Shop(new.actor.shop_id)).await?;
+        let outcome = Self::create_in(&mut tx, &new, &*clock, &decide).await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     /// A write transaction holding `lock` before anything is read.

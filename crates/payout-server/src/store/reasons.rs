@@ -6,7 +6,7 @@ use payout_core::reasons::{Reason, ValidReason};
 use payout_core::{PayoutType, Time};
 
 use super::audit::Audit;
-use super::rows::named;
+use super::rows::{named, row};
 use super::{Actor, Lock, StoreError};
 
 #[async_trait]
@@ -30,19 +30,20 @@ pub trait ReasonStore: Send + Sync + 'static {
     ) -> Result<Option<Reason>, StoreError>;
 }
 
-#[derive(sqlx::FromRow)]
-struct ReasonRow {
-    id: i64,
-    name_zh: String,
-    name_en: Option<String>,
-    payout_type: String,
-    buyer_message_template: Option<String>,
-    active: bool,
-    position: i64,
+row! {
+    pub(super) struct ReasonRow {
+        id: i64,
+        name_zh: String,
+        name_en: Option<String>,
+        payout_type: String,
+        buyer_message_template: Option<String>,
+        active: bool,
+        position: i64,
+    }
 }
 
 impl ReasonRow {
-    fn reason(self) -> Result<Reason, StoreError> {
+    pub(super) fn reason(self) -> Result<Reason, StoreError> {
         Ok(Reason {
             id: self.id,
             name_zh: self.name_zh,
@@ -55,7 +56,7 @@ impl ReasonRow {
     }
 }
 
-const SELECT_REASONS: &str =
+pub(super) const SELECT_REASONS: &str =
     "SELECT id, name_zh, name_en, payout_type, buyer_message_template, active, position \
      FROM reasons WHERE shop_id = $1 ORDER BY position, id";
 

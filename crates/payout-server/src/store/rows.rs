@@ -26,6 +26,26 @@ pub(super) fn business_date(t: Time) -> String {
     t.business_date().to_string()
 }
 
+/// A row type that both drivers read by column name from one field list: `sqlx::FromRow` for the
+/// sqlx stores, and `from_sql_row` for SQLite's single writer ([`super::writer`], rusqlite).
+macro_rules! row {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name {
+            $(pub(in crate::store) $field: $ty),*
+        }
+
+        impl $name {
+            #[allow(dead_code)]
+            pub(in crate::store) fn from_sql_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(Self { $($field: row.get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+pub(super) use row;
+
 /// The SQL condition of a counted payout (SPEC §3: not failed, not rejected), as a literal for
 /// `concat!`.
 macro_rules! counted {
@@ -134,13 +154,14 @@ impl EventRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(super) struct AccountRow {
-    kind: String,
-    opened: bool,
-    balance_fen: i64,
-    frozen_fen: i64,
-    reserved_fen: i64,
+row! {
+    pub(super) struct AccountRow {
+        kind: String,
+        opened: bool,
+        balance_fen: i64,
+        frozen_fen: i64,
+        reserved_fen: i64,
+    }
 }
 
 impl AccountRow {

@@ -9,14 +9,21 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
+use std::sync::Arc;
+
 use tokio::sync::Mutex;
 
-use super::{begin_detached, Lock, StoreError, Tx};
+use super::writer::Writer;
+use super::{begin_detached, CreateOutcome, Decide, Lock, NewPayout, StoreError, Tx};
+use crate::clock::Clock;
 
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
-    /// Queues this process's writers; `BEGIN IMMEDIATE` still guards against other processes.
-    write_lock: Mutex<()>,
+    /// Queues this process's writers (the payout writer's batches among them); `BEGIN IMMEDIATE`
+    /// still guards against other processes.
+    write_lock: Arc<Mutex<()>>,
+    /// Creates payouts in batches (`writer.rs`).
+    writer: Writer,
 }
 
 impl SqliteStore {
@@ -41,7 +48,19 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool, write_lock: Mutex::new(()) })
+        let write_lock = Arc::new(Mutex::new(()));
+        let writer = Writer::start(path, write_lock.clone())?;
+        Ok(SqliteStore { pool, write_lock, writer })
+    }
+
+    /// Payouts are created by the single writer, many to a transaction.
+    pub(super) async fn create_payout(
+        &self,
+        new: NewPayout,
+        clock: Arc<dyn Clock>,
+        decide: Decide,
+    ) -> Result<CreateOutcome, StoreError> {
+        self.writer.create(new, clock, decide).await
     }
 
     /// A write transaction that holds SQLite's write lock from its first statement (the lock is

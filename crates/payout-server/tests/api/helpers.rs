@@ -204,6 +204,17 @@ pub async fn assert_money_invariants_of(db: &TestDb) {
         )
         .await;
     assert_eq!(gap, 0, "reservations equal the unfinished payouts");
+    // The day totals the limits are checked against (R-L4, R-L5) are the sums of the counted rows.
+    let drift = db
+        .scalar(
+            "SELECT COUNT(*) FROM (SELECT shop_id, business_date, operator_id, SUM(amount_fen) AS fen FROM payouts \
+                 WHERE status NOT IN ('failed', 'rejected') GROUP BY shop_id, business_date, operator_id) p \
+             FULL OUTER JOIN (SELECT * FROM counted_days WHERE counted_fen <> 0) c \
+             ON c.shop_id = p.shop_id AND c.business_date = p.business_date AND c.operator_id = p.operator_id \
+             WHERE p.fen IS NULL OR c.counted_fen IS NULL OR p.fen <> c.counted_fen",
+        )
+        .await;
+    assert_eq!(drift, 0, "counted_days equals the counted payouts of each shop, day and operator");
 }
 
 impl TestApp {
