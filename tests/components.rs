@@ -532,6 +532,24 @@ fn order_numbers_and_dates_are_checked_before_asking_the_server() {
 }
 
 #[wasm_bindgen_test]
+fn times_and_days_are_on_the_business_clock_utc_plus_8() {
+    use payout_console::format::{add_days, time};
+    let t = |text: &str| payout_core::Time::parse(text).unwrap();
+    assert_eq!(time(t("2026-11-24T10:05:00Z")), "2026-11-24 18:05:00");
+    assert_eq!(
+        time(t("2026-11-24T16:00:00Z")),
+        "2026-11-25 00:00:00",
+        "the business day starts at 16:00 UTC"
+    );
+    assert_eq!(time(t("2026-12-31T23:59:59.999+08:00")), "2026-12-31 23:59:59", "never rounded up");
+    assert_eq!(time(t("2028-02-28T16:30:00Z")), "2028-02-29 00:30:00", "a leap day");
+    assert_eq!(time(t("1999-12-31T16:00:00Z")), "2000-01-01 00:00:00");
+    assert_eq!(add_days("2026-11-30", 1).as_deref(), Some("2026-12-01"));
+    assert_eq!(add_days("2028-03-01", -1).as_deref(), Some("2028-02-29"));
+    assert_eq!(add_days("2026-13-01", 1), None);
+}
+
+#[wasm_bindgen_test]
 async fn amounts_inside_rule_messages_are_thousands_separated_too() {
     use payout_console::format::amounts_in;
     assert_eq!(
