@@ -324,6 +324,9 @@ fn bench_config(dir: &std::path::Path) -> Config {
     config.policy = Some(policy);
     config.rail_failure_percent = 0;
     config.settle_interval_ms = 50;
+    // Settlement keeps up only with as many transfers at the rail as creation rate × rail latency
+    // (Little's law): ~3,000/s × 1.5 s. The default 2,048 would cap it near 1,365/s.
+    config.settle_concurrency = 8_192;
     // Many accounts sign in from 127.0.0.1 at once.
     config.sign_in_burst = 10_000;
     config

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::rail::{append_line, Transient};
-use crate::store::{DueNotification, Store};
+use crate::store::{Delivery, DueNotification, Store};
 
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
@@ -51,8 +51,8 @@ impl Notifier for SimulatedNotifier {
     }
 }
 
-/// Rows taken at once.
-const BATCH: u32 = 64;
+/// Rows taken (and delivered side by side) at once; their outcomes are recorded together.
+const BATCH: u32 = 256;
 /// A delivery that has not answered by then is abandoned and retried.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A taken row is not taken again before this (a server that died mid-delivery).
@@ -95,26 +95,24 @@ impl NotificationWorker {
                 return;
             }
         };
-        futures::future::join_all(due.iter().map(|n| self.deliver(n))).await;
+        let outcomes = futures::future::join_all(due.into_iter().map(|n| self.deliver(n))).await;
+        // One transaction for the round's outcomes, not one per notification.
+        if let Err(e) = self.store.notifications_record(&outcomes, self.clock.now()).await {
+            // The leases end and the rows are taken again: at least once, never lost.
+            tracing::warn!(error = %e, "notifications: cannot record the outcomes");
+        }
     }
 
-    async fn deliver(&self, n: &DueNotification) {
+    async fn deliver(&self, n: DueNotification) -> (DueNotification, Delivery) {
         let reference = format!("notification-{}-{}", n.shop_id, n.id);
         let sent =
             tokio::time::timeout(DELIVERY_TIMEOUT, self.notifier.notify(&reference, n.payout.id, &n.text))
                 .await;
-        let result = match sent {
-            Ok(Ok(())) => self.store.notification_delivered(n, self.clock.now()).await,
-            Ok(Err(e)) => self.failed(n, &e.to_string()).await,
-            Err(_) => self.failed(n, "timed out").await,
+        let error = match sent {
+            Ok(Ok(())) => return (n, Delivery::Delivered),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "timed out".to_owned(),
         };
-        if let Err(e) = result {
-            // The lease ends and the row is taken again: at least once, never lost.
-            tracing::warn!(notification = n.id, error = %e, "notifications: cannot record the outcome");
-        }
-    }
-
-    async fn failed(&self, n: &DueNotification, error: &str) -> Result<(), crate::store::StoreError> {
         tracing::warn!(
             notification = n.id,
             attempts = n.attempts,
@@ -122,7 +120,7 @@ impl NotificationWorker {
             "buyer notification failed; will retry"
         );
         let retry_at = self.clock.now().plus_seconds(pause_after(n.attempts));
-        self.store.notification_failed(n, error, retry_at).await
+        (n, Delivery::Failed { error, retry_at })
     }
 }
 

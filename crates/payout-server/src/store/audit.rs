@@ -7,6 +7,7 @@ use payout_core::Time;
 
 use super::rows::AuditRow;
 use super::{Page, StoreError};
+use sqlx::QueryBuilder;
 
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
@@ -28,6 +29,18 @@ pub(super) struct Audit<'a> {
     pub detail: &'a str,
 }
 
+/// Rows per multi-row statement: six parameters each, far under either driver's limit.
+pub(super) const ROWS_PER_STATEMENT: usize = 500;
+
+/// One step of a payout's lifecycle, for [`events`](on_sqlite) written many to a statement.
+pub(super) struct Event<'a> {
+    pub key: crate::store::PayoutKey,
+    pub at: Time,
+    pub status: PayoutStatus,
+    pub actor: &'a str,
+    pub reason: Option<&'a str>,
+}
+
 pub(super) const INSERT_AUDIT: &str =
     "INSERT INTO audit_log (shop_id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)";
 pub(super) const INSERT_EVENT: &str =
@@ -45,6 +58,40 @@ for_each_store! {
             .bind(a.detail)
             .execute(conn)
             .await?;
+            Ok(())
+        }
+
+        /// Audit rows, many to a statement (settlement records a whole batch at once).
+        pub(in crate::store) async fn audits(conn: &mut Conn, audits: &[Audit<'_>]) -> Result<(), StoreError> {
+            for chunk in audits.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO audit_log (shop_id, at, actor, action, target, detail) ");
+                qb.push_values(chunk, |mut row, a| {
+                    row.push_bind(a.shop_id)
+                        .push_bind(a.at.unix_millis())
+                        .push_bind(a.actor)
+                        .push_bind(a.action)
+                        .push_bind(a.target)
+                        .push_bind(a.detail);
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// Payout events, many to a statement.
+        pub(in crate::store) async fn events(conn: &mut Conn, events: &[Event<'_>]) -> Result<(), StoreError> {
+            for chunk in events.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = QueryBuilder::<Db>::new("INSERT INTO payout_events (shop_id, payout_id, at, status, actor, reason) ");
+                qb.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.key.shop_id)
+                        .push_bind(e.key.id)
+                        .push_bind(e.at.unix_millis())
+                        .push_bind(e.status.as_str())
+                        .push_bind(e.actor)
+                        .push_bind(e.reason);
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
             Ok(())
         }
 

@@ -67,7 +67,7 @@ pub use crate::auth::Actor;
 pub use approvals::{ApprovalStore, DecideOutcome, Decision};
 pub use audit::AuditStore;
 use jiff::civil::Date;
-pub use notifications::{DueNotification, NotificationStore};
+pub use notifications::{Delivery, DueNotification, NotificationStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
 use payout_core::{AccountKind, Facts, Money, PayoutType, Violation};
 pub use payouts::{Decide, PayoutStore};

@@ -7,6 +7,9 @@
 use async_trait::async_trait;
 use payout_core::Time;
 
+use sqlx::QueryBuilder;
+
+use super::audit::ROWS_PER_STATEMENT;
 use super::{Lock, PayoutKey, StoreError};
 
 /// A notification to deliver.
@@ -29,15 +32,21 @@ pub trait NotificationStore: Send + Sync + 'static {
         lease_until: Time,
         limit: u32,
     ) -> Result<Vec<DueNotification>, StoreError>;
-    /// Marks one delivered and stamps its payout's `buyer_notified_at` (first delivery wins).
-    async fn notification_delivered(&self, n: &DueNotification, now: Time) -> Result<(), StoreError>;
-    /// Records a failed attempt; it is due again at `retry_at`.
-    async fn notification_failed(
+    /// Records a round's outcomes in one transaction: the delivered ones are marked and stamp
+    /// their payout's `buyer_notified_at` (first delivery wins); a failed one is due again at its
+    /// `retry_at`.
+    async fn notifications_record(
         &self,
-        n: &DueNotification,
-        error: &str,
-        retry_at: Time,
+        outcomes: &[(DueNotification, Delivery)],
+        now: Time,
     ) -> Result<(), StoreError>;
+}
+
+/// What one delivery attempt came to.
+#[derive(Clone, Debug)]
+pub enum Delivery {
+    Delivered,
+    Failed { error: String, retry_at: Time },
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,53 +82,54 @@ for_each_store! {
                 .bind(i64::from(limit))
                 .fetch_all(&mut *tx)
                 .await?;
-            let mut due = Vec::with_capacity(rows.len());
-            for row in rows {
-                sqlx::query("UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1 WHERE shop_id = $2 AND id = $3")
-                    .bind(lease_until.unix_millis())
-                    .bind(row.shop_id)
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
-                due.push(DueNotification {
+            let due: Vec<DueNotification> = rows
+                .into_iter()
+                .map(|row| DueNotification {
                     shop_id: row.shop_id,
                     id: row.id,
                     payout: PayoutKey { shop_id: row.shop_id, id: row.payout_id },
                     text: row.text,
                     attempts: row.attempts + 1,
-                });
+                })
+                .collect();
+            for chunk in due.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = QueryBuilder::<Db>::new("UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ");
+                qb.push_bind(lease_until.unix_millis()).push(" WHERE ");
+                This::push_keys(&mut qb, chunk.iter().map(|n| PayoutKey { shop_id: n.shop_id, id: n.id }));
+                qb.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(due)
         }
 
-        async fn notification_delivered(&self, n: &DueNotification, now: Time) -> Result<(), StoreError> {
+        async fn notifications_record(&self, outcomes: &[(DueNotification, Delivery)], now: Time) -> Result<(), StoreError> {
+            if outcomes.is_empty() {
+                return Ok(());
+            }
             let mut tx = self.begin_write(Lock::Rows).await?;
-            sqlx::query("UPDATE notifications SET delivered_at = $1, last_error = NULL WHERE shop_id = $2 AND id = $3 AND delivered_at IS NULL")
-                .bind(now.unix_millis())
-                .bind(n.shop_id)
-                .bind(n.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE payouts SET buyer_notified_at = $1 WHERE shop_id = $2 AND id = $3 AND buyer_notified_at IS NULL")
-                .bind(now.unix_millis())
-                .bind(n.payout.shop_id)
-                .bind(n.payout.id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(())
-        }
-
-        async fn notification_failed(&self, n: &DueNotification, error: &str, retry_at: Time) -> Result<(), StoreError> {
-            let mut tx = self.begin_write(Lock::Rows).await?;
-            sqlx::query("UPDATE notifications SET next_attempt_at = $1, last_error = $2 WHERE shop_id = $3 AND id = $4 AND delivered_at IS NULL")
-                .bind(retry_at.unix_millis())
-                .bind(error)
-                .bind(n.shop_id)
-                .bind(n.id)
-                .execute(&mut *tx)
-                .await?;
+            let delivered: Vec<&DueNotification> =
+                outcomes.iter().filter(|(_, d)| matches!(d, Delivery::Delivered)).map(|(n, _)| n).collect();
+            for chunk in delivered.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = QueryBuilder::<Db>::new("UPDATE notifications SET last_error = NULL, delivered_at = ");
+                qb.push_bind(now.unix_millis()).push(" WHERE delivered_at IS NULL AND ");
+                This::push_keys(&mut qb, chunk.iter().map(|n| PayoutKey { shop_id: n.shop_id, id: n.id }));
+                qb.build().execute(&mut *tx).await?;
+                let mut qb = QueryBuilder::<Db>::new("UPDATE payouts SET buyer_notified_at = ");
+                qb.push_bind(now.unix_millis()).push(" WHERE buyer_notified_at IS NULL AND ");
+                This::push_keys(&mut qb, chunk.iter().map(|n| n.payout));
+                qb.build().execute(&mut *tx).await?;
+            }
+            // Failures are the exception; each keeps its own error and pause.
+            for (n, delivery) in outcomes {
+                let Delivery::Failed { error, retry_at } = delivery else { continue };
+                sqlx::query("UPDATE notifications SET next_attempt_at = $1, last_error = $2 WHERE shop_id = $3 AND id = $4 AND delivered_at IS NULL")
+                    .bind(retry_at.unix_millis())
+                    .bind(error)
+                    .bind(n.shop_id)
+                    .bind(n.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(())
         }

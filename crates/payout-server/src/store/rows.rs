@@ -232,3 +232,22 @@ impl From<AuditRow> for AuditEntry {
         }
     }
 }
+
+for_each_store! {
+    use sqlx::QueryBuilder;
+    use crate::store::PayoutKey;
+
+    impl This {
+        /// `(shop_id, id) IN (VALUES (…), …)` for a batch of payouts (or notifications, keyed the
+        /// same way), so a batch is one statement.
+        pub(in crate::store) fn push_keys(qb: &mut QueryBuilder<Db>, keys: impl IntoIterator<Item = PayoutKey>) {
+            qb.push("(shop_id, id) IN (VALUES ");
+            let mut list = qb.separated(", ");
+            for key in keys {
+                list.push("(").push_bind_unseparated(key.shop_id).push_unseparated(", ");
+                list.push_bind_unseparated(key.id).push_unseparated(")");
+            }
+            qb.push(")");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use payout_core::notification::buyer_notification;
 use payout_core::{AccountKind, Time};
 use sqlx::QueryBuilder;
 
-use super::audit::Audit;
+use super::audit::{Audit, Event, ROWS_PER_STATEMENT};
 use super::rows::{money, named};
 use super::{Claimed, Lock, PayoutKey, Settlement, StoreError};
 
@@ -85,7 +85,17 @@ struct ClaimRow {
 struct HeldRow {
     amount_fen: i64,
     source_account: String,
+}
+
+/// A payout `settle` recorded, as its `UPDATE … RETURNING` gives it back.
+#[derive(sqlx::FromRow)]
+struct SettledRow {
+    id: i64,
+    amount_fen: i64,
+    source_account: String,
     buyer_message: Option<String>,
+    status: String,
+    failure_reason: Option<String>,
 }
 
 for_each_store! {
@@ -98,41 +108,17 @@ for_each_store! {
                 .bind(i64::from(limit))
                 .fetch_all(&mut *tx)
                 .await?;
+            // One statement per step for the whole batch, not per payout: at thousands of payouts
+            // a second, per-row statements held the write lock longer than creating them did.
             let mut claimed = Vec::with_capacity(rows.len());
-            for row in rows {
+            let mut fresh = Vec::new();
+            for row in &rows {
                 let key = PayoutKey { shop_id: row.shop_id, id: row.id };
                 let processing = named(&row.status, PayoutStatus::parse)? == PayoutStatus::Processing;
                 // A claim let go after failed attempts has no owner: trying it again is no takeover.
                 let taken_over = processing && row.had_owner;
-                // `updated_at` stays the moment it went `processing`: the stuck clock (SPEC §11.4)
-                // does not restart when a claim is taken over.
-                sqlx::query(
-                    "UPDATE payouts SET status = 'processing', claim_owner = $1, claim_until = $2, \
-                            updated_at = CASE WHEN status = 'pending' THEN $3 ELSE updated_at END \
-                     WHERE shop_id = $4 AND id = $5",
-                )
-                .bind(owner)
-                .bind(lease_until.unix_millis())
-                .bind(now.unix_millis())
-                .bind(key.shop_id)
-                .bind(key.id)
-                .execute(&mut *tx)
-                .await?;
-                let target = format!("payout:{}", key.id);
-                let audit = |action, detail| Audit {
-                    shop_id: key.shop_id,
-                    at: now,
-                    actor: SETTLEMENT_ACTOR,
-                    action,
-                    target: &target,
-                    detail,
-                };
-                if taken_over {
-                    let detail = "claim taken over after its lease expired; asking the rail again";
-                    This::audit(&mut tx, audit("payout.claim_taken_over", detail)).await?;
-                } else if !processing {
-                    This::event(&mut tx, key, now, PayoutStatus::Processing, SETTLEMENT_ACTOR, None).await?;
-                    This::audit(&mut tx, audit("payout.processing", "handed to the payment rail")).await?;
+                if !processing {
+                    fresh.push(key);
                 }
                 claimed.push(Claimed {
                     key,
@@ -141,6 +127,39 @@ for_each_store! {
                     taken_over,
                 });
             }
+            for chunk in claimed.chunks(ROWS_PER_STATEMENT) {
+                // `updated_at` stays the moment it went `processing`: the stuck clock (SPEC §11.4)
+                // does not restart when a claim is taken over.
+                let mut qb = QueryBuilder::<Db>::new("UPDATE payouts SET status = 'processing', claim_owner = ");
+                qb.push_bind(owner)
+                    .push(", claim_until = ")
+                    .push_bind(lease_until.unix_millis())
+                    .push(", updated_at = CASE WHEN status = 'pending' THEN ")
+                    .push_bind(now.unix_millis())
+                    .push(" ELSE updated_at END WHERE ");
+                This::push_keys(&mut qb, chunk.iter().map(|c| c.key));
+                qb.build().execute(&mut *tx).await?;
+            }
+            let events: Vec<Event> = fresh
+                .iter()
+                .map(|&key| Event { key, at: now, status: PayoutStatus::Processing, actor: SETTLEMENT_ACTOR, reason: None })
+                .collect();
+            This::events(&mut tx, &events).await?;
+            let targets: Vec<String> = claimed.iter().map(|c| format!("payout:{}", c.key.id)).collect();
+            let audits: Vec<Audit> = claimed
+                .iter()
+                .zip(&targets)
+                .filter(|(c, _)| c.taken_over || fresh.contains(&c.key))
+                .map(|(c, target)| {
+                    let (action, detail) = if c.taken_over {
+                        ("payout.claim_taken_over", "claim taken over after its lease expired; asking the rail again")
+                    } else {
+                        ("payout.processing", "handed to the payment rail")
+                    };
+                    Audit { shop_id: c.key.shop_id, at: now, actor: SETTLEMENT_ACTOR, action, target, detail }
+                })
+                .collect();
+            This::audits(&mut tx, &audits).await?;
             tx.commit().await?;
             Ok(claimed)
         }
@@ -199,77 +218,78 @@ for_each_store! {
                     .bind(shop_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                for (key, outcome) in results {
-                    let held = sqlx::query_as::<_, HeldRow>(
-                        "SELECT amount_fen, source_account, buyer_message FROM payouts \
-                         WHERE shop_id = $1 AND id = $2 AND status = 'processing' AND claim_owner = $3",
-                    )
-                    .bind(key.shop_id)
-                    .bind(key.id)
-                    .bind(owner)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some(held) = held else { continue };
-                    let (status, reason, debit) = match outcome {
-                        Settlement::Succeeded => (PayoutStatus::Succeeded, None, held.amount_fen),
-                        Settlement::Failed { reason } => (PayoutStatus::Failed, Some(reason.as_str()), 0),
-                    };
-                    // Still ours when written: a claim (which takes no shop lock) may have taken it
-                    // over since the read; then the new owner settles it, not us.
-                    let ours = sqlx::query(
-                        "UPDATE payouts SET status = $1, failure_reason = $2, updated_at = $3, claim_owner = NULL, claim_until = NULL \
-                         WHERE shop_id = $4 AND id = $5 AND status = 'processing' AND claim_owner = $6",
-                    )
-                    .bind(status.as_str())
-                    .bind(reason)
-                    .bind(now.unix_millis())
-                    .bind(key.shop_id)
-                    .bind(key.id)
-                    .bind(owner)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if ours == 0 {
-                        continue;
+                // The batch's results in one statement per step. Only rows still ours are
+                // changed and returned: a claim (which takes no shop lock) may have taken one over
+                // since; then the new owner settles it, not us.
+                let mut done = Vec::with_capacity(results.len());
+                for chunk in results.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "UPDATE payouts SET status = r.column2, failure_reason = r.column3, claim_owner = NULL, claim_until = NULL, updated_at = ",
+                    );
+                    qb.push_bind(now.unix_millis()).push(" FROM (");
+                    qb.push_values(chunk, |mut row, (key, outcome)| {
+                        let (status, reason) = match outcome {
+                            Settlement::Succeeded => (PayoutStatus::Succeeded, None),
+                            Settlement::Failed { reason } => (PayoutStatus::Failed, Some(reason.clone())),
+                        };
+                        row.push_bind(key.id).push_bind(status.as_str()).push_bind(reason);
+                    });
+                    qb.push(") AS r WHERE payouts.shop_id = ")
+                        .push_bind(shop_id)
+                        .push(" AND payouts.id = r.column1 AND payouts.status = 'processing' AND payouts.claim_owner = ")
+                        .push_bind(owner)
+                        .push(" RETURNING id, amount_fen, source_account, buyer_message, status, failure_reason");
+                    done.extend(qb.build_query_as::<SettledRow>().fetch_all(&mut *tx).await?);
+                }
+                // Success turns the reservation into a debit; failure only releases it.
+                let mut by_account: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+                for row in &done {
+                    let (debit, release) = by_account.entry(row.source_account.as_str()).or_default();
+                    if row.status == PayoutStatus::Succeeded.as_str() {
+                        *debit += row.amount_fen;
                     }
-                    // Success turns the reservation into a debit; failure only releases it.
+                    *release += row.amount_fen;
+                }
+                for (kind, (debit, release)) in by_account {
                     sqlx::query(
                         "UPDATE accounts SET balance_fen = balance_fen - $1, reserved_fen = reserved_fen - $2 \
                          WHERE shop_id = $3 AND kind = $4",
                     )
                     .bind(debit)
-                    .bind(held.amount_fen)
-                    .bind(key.shop_id)
-                    .bind(&held.source_account)
+                    .bind(release)
+                    .bind(shop_id)
+                    .bind(kind)
                     .execute(&mut *tx)
                     .await?;
-                    This::event(&mut tx, *key, now, status, SETTLEMENT_ACTOR, reason).await?;
+                }
+                let mut events = Vec::with_capacity(done.len());
+                let mut notifications = Vec::new();
+                let mut audits = Vec::with_capacity(done.len());
+                for row in &done {
+                    let key = PayoutKey { shop_id, id: row.id };
+                    let status = named(&row.status, PayoutStatus::parse)?;
+                    events.push(Event { key, at: now, status, actor: SETTLEMENT_ACTOR, reason: row.failure_reason.as_deref() });
                     if status == PayoutStatus::Succeeded {
                         // The outbox row commits with `succeeded` or not at all (SPEC §11.3).
-                        let text = buyer_notification(&shop_name, money(held.amount_fen)?, held.buyer_message.as_deref());
-                        sqlx::query(
-                            "INSERT INTO notifications (shop_id, payout_id, text, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
-                        )
-                        .bind(key.shop_id)
-                        .bind(key.id)
-                        .bind(text)
-                        .bind(now.unix_millis())
-                        .execute(&mut *tx)
-                        .await?;
+                        let text = buyer_notification(&shop_name, money(row.amount_fen)?, row.buyer_message.as_deref());
+                        notifications.push((row.id, text));
                     }
-                    let action = format!("payout.{}", status.as_str());
-                    let target = format!("payout:{}", key.id);
-                    let audit = Audit {
-                        shop_id: key.shop_id,
-                        at: now,
-                        actor: SETTLEMENT_ACTOR,
-                        action: &action,
-                        target: &target,
-                        detail: reason.unwrap_or(""),
-                    };
-                    This::audit(&mut tx, audit).await?;
-                    settled += 1;
+                    audits.push((format!("payout.{}", status.as_str()), format!("payout:{}", row.id), row.failure_reason.as_deref().unwrap_or("")));
                 }
+                This::events(&mut tx, &events).await?;
+                for chunk in notifications.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO notifications (shop_id, payout_id, text, created_at, next_attempt_at) ");
+                    qb.push_values(chunk, |mut row, (id, text)| {
+                        row.push_bind(shop_id).push_bind(*id).push_bind(text).push_bind(now.unix_millis()).push_bind(now.unix_millis());
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let audits: Vec<Audit> = audits
+                    .iter()
+                    .map(|(action, target, detail)| Audit { shop_id, at: now, actor: SETTLEMENT_ACTOR, action, target, detail })
+                    .collect();
+                This::audits(&mut tx, &audits).await?;
+                settled += done.len();
                 tx.commit().await?;
             }
             Ok(settled)
@@ -280,7 +300,7 @@ for_each_store! {
             let held = sqlx::query_as::<_, HeldRow>(
                 "UPDATE payouts SET claim_owner = $1, claim_until = $2 \
                  WHERE shop_id = $3 AND id = $4 AND status = 'processing' \
-                 RETURNING amount_fen, source_account, buyer_message",
+                 RETURNING amount_fen, source_account",
             )
             .bind(owner)
             .bind(lease_until.unix_millis())
