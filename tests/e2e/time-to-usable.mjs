@@ -4,6 +4,9 @@
 //   - first paint (the skeleton in index.html) and when the sign-in form is usable,
 //   - from pressing 登录 to the order card with 发起打款 enabled,
 //   - the time per keystroke in the payout dialog (key down to the next painted frame).
+// Then the main account, which gets the full bundle (dist/admin/) for its own screens, the same way:
+//   - opening /quotas cold: the sign-in form usable, and from 登录 to the quota table,
+//   - signed in on the workbench (the agents' bundle), from clicking 客服打款配额 to the quota table.
 // Usage (after scripts/build.sh): PAYOUT_SERVER_BIN=… node time-to-usable.mjs [runs]
 import { startServer, launchBrowser } from './harness.mjs';
 
@@ -12,18 +15,31 @@ const ORDER = '6920241100000000002';
 const server = await startServer();
 const browser = await launchBrowser();
 const rows = [];
+const adminRows = [];
+
+/** A new context at 390 px on slow 4G with the CPU 4× slower, cache off. */
+async function slowPhone() {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8,
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  return { context, page };
+}
+
+async function signIn(page, user) {
+  await page.getByTestId('username').fill(user);
+  await page.getByTestId('password').fill('demo-pass-2026');
+  await page.getByTestId('signin-submit').click();
+}
+
 try {
   for (let run = 0; run < runs; run += 1) {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8,
-    });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-
+    const { context, page } = await slowPhone();
     const start = Date.now();
     await page.goto(`${server.url}/payout?order=${ORDER}`, { waitUntil: 'commit' });
     await page.getByTestId('username').waitFor();
@@ -60,6 +76,30 @@ try {
     const keystroke = perKey.reduce((a, b) => a + b, 0) / perKey.length;
     rows.push({ firstPaint, signInUsable, orderUsable, keystroke });
     await context.close();
+
+    // The main account opens its quota page cold: the server sends the full bundle at once.
+    const admin = await slowPhone();
+    const adminStart = Date.now();
+    await admin.page.goto(`${server.url}/quotas`, { waitUntil: 'commit' });
+    await admin.page.getByTestId('username').waitFor({ timeout: 60_000 });
+    const quotasSignInUsable = Date.now() - adminStart;
+    const adminSubmitted = Date.now();
+    await signIn(admin.page, 'lin.admin');
+    await admin.page.getByTestId('quota-table').waitFor({ timeout: 60_000 });
+    const quotasUsable = Date.now() - adminSubmitted;
+    await admin.context.close();
+
+    // Signed in on the workbench (the agents' bundle), it clicks 客服打款配额: the full bundle loads.
+    const tab = await slowPhone();
+    await tab.page.goto(`${server.url}/payout`);
+    await signIn(tab.page, 'lin.admin');
+    await tab.page.getByTestId('order-search').waitFor({ timeout: 60_000 });
+    const clicked = Date.now();
+    await tab.page.getByTestId('nav-quotas').click();
+    await tab.page.getByTestId('quota-table').waitFor({ timeout: 60_000 });
+    const tabToQuotas = Date.now() - clicked;
+    await tab.context.close();
+    adminRows.push({ quotasSignInUsable, quotasUsable, tabToQuotas });
   }
 } finally {
   await browser.close();
@@ -72,3 +112,7 @@ console.log(`  first paint (index.html skeleton)       ${ms(median(rows.map((r) 
 console.log(`  sign-in form usable                     ${ms(median(rows.map((r) => r.signInUsable)))}`);
 console.log(`  sign-in pressed → order card payable    ${ms(median(rows.map((r) => r.orderUsable)))}`);
 console.log(`  dialog: per keystroke (to next frame)   ${ms(median(rows.map((r) => r.keystroke)))}`);
+console.log('the main account (the full bundle):');
+console.log(`  /quotas cold: sign-in form usable       ${ms(median(adminRows.map((r) => r.quotasSignInUsable)))}`);
+console.log(`  /quotas: sign-in pressed → quota table  ${ms(median(adminRows.map((r) => r.quotasUsable)))}`);
+console.log(`  workbench → 客服打款配额 → quota table     ${ms(median(adminRows.map((r) => r.tabToQuotas)))}`);
