@@ -85,7 +85,7 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{CreateOutcome, Store};
     use sqlx::{ConnectOptions, Connection};
 
     /// The pool guard: a connection whose task was dropped inside a transaction (here, the
@@ -113,5 +113,79 @@ mod tests {
         assert!(lock.is_ok(), "the write lock was freed: {lock:?}");
         sqlx::query("ROLLBACK").execute(&mut outside).await.unwrap();
         assert!(store.ping().await.is_ok(), "the pool still serves");
+    }
+
+    /// The single writer's batch: a request whose rule panics fails alone (the others of its
+    /// batch are committed and answered), and the same idempotency key twice in one batch makes
+    /// one payout, the second answer a replay of the first.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_batch_isolates_a_panicking_request_and_replays_a_repeated_key() {
+        use crate::clock::SystemClock;
+        use crate::store::demo::demo_seed;
+        use crate::store::{Decide, NewPayout, PayoutStore, SessionStore};
+        use payout_core::{AccountKind, Money, PayoutType};
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("batch.sqlite")).await.unwrap());
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let now = clock.now();
+        store.seed(&demo_seed(now, &|p| p.to_owned())).await.unwrap();
+        let credentials = store.credentials("lin.admin").await.unwrap().unwrap();
+        store.session_create("t", &credentials, "c", now, now.plus_seconds(3600)).await.unwrap();
+        let actor = store.session_actor("t", now).await.unwrap().unwrap();
+        let new = |key: &str, order: &str| NewPayout {
+            actor: actor.clone(),
+            order_no: order.to_owned(),
+            source_account: AccountKind::Aggregate,
+            payout_type: PayoutType::Other,
+            amount: Money::from_fen(100).unwrap(),
+            linked_item_id: None,
+            note: None,
+            reason_id: None,
+            buyer_message: None,
+            idempotency_key: key.to_owned(),
+            request_hash: "same body".to_owned(),
+        };
+        let allow: Decide = Arc::new(|_, _| vec![]);
+        let panics: Decide = Arc::new(|_, _| panic!("a rule panicked"));
+        let create = |new: NewPayout, decide: &Decide| {
+            let (store, clock, decide) = (store.clone(), clock.clone(), decide.clone());
+            tokio::spawn(async move { store.payout_create(new, clock, decide).await })
+        };
+
+        // With the write queue held, a first request makes the writer wait with a batch of its
+        // own; the four sent meanwhile are then taken together as the next batch.
+        let held = store.write_lock.lock().await;
+        let first = create(new("first", "6920241100000000001"), &allow);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let batch = [
+            create(new("a", "6920241100000000003"), &allow),
+            create(new("b", "6920241100000000004"), &panics),
+            create(new("a", "6920241100000000003"), &allow),
+            create(new("c", "6920241100000000005"), &allow),
+        ];
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(held);
+        assert!(matches!(first.await.unwrap(), Ok(CreateOutcome::Created(_))));
+        let [a, b, again, c] = batch;
+        let a = match a.await.unwrap() {
+            Ok(CreateOutcome::Created(view)) => view,
+            other => panic!("a: {other:?}"),
+        };
+        assert!(b.await.unwrap().is_err(), "the panicking request fails");
+        match again.await.unwrap() {
+            Ok(CreateOutcome::Replayed(stored)) => assert!(stored.body.contains(&format!("\"id\":{}", a.id))),
+            other => panic!("the repeated key: {other:?}"),
+        }
+        assert!(matches!(c.await.unwrap(), Ok(CreateOutcome::Created(_))), "the rest of the batch is kept");
+        let payouts: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payouts WHERE order_no IN \
+             ('6920241100000000001', '6920241100000000003', '6920241100000000004', '6920241100000000005') \
+             AND amount_fen = 100",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(payouts, 3, "first, a and c; nothing of b");
     }
 }

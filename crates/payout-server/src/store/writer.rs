@@ -5,8 +5,7 @@
 //! earlier ones left them (it reads them inside the same transaction), inside its own savepoint, and
 //! gets its own answer and idempotency record. Answers go out only after the batch's `COMMIT`, so
 //! an answered payout is durable and a crash mid-batch loses only requests that were never
-//! answered; their clients resend them with the same key. A request whose client hung up before
-//! the batch took it is dropped unwritten, so a storm of hang-ups leaves no backlog behind.
+//! answered; their clients resend them with the same key.
 //!
 //! Why a thread and rusqlite rather than sqlx: a payout is about fifteen statements, and through
 //! sqlx each is a round trip to the connection's worker thread. That, not the fsync, bounded the
@@ -95,24 +94,12 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>, gate: &Mutex<()>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
-        // Nobody waits for these any more: writing them would only keep others from the lock. A
-        // retry with the same key is decided afresh.
-        batch.retain(|job| !job.reply.is_closed());
-        if batch.is_empty() {
-            continue;
-        }
         let answers = {
             let _turn = gate.blocking_lock();
-            // A panic in a rule must not stop the writer: the transaction rolls back as it unwinds
-            // and the batch's requests get an error.
-            match catch_unwind(AssertUnwindSafe(|| write_batch(&mut conn, &batch))) {
-                Ok(Ok(answers)) => answers,
-                Ok(Err(e)) => batch.iter().map(|_| Err(StoreError::Database(e.to_string()))).collect(),
-                Err(_) => batch
-                    .iter()
-                    .map(|_| Err(StoreError::Database("the SQLite writer panicked".into())))
-                    .collect(),
-            }
+            write_batch(&mut conn, &batch).unwrap_or_else(|e| {
+                // Nothing of the batch was committed: every request of it gets the error.
+                batch.iter().map(|_| Err(StoreError::Database(e.to_string()))).collect()
+            })
         };
         for (job, answer) in batch.into_iter().zip(answers) {
             // The client may have gone meanwhile; its answer is in the idempotency record.
@@ -121,20 +108,25 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>, gate: &Mutex<()>) {
     }
 }
 
-/// One transaction for the whole batch. A request that fails (a constraint, say) is rolled back
-/// to its savepoint alone and answers with the error; the others are kept.
+/// One transaction for the whole batch. A request that fails (a constraint, say, or a panic in a
+/// rule) is rolled back to its savepoint alone and answers with the error; the others are kept.
 fn write_batch(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Answer>, StoreError> {
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut answers = Vec::with_capacity(batch.len());
     for job in batch {
         let mut one = tx.savepoint()?;
-        let answer = create_one(&one, job);
-        if answer.is_ok() {
-            one.commit()?;
-        } else {
-            // Undo what this request wrote before it failed; the batch goes on.
-            one.rollback()?;
-            one.finish()?;
+        let answer = catch_unwind(AssertUnwindSafe(|| create_one(&one, job))).unwrap_or_else(|_| {
+            Err(StoreError::Database("a payout request panicked in the SQLite writer".into()))
+        });
+        match &answer {
+            Ok(_) => one.commit()?,
+            Err(e) => {
+                // Undo what this request wrote. If even that fails, SQLite has aborted the whole
+                // transaction (disk full, I/O): the batch fails with the request's own error.
+                if one.rollback().and_then(|()| one.finish()).is_err() {
+                    return Err(StoreError::Database(e.to_string()));
+                }
+            }
         }
         answers.push(answer);
     }
