@@ -23,6 +23,23 @@ step "trunk build --release (the agents' bundle → dist/, $NIGHTLY_TOOLCHAIN wi
 spa
 step "trunk build --release --features admin (the full bundle → dist/admin/, served under /admin/)"
 spa --features admin --public-url /admin/ --dist dist/admin
+step "name the full bundle's hashed files in dist/index.html (prefetched for the main account: src/nav.rs)"
+# The agents' bundle turns this <meta> into <link rel="prefetch">s once the page is idle, and only
+# for a session whose navigation shows one of the main account's tabs. Not a script: the CSP stays.
+node --input-type=module - "$ROOT/dist" <<'JS'
+import { readFileSync, writeFileSync } from 'node:fs';
+const dist = process.argv[2];
+const admin = readFileSync(`${dist}/admin/index.html`, 'utf8');
+const files = [...new Set(admin.match(/\/admin\/[\w.-]+-[0-9a-f]{16}(?:_bg)?\.(?:wasm|js|css)/g))];
+for (const end of ['_bg.wasm', '.js']) {
+  if (!files.some((f) => f.endsWith(end))) throw new Error(`no /admin/…${end} in dist/admin/index.html`);
+}
+const page = readFileSync(`${dist}/index.html`, 'utf8');
+if (!page.includes('</head>')) throw new Error('dist/index.html has no </head>');
+const meta = `<meta name="payout-full-bundle" content="${files.join(' ')}">`;
+writeFileSync(`${dist}/index.html`, page.replace('</head>', `${meta}</head>`));
+console.log(`dist/index.html: ${meta}`);
+JS
 step "precompress the hashed files (dist/*.br, dist/*.gz, the same in dist/admin/)"
 node "$ROOT/scripts/compress-dist.mjs" "$ROOT/dist" "$ROOT/dist/admin"
 step "cargo build payout-server $*"
