@@ -112,13 +112,19 @@ for_each_store! {
             // a second, per-row statements held the write lock longer than creating them did.
             let mut claimed = Vec::with_capacity(rows.len());
             let mut fresh = Vec::new();
+            // What the audit log says of each: a takeover, or handed to the rail (a claim let go
+            // after failed attempts is neither).
+            let mut noted = Vec::new();
             for row in &rows {
                 let key = PayoutKey { shop_id: row.shop_id, id: row.id };
                 let processing = named(&row.status, PayoutStatus::parse)? == PayoutStatus::Processing;
                 // A claim let go after failed attempts has no owner: trying it again is no takeover.
                 let taken_over = processing && row.had_owner;
-                if !processing {
+                if taken_over {
+                    noted.push((key, "payout.claim_taken_over", "claim taken over after its lease expired; asking the rail again"));
+                } else if !processing {
                     fresh.push(key);
+                    noted.push((key, "payout.processing", "handed to the payment rail"));
                 }
                 claimed.push(Claimed {
                     key,
@@ -145,19 +151,11 @@ for_each_store! {
                 .map(|&key| Event { key, at: now, status: PayoutStatus::Processing, actor: SETTLEMENT_ACTOR, reason: None })
                 .collect();
             This::events(&mut tx, &events).await?;
-            let targets: Vec<String> = claimed.iter().map(|c| format!("payout:{}", c.key.id)).collect();
-            let audits: Vec<Audit> = claimed
+            let targets: Vec<String> = noted.iter().map(|(key, _, _)| format!("payout:{}", key.id)).collect();
+            let audits: Vec<Audit> = noted
                 .iter()
                 .zip(&targets)
-                .filter(|(c, _)| c.taken_over || fresh.contains(&c.key))
-                .map(|(c, target)| {
-                    let (action, detail) = if c.taken_over {
-                        ("payout.claim_taken_over", "claim taken over after its lease expired; asking the rail again")
-                    } else {
-                        ("payout.processing", "handed to the payment rail")
-                    };
-                    Audit { shop_id: c.key.shop_id, at: now, actor: SETTLEMENT_ACTOR, action, target, detail }
-                })
+                .map(|(&(key, action, detail), target)| Audit { shop_id: key.shop_id, at: now, actor: SETTLEMENT_ACTOR, action, target, detail })
                 .collect();
             This::audits(&mut tx, &audits).await?;
             tx.commit().await?;
