@@ -1,7 +1,7 @@
 # Sourced by the other scripts: one place for paths and versions.
 # Cargo's target dir lives outside the clone so repeated runs (and CI on the same machine) reuse builds.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/payout-target}"
-export PATH="$HOME/.cargo/bin:$ROOT/tests/e2e/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$ROOT/scripts/tools/node_modules/.bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 TRUNK_VERSION=0.21.14
 SCHEMATHESIS_VERSION=4.32.5

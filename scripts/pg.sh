@@ -21,7 +21,7 @@ case "${1:-}" in
   start)
     DIR="$(mkdir -p "$2" && cd "$2" && pwd)"
     if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
-      echo "PostgreSQL is not installed (scripts/setup.sh installs it)" >&2
+      echo "PostgreSQL is not installed (scripts/setup-test.sh and scripts/run-cluster.sh install it)" >&2
       exit 1
     fi
     [ "$(id -u)" = 0 ] && chown postgres "$DIR"

@@ -20,6 +20,11 @@ SERVER_LIST="127.0.0.1:${SERVER_PORTS[0]}$(printf ', :%s' "${SERVER_PORTS[@]:1}"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 find_nginx() { PATH="$PATH:/usr/sbin:/sbin" command -v nginx || true; }
 
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  step "apt-get install postgresql (its own service is not used: scripts/pg.sh runs a throwaway cluster)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
 if [ -z "$(find_nginx)" ]; then
   as_root apt-get update -qq
   # Debian 12 has the small nginx-light; later releases only `nginx`.

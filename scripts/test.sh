@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 . "$ROOT/scripts/env.sh"
-"$ROOT/scripts/setup.sh"
+"$ROOT/scripts/setup-test.sh"
 cd "$ROOT"
 
 step "rustfmt"
