@@ -1,4 +1,4 @@
-//! The rule engine of SPEC §4 on arbitrary facts, drafts, clocks and policies: `check_payout` never
+//! The rule engine of SPEC §4 on arbitrary facts, drafts, clocks and policies: `check_draft` never
 //! panics and gives the same answer twice; under a valid policy a draft it accepts fits every meter:
 //! the order's remaining amount and count, the cooldown, the operator's per-payout limit and daily
 //! remaining, the shop's daily remaining and the source account's available balance.
@@ -12,7 +12,7 @@ use payout_core::facts::{
     Qualification, Role, ShopFacts,
 };
 use payout_core::money::{Money, MAX_FEN};
-use payout_core::{check_payout, meters, Policy, Time};
+use payout_core::{check_draft, meters, Policy, ShopStatus, Time};
 
 /// 2026-11-24T10:05:00Z: the clock sits around the product's present, and sometimes anywhere.
 const PRESENT_MS: i64 = 1_795_514_700_000;
@@ -117,7 +117,7 @@ fn facts(u: &mut Unstructured, now: Time) -> Result<Facts> {
     Ok(Facts {
         shop: ShopFacts {
             qualification: if mostly(u)? { Qualification::Enterprise } else { Qualification::Individual },
-            status: word(u, &["active", "active", "active", "suspended"])?,
+            status: if mostly(u)? { ShopStatus::Active } else { ShopStatus::Suspended },
             accounts,
             name: "林记家居旗舰店".into(),
             approval_threshold: if u.arbitrary()? { Some(money(u)?) } else { None },
@@ -206,8 +206,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let facts = facts(u, now)?;
     let draft = draft(u, &policy, &facts, now)?;
 
-    let verdict = check_payout(&policy, &facts, &draft, now);
-    assert_eq!(verdict, check_payout(&policy, &facts.clone(), &draft.clone(), now), "not deterministic");
+    let verdict = check_draft(&policy, &facts, &draft, now);
+    assert_eq!(verdict, check_draft(&policy, &facts.clone(), &draft.clone(), now), "not deterministic");
     // The server refuses to start with an invalid policy, so only a valid one must keep its limits.
     if !verdict.is_empty() || policy.validate().is_err() {
         return Ok(());
@@ -258,7 +258,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
     // R-F11 and the smallest amount: what fits at `amount` fits at one fen.
     assert!(PayoutType::parse(&draft.payout_type).is_some(), "R-F11: {}", ctx());
     let one_fen = PayoutDraft { amount: "0.01".into(), ..draft.clone() };
-    assert_eq!(check_payout(&policy, &facts, &one_fen, now), vec![], "one fen: {}", ctx());
+    assert_eq!(check_draft(&policy, &facts, &one_fen, now), vec![], "one fen: {}", ctx());
     Ok(())
 }
 

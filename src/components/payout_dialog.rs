@@ -1,7 +1,7 @@
 //! The payout dialog (SPEC §6.2, §11.1, §11.2): source account, reason, payout type, amount, linked
 //! product, the buyer message (filled from the reason's template) and the internal note.
 //!
-//! Every keystroke runs `payout_core::check_payout` on the loaded context with the corrected clock,
+//! Every keystroke runs `payout_core::check_draft` on the loaded context with the corrected clock,
 //! so each message is the server's own, shown beside its field; submit stays disabled while anything
 //! is violated, and a line beside it says why. A server rejection is merged in and shown the same way.
 //!
@@ -16,7 +16,7 @@ use payout_core::api::{PayoutContext, PayoutDraft, PayoutView};
 use payout_core::approval::needs_approval;
 use payout_core::reasons::{fill_template, Reason, MAX_TEXT_CHARS};
 use payout_core::rules::limits_exceeded_by_oversized_amount;
-use payout_core::{check_payout, meters, AccountKind, Field, Money, PayoutType, Policy, Time, Violation};
+use payout_core::{check_draft, meters, AccountKind, Field, Money, PayoutType, Policy, Time, Violation};
 
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
@@ -311,7 +311,7 @@ pub fn PayoutDialog(
         let d = draft.get();
         let t = now.get();
         let mut v = ctx.with_value(|c| {
-            let mut v = check_payout(&c.policy, &c.facts, &d, t);
+            let mut v = check_draft(&c.policy, &c.facts, &d, t);
             // Above the largest cap (R-F1) the amount is still compared with every limit, so the
             // person sees all that it exceeds.
             v.extend(limits_exceeded_by_oversized_amount(&c.policy, &c.facts, &d));

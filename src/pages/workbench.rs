@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use payout_core::api::{PayoutContext, PayoutDraft, PayoutStatus, PayoutView};
-use payout_core::{check_payout, meters, Code, Meters, Money, Time};
+use payout_core::{check_draft, meters, Code, Meters, Money, Time};
 
 use crate::api::{self, ApiError};
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading, ProcessingWarning, StuckWarning};
@@ -372,7 +372,7 @@ fn OrderView(
             c.as_ref()
                 .map(|c| {
                     let probe = PayoutDraft { order_no: c.order.order_no.clone(), ..PayoutDraft::default() };
-                    let mut v = check_payout(&c.policy, &c.facts, &probe, now.get());
+                    let mut v = check_draft(&c.policy, &c.facts, &probe, now.get());
                     v.retain(|v| v.field.is_none());
                     v
                 })

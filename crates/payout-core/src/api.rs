@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{AccountKind, Facts, OrderFacts, PayoutType, Qualification, Role};
+use crate::facts::{AccountKind, Facts, OrderFacts, PayoutType, Qualification, Role, ShopStatus};
 use crate::meters::Meters;
 use crate::money::Money;
 use crate::policy::Policy;
@@ -40,7 +40,7 @@ pub struct ShopView {
     pub id: i64,
     pub name: String,
     pub qualification: Qualification,
-    pub status: String,
+    pub status: ShopStatus,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,7 +30,7 @@ pub fn expires_at(policy: &Policy, created_at: Time) -> Time {
 /// `processing` for longer than the policy allows: shown as stuck, "do not pay again" (FAQ 5).
 pub fn is_stuck(policy: &Policy, status: PayoutStatus, processing_since: Time, now: Time) -> bool {
     status == PayoutStatus::Processing
-        && now.seconds_since(processing_since) > i64::from(policy.stuck_after_minutes) * 60
+        && now.millis_since(processing_since) > i64::from(policy.stuck_after_minutes) * 60_000
 }
 
 /// R-A2: only the main account decides.
@@ -70,20 +70,27 @@ pub fn text_too_long(name_zh: &str, name_en: &str) -> Violation {
     )
 }
 
-/// A threshold as typed on the settings page: empty means none; otherwise a positive amount no
-/// larger than the largest payout the policy allows (a higher one could never be reached).
-pub fn parse_threshold(policy: &Policy, text: &str) -> Result<Option<Money>, MoneyError> {
+/// A threshold as sent by the settings page: a positive amount no larger than the largest payout
+/// the policy allows (a higher one could never be reached). "No threshold" is `null` in the
+/// request, never an empty text: an empty field is an amount missing, not a choice.
+pub fn parse_threshold(policy: &Policy, text: &str) -> Result<Money, MoneyError> {
+    policy.parse_payout_amount(text)
+}
+
+/// The settings page's threshold field: left empty, it means "no threshold" (sent as `null`).
+pub fn parse_threshold_field(policy: &Policy, text: &str) -> Result<Option<Money>, MoneyError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    policy.parse_payout_amount(text).map(Some)
+    parse_threshold(policy, text).map(Some)
 }
 
 /// `POST /api/payouts/{id}/reject`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectRequest {
-    /// Required (R-A1); the agent sees it.
+    /// Required (R-A1); the agent sees it. Left out, it is empty and R-A1 says so (not a JSON error).
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -141,10 +148,12 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_are_empty_or_a_reachable_amount() {
+    fn thresholds_are_a_reachable_amount_and_only_the_form_reads_empty_as_none() {
         let p = Policy::default();
-        assert_eq!(parse_threshold(&p, " "), Ok(None));
-        assert_eq!(parse_threshold(&p, "100"), Ok(Some(m("100"))));
+        assert_eq!(parse_threshold(&p, " "), Err(MoneyError::Empty), "an empty text clears nothing");
+        assert_eq!(parse_threshold_field(&p, " "), Ok(None));
+        assert_eq!(parse_threshold_field(&p, "100"), Ok(Some(m("100"))));
+        assert_eq!(parse_threshold(&p, "100"), Ok(m("100")));
         assert!(parse_threshold(&p, "0").is_err());
         assert!(parse_threshold(&p, "500.01").is_err());
     }

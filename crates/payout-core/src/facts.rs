@@ -134,6 +134,35 @@ impl Qualification {
     }
 }
 
+/// A shop's status (SPEC §2): only an `active` shop may pay or top up (R-E6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ShopStatus {
+    Active,
+    /// 停业整顿: no payouts, no top-ups, no approvals.
+    Suspended,
+}
+
+impl ShopStatus {
+    pub const ALL: [ShopStatus; 2] = [ShopStatus::Active, ShopStatus::Suspended];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShopStatus::Active => "active",
+            ShopStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ShopStatus> {
+        ShopStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn is_active(self) -> bool {
+        self == ShopStatus::Active
+    }
+}
+
 /// 主账号 / 子账号.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -149,6 +178,10 @@ impl Role {
             Role::Main => "main",
             Role::Sub => "sub",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Main, Role::Sub].into_iter().find(|r| r.as_str() == text)
     }
 }
 
@@ -176,8 +209,8 @@ impl AccountFacts {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopFacts {
     pub qualification: Qualification,
-    /// `active`, or anything else (e.g. `suspended`), which blocks payouts (R-E6).
-    pub status: String,
+    /// Anything but `active` blocks payouts (R-E6).
+    pub status: ShopStatus,
     pub accounts: Vec<AccountFacts>,
     /// The shop's name, as `{shop_name}` in buyer messages.
     #[serde(default)]

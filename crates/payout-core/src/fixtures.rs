@@ -17,7 +17,7 @@ pub fn facts_at(now: Time) -> Facts {
     Facts {
         shop: ShopFacts {
             qualification: Qualification::Enterprise,
-            status: "active".into(),
+            status: crate::facts::ShopStatus::Active,
             accounts: vec![
                 AccountFacts {
                     kind: AccountKind::Aggregate,

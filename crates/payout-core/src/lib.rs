@@ -20,10 +20,10 @@ pub mod time;
 pub mod top_up;
 pub mod violation;
 
-pub use facts::{AccountKind, Facts, PayoutType, Qualification, Role};
+pub use facts::{AccountKind, Facts, PayoutType, Qualification, Role, ShopStatus};
 pub use meters::{meters, Meters};
 pub use money::{Money, MoneyError};
 pub use policy::Policy;
-pub use rules::check_payout;
+pub use rules::{check_draft, check_payout, Draft};
 pub use time::Time;
 pub use violation::{Code, Field, Violation};

@@ -43,13 +43,21 @@ pub fn meters(policy: &Policy, facts: &Facts, now: Time) -> Meters {
     }
 }
 
-/// Seconds until the order's cooldown ends (0 when none runs). A clock that went backwards
-/// (a payout "in the future") keeps the full cooldown rather than opening the order early.
-pub fn cooldown_seconds_left(policy: &Policy, last_created_at: Option<Time>, now: Time) -> u32 {
+/// Milliseconds until the order's cooldown ends (0 when none runs), compared at the store's
+/// precision: a payout at x.999 s keeps the order closed until x.999 s + the cooldown, not 999 ms
+/// less. A clock that went backwards (a payout "in the future") keeps the full cooldown rather
+/// than opening the order early.
+pub fn cooldown_millis_left(policy: &Policy, last_created_at: Option<Time>, now: Time) -> i64 {
     let Some(last) = last_created_at else { return 0 };
-    let elapsed = now.seconds_since(last).max(0);
-    let left = i64::from(policy.cooldown_seconds) - elapsed;
-    u32::try_from(left.clamp(0, i64::from(policy.cooldown_seconds))).unwrap_or(0)
+    let cooldown = i64::from(policy.cooldown_seconds) * 1000;
+    (cooldown - now.millis_since(last).max(0)).clamp(0, cooldown)
+}
+
+/// [`cooldown_millis_left`] in whole seconds, rounded up: 1 ms left still shows (and refuses)
+/// "1 s", never "0 s".
+pub fn cooldown_seconds_left(policy: &Policy, last_created_at: Option<Time>, now: Time) -> u32 {
+    let millis = cooldown_millis_left(policy, last_created_at, now);
+    u32::try_from((millis + 999) / 1000).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -81,6 +89,18 @@ mod tests {
         f.operator = OperatorFacts::main();
         let main = meters(&Policy::default(), &f, now());
         assert_eq!((main.operator_daily_remaining, main.operator_per_payout_limit), (None, None), "D4");
+    }
+
+    #[test]
+    fn r_l3_the_cooldown_ends_at_the_millisecond_and_its_seconds_round_up() {
+        let p = Policy::default();
+        let last = Time::parse("2026-11-24T12:00:00.999+08:00").unwrap();
+        let at = |ms: i64| Time::from_unix_millis(last.unix_millis() + ms);
+        assert_eq!(cooldown_seconds_left(&p, Some(last), at(59_000)), 1, "59.0 s after x.999: 1 s left");
+        assert_eq!(cooldown_millis_left(&p, Some(last), at(59_999)), 1);
+        assert_eq!(cooldown_seconds_left(&p, Some(last), at(59_999)), 1, "1 ms left shows 1 s");
+        assert_eq!(cooldown_seconds_left(&p, Some(last), at(60_000)), 0);
+        assert_eq!(cooldown_seconds_left(&p, Some(last), at(1)), 60, "59.999 s left rounds up to 60");
     }
 
     #[test]

@@ -99,7 +99,15 @@ pub fn validate_reason(input: &ReasonInput) -> Result<ValidReason, Vec<ReasonErr
         errors.push(ReasonError { field, message_zh: zh, message_en: en });
     };
     let name_zh = input.name_zh.trim().to_owned();
-    if name_zh.is_empty() {
+    let has_control = |text: &str| text.chars().any(char::is_control);
+    if has_control(&input.name_zh) || input.name_en.as_deref().is_some_and(has_control) {
+        let field = if has_control(&input.name_zh) { "name_zh" } else { "name_en" };
+        error(
+            field,
+            "名称不能包含换行、制表符或其他控制字符".into(),
+            "A name cannot contain line breaks, tabs or other control characters".into(),
+        );
+    } else if name_zh.is_empty() {
         error("name_zh", "请填写原因名称".into(), "Enter the reason's name".into());
     } else if name_zh.chars().count() > MAX_NAME_CHARS {
         error(
@@ -109,7 +117,9 @@ pub fn validate_reason(input: &ReasonInput) -> Result<ValidReason, Vec<ReasonErr
         );
     }
     let name_en = trimmed(input.name_en.as_deref());
-    if name_en.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS) {
+    if !has_control(input.name_en.as_deref().unwrap_or(""))
+        && name_en.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
+    {
         error(
             "name_en",
             format!("英文名称不能超过 {MAX_NAME_CHARS} 个字符"),
@@ -126,7 +136,14 @@ pub fn validate_reason(input: &ReasonInput) -> Result<ValidReason, Vec<ReasonErr
     }
     let template = trimmed(input.buyer_message_template.as_deref());
     if let Some(t) = &template {
-        if t.chars().count() > MAX_TEXT_CHARS {
+        if t.chars().any(char::is_control) {
+            error(
+                "buyer_message_template",
+                "买家留言模板不能包含换行、制表符或其他控制字符".into(),
+                "The buyer message template cannot contain line breaks, tabs or other control characters"
+                    .into(),
+            );
+        } else if t.chars().count() > MAX_TEXT_CHARS {
             error(
                 "buyer_message_template",
                 format!("买家留言模板不能超过 {MAX_TEXT_CHARS} 个字符"),
@@ -241,6 +258,24 @@ mod tests {
         assert!(validate_reason(&input("x", "other", Some(&t200))).is_ok());
         let t201 = format!("{t200}字");
         assert_eq!(fields(validate_reason(&input("x", "other", Some(&t201)))), ["buyer_message_template"]);
+    }
+
+    #[test]
+    fn names_and_templates_refuse_control_characters_and_ansi_escapes() {
+        // Found in review: a name with an ANSI escape or a NUL reached the records and the CSV.
+        for name in ["红\u{1b}[31m色", "a\u{0}b", "两\n行", "tab\there"] {
+            assert_eq!(fields(validate_reason(&input(name, "other", None))), ["name_zh"], "{name:?}");
+        }
+        let en = ReasonInput { name_en: Some("Red\u{1b}[0m".into()), ..input("红", "other", None) };
+        assert_eq!(fields(validate_reason(&en)), ["name_en"]);
+        assert_eq!(
+            fields(validate_reason(&input("x", "other", Some("line\nbreak")))),
+            ["buyer_message_template"]
+        );
+        assert!(
+            validate_reason(&input(" 运费 ", "shipping", None)).is_ok(),
+            "surrounding spaces are trimmed"
+        );
     }
 
     #[test]

@@ -46,9 +46,16 @@ impl Time {
         self.0.as_millisecond()
     }
 
-    /// Whole seconds from `earlier` to `self` (negative if `earlier` is later).
+    /// Milliseconds from `earlier` to `self` (negative if `earlier` is later). Instants are
+    /// compared at the store's precision, never truncated to whole seconds first: two instants
+    /// 59.001 s apart across a second boundary are not "60 s" apart.
+    pub fn millis_since(self, earlier: Time) -> i64 {
+        self.unix_millis().saturating_sub(earlier.unix_millis())
+    }
+
+    /// Whole seconds elapsed from `earlier` to `self`, rounded down from [`Time::millis_since`].
     pub fn seconds_since(self, earlier: Time) -> i64 {
-        self.0.as_second() - earlier.0.as_second()
+        self.millis_since(earlier).div_euclid(1000)
     }
 
     pub fn plus_seconds(self, secs: i64) -> Time {
@@ -74,6 +81,15 @@ impl Time {
     pub fn parse(text: &str) -> Option<Time> {
         text.parse::<Timestamp>().ok().map(Time)
     }
+}
+
+/// A business day as people and URLs write it: exactly `YYYY-MM-DD`. jiff alone also reads
+/// `20261201` and `2026-12-06T00:00:00` as dates; neither is a day a person chose.
+pub fn parse_business_date(text: &str) -> Option<Date> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    shape.then(|| text.parse().ok()).flatten()
 }
 
 /// The first instant of a business day and the first instant of the next one: `[start, end)`.
@@ -172,6 +188,31 @@ mod tests {
         assert_eq!(Time::from_unix_seconds(i64::MIN), None);
         let last = Time::from_timestamp(Timestamp::MAX);
         assert_eq!(last.plus_seconds(1), last, "adding past the end stays at the end");
+    }
+
+    #[test]
+    fn elapsed_time_is_measured_in_milliseconds_not_between_truncated_seconds() {
+        let earlier = t("2026-11-24T10:05:00.999Z");
+        let later = t("2026-11-24T10:05:59.998Z");
+        assert_eq!(later.millis_since(earlier), 58_999);
+        assert_eq!(later.seconds_since(earlier), 58, "not 59: whole seconds are not subtracted");
+        assert_eq!(earlier.seconds_since(later), -59, "rounded down, also backwards");
+    }
+
+    #[test]
+    fn a_business_date_is_exactly_yyyy_mm_dd() {
+        assert_eq!(parse_business_date("2026-12-01").map(|d| d.to_string()), Some("2026-12-01".into()));
+        for bad in [
+            "20261201",
+            "2026-12-06T00:00:00",
+            "2026-12-1",
+            " 2026-12-01",
+            "2026-02-30",
+            "２０２６-12-01",
+            "",
+        ] {
+            assert_eq!(parse_business_date(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -15,47 +15,15 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use payout_core::api::{Permissions, SessionInfo, ShopView, UserView};
-use payout_core::{Qualification, Role};
 use sha2::{Digest, Sha256};
 
+pub use crate::domain::Actor;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Sessions last one working day.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
-
-/// The signed-in person, as the session resolves it from the store on every request.
-#[derive(Clone, Debug)]
-pub struct Actor {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    /// Sub-accounts: payout permission granted by the main account (R-P1).
-    pub payout_enabled: bool,
-    pub manage_quotas: bool,
-    pub shop_id: i64,
-    pub shop_name: String,
-    pub qualification: Qualification,
-    pub shop_status: String,
-    pub csrf_token: String,
-}
-
-impl Actor {
-    /// R-P1: the main account, or a sub-account with payout permission.
-    pub fn may_pay(&self) -> bool {
-        self.role == Role::Main || self.payout_enabled
-    }
-
-    pub fn may_manage_quotas(&self) -> bool {
-        self.role == Role::Main || self.manage_quotas
-    }
-
-    pub fn may_manage_settings(&self) -> bool {
-        self.role == Role::Main
-    }
-}
 
 /// Usernames are compared in one form everywhere (sign-in, throttle keys): surrounding spaces
 /// dropped, lower case. `" Lin.Admin "` is `lin.admin`.
@@ -301,7 +269,7 @@ pub fn session_info(actor: &Actor) -> SessionInfo {
             id: actor.shop_id,
             name: actor.shop_name.clone(),
             qualification: actor.qualification,
-            status: actor.shop_status.clone(),
+            status: actor.shop_status,
         },
         permissions: Permissions {
             payout: actor.may_pay(),

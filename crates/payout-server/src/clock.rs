@@ -13,8 +13,9 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// To the millisecond: the store's precision, so an instant read back equals the one written.
     fn now(&self) -> Time {
-        Time::from_timestamp(jiff::Timestamp::now())
+        Time::from_unix_millis(jiff::Timestamp::now().as_millisecond())
     }
 }
 
@@ -32,7 +33,11 @@ impl ManualClock {
     }
 
     pub fn advance_secs(&self, secs: i64) {
-        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+        self.advance_millis(secs * 1000);
+    }
+
+    pub fn advance_millis(&self, millis: i64) {
+        self.0.fetch_add(millis, Ordering::SeqCst);
     }
 }
 

@@ -70,11 +70,13 @@ pub struct Config {
     /// A request (reading its body included) must be answered within this many milliseconds.
     #[arg(long, default_value_t = 30_000)]
     pub request_timeout_ms: u64,
-    /// Sign-in attempts one client address may burst before the per-address rate limit answers 429.
-    #[arg(long, default_value_t = 10)]
+    /// Sign-in requests one client address may burst before the flood guard answers 429. Sized
+    /// so that a whole office behind one address signing in at once never meets it: it bounds
+    /// floods, while failed guesses are limited by the throttle, which counts only those.
+    #[arg(long, default_value_t = 60)]
     pub sign_in_burst: u32,
-    /// Milliseconds until one more sign-in attempt is allowed to a client address at its limit.
-    #[arg(long, default_value_t = 2_000)]
+    /// Milliseconds until one more sign-in request is allowed to a client address at its limit.
+    #[arg(long, default_value_t = 1_000)]
     pub sign_in_replenish_ms: u64,
     /// Password hashes computed at once (argon2id takes 19 MiB each); default: one per core.
     #[arg(long)]

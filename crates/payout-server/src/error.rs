@@ -8,6 +8,9 @@ use axum::Json;
 use payout_core::api::{ErrorBody, ErrorDetail};
 use payout_core::Violation;
 
+/// When a sign-in refused for want of a hashing slot may be tried again.
+const SIGN_IN_BUSY_RETRY_SECONDS: u64 = 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 400: the request is malformed; `code` says how (e.g. `INVALID_JSON`, `AMOUNT_INVALID`).
@@ -17,8 +20,9 @@ pub enum ApiError {
     NotSignedIn,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 429: failed guesses fill the throttle's window for this username or address.
     #[error("too many attempts")]
-    TooManyAttempts,
+    TooManyAttempts { retry_after_seconds: u64 },
     #[error("not authorized")]
     NotAuthorized,
     /// 403 with a specific reason (e.g. D7: a quota above the manager's own).
@@ -66,17 +70,21 @@ impl ApiError {
         ApiError::BadRequest { code, zh: zh.into(), en: en.into(), violations: None }
     }
 
-    pub fn not_found() -> ApiError {
-        ApiError::NotFound { code: "NOT_FOUND", zh: "未找到", en: "Not found" }
+    /// `400 INVALID_QUERY`: the query parameter `name` is not what it must be.
+    pub fn invalid_query(
+        name: &str,
+        expected_zh: impl std::fmt::Display,
+        expected_en: impl std::fmt::Display,
+    ) -> ApiError {
+        ApiError::bad_request(
+            "INVALID_QUERY",
+            format!("参数 {name} 不正确：{expected_zh}"),
+            format!("Invalid {name}: {expected_en}"),
+        )
     }
 
-    /// The answer as stored under an idempotency key, byte for byte what [`IntoResponse`] sends.
-    pub fn to_stored(self) -> crate::store::StoredResponse {
-        let (status, error) = self.parts();
-        crate::store::StoredResponse {
-            status: status.as_u16(),
-            body: serde_json::to_string(&ErrorBody { error }).unwrap_or_default(),
-        }
+    pub fn not_found() -> ApiError {
+        ApiError::NotFound { code: "NOT_FOUND", zh: "未找到", en: "Not found" }
     }
 
     fn parts(self) -> (StatusCode, ErrorDetail) {
@@ -97,14 +105,20 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 detail("INVALID_CREDENTIALS", "账号或密码错误", "Wrong username or password"),
             ),
-            ApiError::TooManyAttempts => (
-                StatusCode::TOO_MANY_REQUESTS,
-                detail(
-                    "TOO_MANY_ATTEMPTS",
-                    "登录失败次数过多，请稍后再试",
-                    "Too many failed sign-in attempts; try again later",
-                ),
-            ),
+            ApiError::TooManyAttempts { retry_after_seconds } => {
+                let minutes = retry_after_seconds.div_ceil(60).max(1);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    detail(
+                        "TOO_MANY_ATTEMPTS",
+                        &format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+                        &format!(
+                            "Too many failed sign-in attempts; try again in {minutes} minute{}",
+                            if minutes == 1 { "" } else { "s" }
+                        ),
+                    ),
+                )
+            }
             ApiError::NotAuthorized => (
                 StatusCode::FORBIDDEN,
                 detail("NOT_AUTHORIZED", "您没有权限执行此操作", "You are not allowed to do this"),
@@ -118,20 +132,20 @@ impl ApiError {
                     "A request from another site was refused",
                 ),
             ),
-            ApiError::RateLimited { .. } => (
+            ApiError::RateLimited { retry_after_seconds } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 detail(
                     "TOO_MANY_REQUESTS",
-                    "请求过于频繁，请稍后再试",
-                    "Too many requests from this address; try again shortly",
+                    &format!("请求过于频繁，请 {retry_after_seconds} 秒后再试"),
+                    &format!("Too many requests from this address; try again in {retry_after_seconds} s"),
                 ),
             ),
             ApiError::SignInBusy => (
                 StatusCode::TOO_MANY_REQUESTS,
                 detail(
                     "SIGN_IN_BUSY",
-                    "登录人数过多，请稍后再试",
-                    "Too many sign-ins at once; try again shortly",
+                    &format!("登录人数过多，请 {SIGN_IN_BUSY_RETRY_SECONDS} 秒后再试"),
+                    &format!("Too many sign-ins at once; try again in {SIGN_IN_BUSY_RETRY_SECONDS} s"),
                 ),
             ),
             ApiError::MethodNotAllowed => (
@@ -196,7 +210,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
-            ApiError::RateLimited { retry_after_seconds } => Some(*retry_after_seconds),
+            ApiError::RateLimited { retry_after_seconds }
+            | ApiError::TooManyAttempts { retry_after_seconds } => Some(*retry_after_seconds),
+            ApiError::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
             _ => None,
         };
         let (status, error) = self.parts();

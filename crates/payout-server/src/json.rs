@@ -92,11 +92,7 @@ impl From<JsonRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         let detail = rejection.body_text();
-        ApiError::bad_request(
-            "INVALID_QUERY",
-            format!("查询参数不正确：{detail}"),
-            format!("Invalid query parameters: {detail}"),
-        )
+        ApiError::invalid_query("query", &detail, &detail)
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::rail::{reference, Rail};
+use crate::rail::{reference, Rail, TransferStatus};
 use crate::store::{Claimed, PayoutKey, Settlement, Store};
 
 /// Claims taken in one transaction at most.
@@ -247,18 +247,36 @@ impl Worker {
     }
 }
 
-/// Asks the rail about one payout until it answers, with a timeout on every call and growing
-/// pauses between attempts.
+/// Settles one payout: sends it to the rail, or, when it may be there already (it was
+/// `processing` when claimed, or a transfer got no answer), asks the rail what became of it. A
+/// transfer is sent again only when the rail says it never received it: a timeout is followed by
+/// status queries, never by a blind re-send. Every call has a timeout; pauses grow between
+/// attempts; after the last one the claim is let go and the payout is tried again later.
 async fn settle_one(rail: &dyn Rail, payout: &Claimed, timeout: Duration) -> Done {
     let id = payout.key.id;
     let reference = reference(id);
+    let mut may_be_at_rail = payout.at_rail;
     let mut pause = FIRST_BACKOFF;
     for attempt in 1..=ATTEMPTS {
-        let call = rail.transfer(&reference, id, payout.amount, payout.source_account);
-        match tokio::time::timeout(timeout, call).await {
-            Ok(Ok(outcome)) => return Done::Settled(payout.key, outcome),
-            Ok(Err(e)) => tracing::warn!(payout_id = id, attempt, error = %e, "rail call failed"),
-            Err(_) => tracing::warn!(payout_id = id, attempt, "rail call timed out"),
+        if may_be_at_rail {
+            match tokio::time::timeout(timeout, rail.status(&reference)).await {
+                Ok(Ok(TransferStatus::Final(outcome))) => return Done::Settled(payout.key, outcome),
+                Ok(Ok(TransferStatus::InProgress)) => {}
+                // Never received: sending it now cannot pay twice.
+                Ok(Ok(TransferStatus::Unknown)) => may_be_at_rail = false,
+                Ok(Err(e)) => tracing::warn!(payout_id = id, attempt, error = %e, "rail status query failed"),
+                Err(_) => tracing::warn!(payout_id = id, attempt, "rail status query timed out"),
+            }
+        }
+        if !may_be_at_rail {
+            let call = rail.transfer(&reference, id, payout.amount, payout.source_account);
+            match tokio::time::timeout(timeout, call).await {
+                Ok(Ok(outcome)) => return Done::Settled(payout.key, outcome),
+                Ok(Err(e)) => tracing::warn!(payout_id = id, attempt, error = %e, "rail call failed"),
+                Err(_) => tracing::warn!(payout_id = id, attempt, "rail call timed out"),
+            }
+            // Whether it arrived is unknown now: from here on, ask.
+            may_be_at_rail = true;
         }
         if attempt < ATTEMPTS {
             // Up to half the pause again at random, so retries of many payouts do not line up.

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
-use payout_core::approval::parse_threshold;
+use payout_core::approval::parse_threshold_field;
 use payout_core::top_up::parse_top_up;
 use payout_core::{Money, Policy};
 
@@ -80,7 +80,7 @@ fn SettingsView(
     // The settings carry no policy: the default one bounds the threshold here (the server checks
     // its own).
     let policy = Policy::default();
-    let threshold = Memo::new(move |_| threshold_text.with(|t| parse_threshold(&policy, t)));
+    let threshold = Memo::new(move |_| threshold_text.with(|t| parse_threshold_field(&policy, t)));
     let threshold_errors = Signal::derive(move || {
         let l = lang.get();
         threshold

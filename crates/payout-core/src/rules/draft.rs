@@ -1,24 +1,185 @@
-//! Step 2: the payout as filled in (R-F1..R-F11). Fields that do not parse are reported and the
-//! checks that need them are skipped; every other check still runs, so the person sees everything.
+//! Step 2: the payout as filled in (R-F1..R-F14).
+//!
+//! A draft is parsed once, field by field ([`Fields`]): [`Draft::parse`] turns a draft whose
+//! every field parsed into the typed [`Draft`] that the server decides and stores, and the form's
+//! verdict ([`draft_checks`]) reports the fields that do not parse and still runs every check whose
+//! fields did, so the person sees everything. Both run the same checks on the same parsed values.
 
 use crate::api::PayoutDraft;
 use crate::approval::text_too_long;
 use crate::facts::{AccountKind, Facts, PayoutType, Role};
-use crate::money::Money;
+use crate::money::{Money, MoneyError};
 use crate::policy::Policy;
-use crate::reasons::MAX_TEXT_CHARS;
+use crate::reasons::{fill_template, MAX_TEXT_CHARS};
 use crate::violation::{Code, Field, Violation};
 
-pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
-    let mut v = draft_syntax(policy, draft);
-    if let Ok(amount) = policy.parse_payout_amount(&draft.amount) {
-        v.extend(amount_limits(policy, facts, amount));
-    }
-    if let Some(kind) = AccountKind::parse(&draft.source_account) {
-        v.extend(account_checks(facts, kind, policy.parse_payout_amount(&draft.amount).ok()));
+/// A payout draft whose every field parsed: what the rules decide and the server stores. Its only
+/// constructor is [`Draft::parse`] (`non_exhaustive`: no other crate can build one), so a draft
+/// with a bad amount or an unknown type cannot exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Draft {
+    /// Trimmed.
+    pub order_no: String,
+    pub source_account: AccountKind,
+    pub payout_type: PayoutType,
+    pub amount: Money,
+    /// `None` when left out or empty.
+    pub linked_item_id: Option<String>,
+    /// The internal note, trimmed; `None` when left out or blank.
+    pub note: Option<String>,
+    pub confirm_duplicate_shipping: bool,
+    pub reason_id: Option<i64>,
+    /// The buyer message as typed (trimmed), placeholders not yet filled: `None` when left out
+    /// (the reason's template is used), `Some("")` when cleared on purpose (no message).
+    pub buyer_message: Option<String>,
+}
+
+impl Draft {
+    /// Parses every field (R-F1 amount, R-F6 a known account, R-F11 type, R-F14 lengths) and
+    /// returns every problem, or the typed draft.
+    pub fn parse(policy: &Policy, raw: &PayoutDraft) -> Result<Draft, Vec<Violation>> {
+        let f = Fields::parse(policy, raw);
+        match (f.amount, f.source_account, f.payout_type) {
+            (Ok(amount), Some(source_account), Some(payout_type)) if f.syntax.is_empty() => Ok(Draft {
+                order_no: raw.order_no.trim().to_owned(),
+                source_account,
+                payout_type,
+                amount,
+                linked_item_id: f.linked_item_id.map(str::to_owned),
+                note: raw.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned),
+                confirm_duplicate_shipping: f.confirm_duplicate_shipping,
+                reason_id: f.reason_id,
+                buyer_message: f.buyer_message.map(str::to_owned),
+            }),
+            _ => Err(f.syntax),
+        }
     }
 
-    if let Some(item) = draft.linked_item_id.as_deref().filter(|id| !id.is_empty()) {
+    fn fields(&self) -> Fields<'_> {
+        Fields {
+            amount: Ok(self.amount),
+            source_account: Some(self.source_account),
+            payout_type: Some(self.payout_type),
+            linked_item_id: self.linked_item_id.as_deref(),
+            confirm_duplicate_shipping: self.confirm_duplicate_shipping,
+            reason_id: self.reason_id,
+            buyer_message: self.buyer_message.as_deref(),
+            order_no: &self.order_no,
+            syntax: Vec::new(),
+        }
+    }
+
+    /// The message the buyer receives: the typed text, or else the reason's template, with its
+    /// placeholders filled from this payout (SPEC §11.1). `None` when there is none.
+    pub fn buyer_message_for(&self, facts: &Facts) -> Option<String> {
+        self.fields().buyer_message_for(facts)
+    }
+}
+
+/// The rules of step 2 on a parsed draft: what creating it would be refused for.
+pub fn parsed_draft_checks(policy: &Policy, facts: &Facts, draft: &Draft) -> Vec<Violation> {
+    checks(policy, facts, &draft.fields())
+}
+
+/// The form's verdict on a draft as typed: the fields that do not parse, and every check whose
+/// fields did.
+pub fn draft_checks(policy: &Policy, facts: &Facts, raw: &PayoutDraft) -> Vec<Violation> {
+    checks(policy, facts, &Fields::parse(policy, raw))
+}
+
+/// A draft's fields, each parsed once: what did not parse is reported in `syntax`.
+struct Fields<'a> {
+    order_no: &'a str,
+    amount: Result<Money, MoneyError>,
+    source_account: Option<AccountKind>,
+    payout_type: Option<PayoutType>,
+    linked_item_id: Option<&'a str>,
+    confirm_duplicate_shipping: bool,
+    reason_id: Option<i64>,
+    buyer_message: Option<&'a str>,
+    syntax: Vec<Violation>,
+}
+
+impl<'a> Fields<'a> {
+    fn parse(policy: &Policy, raw: &'a PayoutDraft) -> Fields<'a> {
+        let mut syntax = Vec::new();
+        let amount = policy.parse_payout_amount(&raw.amount);
+        if let Err(e) = &amount {
+            syntax
+                .push(Violation::new(Code::AmountInvalid, e.message_zh(), e.message_en()).on(Field::Amount));
+        }
+        let source_account = AccountKind::parse(&raw.source_account);
+        if source_account.is_none() {
+            syntax.push(
+                Violation::new(
+                    Code::SourceAccountNotAllowed,
+                    "请选择出款账户（聚合账户或管家账户）",
+                    "Choose a source account (aggregate or custody)",
+                )
+                .on(Field::SourceAccount),
+            );
+        }
+        let too_long = |text: &Option<String>| {
+            text.as_deref().is_some_and(|t| t.trim().chars().count() > MAX_TEXT_CHARS)
+        };
+        if too_long(&raw.buyer_message) {
+            syntax.push(text_too_long("买家留言", "The buyer message").on(Field::BuyerMessage));
+        }
+        if too_long(&raw.note) {
+            syntax.push(text_too_long("内部备注", "The internal note").on(Field::Note));
+        }
+        let payout_type = PayoutType::parse(&raw.payout_type);
+        if payout_type.is_none() {
+            syntax.push(
+                Violation::new(
+                    Code::PayoutTypeInvalid,
+                    "请选择打款类型：运费补偿、差价补偿、商品问题补偿或其他补偿",
+                    "Choose a payout type: shipping fee, price difference, product issue or other",
+                )
+                .on(Field::PayoutType),
+            );
+        }
+        Fields {
+            order_no: raw.order_no.trim(),
+            amount,
+            source_account,
+            payout_type,
+            linked_item_id: raw.linked_item_id.as_deref().filter(|id| !id.is_empty()),
+            confirm_duplicate_shipping: raw.confirm_duplicate_shipping == Some(true),
+            reason_id: raw.reason_id,
+            buyer_message: raw.buyer_message.as_deref().map(str::trim),
+            syntax,
+        }
+    }
+
+    /// The buyer message with its placeholders filled; the amount as parsed (`12.50`).
+    fn buyer_message_for(&self, facts: &Facts) -> Option<String> {
+        let text = match self.buyer_message {
+            Some("") => return None,
+            Some(typed) => typed,
+            None => facts
+                .shop
+                .reasons
+                .iter()
+                .find(|r| Some(r.id) == self.reason_id)
+                .and_then(|r| r.buyer_message_template.as_deref())?,
+        };
+        let amount = self.amount.as_ref().map_or_else(|_| "{amount}".to_owned(), Money::to_string);
+        Some(fill_template(text, self.order_no, &amount, &facts.shop.name))
+    }
+}
+
+fn checks(policy: &Policy, facts: &Facts, f: &Fields<'_>) -> Vec<Violation> {
+    let mut v = f.syntax.clone();
+    if let Ok(amount) = f.amount {
+        v.extend(amount_limits(policy, facts, amount));
+    }
+    if let Some(kind) = f.source_account {
+        v.extend(account_checks(facts, kind, f.amount.as_ref().ok().copied()));
+    }
+
+    if let Some(item) = f.linked_item_id {
         if !facts.order.items.iter().any(|i| i.id == item) {
             v.push(
                 Violation::new(
@@ -31,11 +192,24 @@ pub fn draft_checks(policy: &Policy, facts: &Facts, draft: &PayoutDraft) -> Vec<
         }
     }
 
-    v.extend(reason_checks(facts, draft));
+    v.extend(reason_checks(facts, f.reason_id, f.payout_type));
 
-    if PayoutType::parse(&draft.payout_type) == Some(PayoutType::Shipping)
+    // R-F14 holds for the message the buyer gets, filled from this payout, also when a template
+    // made it (the typed text itself was checked as it was parsed).
+    let typed_too_long = f.syntax.iter().any(|x| x.field == Some(Field::BuyerMessage));
+    if !typed_too_long && f.buyer_message_for(facts).is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
+        v.push(
+            text_too_long(
+                "填入打款信息后的买家留言",
+                "The buyer message with this payout's details filled in",
+            )
+            .on(Field::BuyerMessage),
+        );
+    }
+
+    if f.payout_type == Some(PayoutType::Shipping)
         && facts.usage.has_counted_shipping
-        && draft.confirm_duplicate_shipping != Some(true)
+        && !f.confirm_duplicate_shipping
     {
         v.push(
             Violation::new(
@@ -60,7 +234,7 @@ pub fn limits_exceeded_by_oversized_amount(
     facts: &Facts,
     draft: &PayoutDraft,
 ) -> Vec<Violation> {
-    if !matches!(policy.parse_payout_amount(&draft.amount), Err(crate::money::MoneyError::TooLarge { .. })) {
+    if !matches!(policy.parse_payout_amount(&draft.amount), Err(MoneyError::TooLarge { .. })) {
         return Vec::new();
     }
     let Ok(amount) = Money::parse_positive(&draft.amount) else { return Vec::new() };
@@ -70,45 +244,6 @@ pub fn limits_exceeded_by_oversized_amount(
             account_checks(facts, kind, Some(amount))
                 .into_iter()
                 .filter(|x| x.code == Code::InsufficientAvailableBalance && x.field == Some(Field::Amount)),
-        );
-    }
-    v
-}
-
-/// The checks that need no facts: is the draft's text well-formed at all? (R-F1 amount syntax and
-/// bounds, R-F11 payout type, an unknown source account under R-F6.) The server answers `400` when
-/// any of these fail, before it looks at the order.
-pub fn draft_syntax(policy: &Policy, draft: &PayoutDraft) -> Vec<Violation> {
-    let mut v = Vec::new();
-    if let Err(e) = policy.parse_payout_amount(&draft.amount) {
-        v.push(Violation::new(Code::AmountInvalid, e.message_zh(), e.message_en()).on(Field::Amount));
-    }
-    if AccountKind::parse(&draft.source_account).is_none() {
-        v.push(
-            Violation::new(
-                Code::SourceAccountNotAllowed,
-                "请选择出款账户（聚合账户或管家账户）",
-                "Choose a source account (aggregate or custody)",
-            )
-            .on(Field::SourceAccount),
-        );
-    }
-    let too_long =
-        |text: &Option<String>| text.as_deref().is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS);
-    if too_long(&draft.buyer_message) {
-        v.push(text_too_long("买家留言", "The buyer message").on(Field::BuyerMessage));
-    }
-    if too_long(&draft.note) {
-        v.push(text_too_long("内部备注", "The internal note").on(Field::Note));
-    }
-    if PayoutType::parse(&draft.payout_type).is_none() {
-        v.push(
-            Violation::new(
-                Code::PayoutTypeInvalid,
-                "请选择打款类型：运费补偿、差价补偿、商品问题补偿或其他补偿",
-                "Choose a payout type: shipping fee, price difference, product issue or other",
-            )
-            .on(Field::PayoutType),
         );
     }
     v
@@ -130,8 +265,8 @@ fn field_rank(field: Field) -> u8 {
 
 /// R-F12, R-F13: the reason, when the shop requires one or one is given, must be one of the
 /// shop's active reasons of the draft's payout type.
-fn reason_checks(facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
-    let Some(id) = draft.reason_id else {
+fn reason_checks(facts: &Facts, reason_id: Option<i64>, payout_type: Option<PayoutType>) -> Vec<Violation> {
+    let Some(id) = reason_id else {
         return if facts.shop.require_reason {
             vec![Violation::new(
                 Code::ReasonRequired,
@@ -149,7 +284,7 @@ fn reason_checks(facts: &Facts, draft: &PayoutDraft) -> Vec<Violation> {
             "该打款原因不存在或已停用，请重新选择",
             "This reason does not exist or is switched off; choose another",
         ),
-        Some(reason) => match PayoutType::parse(&draft.payout_type) {
+        Some(reason) => match payout_type {
             Some(ty) if ty != reason.payout_type => invalid(
                 &format!(
                     "打款原因“{}”属于{}，与所选打款类型不符",

@@ -40,7 +40,7 @@ pub fn eligibility(policy: &Policy, order: &OrderFacts, shop: &ShopFacts, now: T
             "Cross-border orders cannot receive payouts",
         ));
     }
-    if shop.status != "active" {
+    if !shop.status.is_active() {
         v.push(Violation::new(
             Code::ShopNotActive,
             "店铺当前非正常经营状态（如停业整顿），暂不可使用小额打款",
@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn r_e6_a_shop_that_is_not_active_cannot_pay() {
         let mut f = facts();
-        f.shop.status = "suspended".into();
+        f.shop.status = crate::facts::ShopStatus::Suspended;
         assert_eq!(check(&f, now()), [Code::ShopNotActive]);
     }
 }

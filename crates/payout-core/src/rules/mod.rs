@@ -1,6 +1,8 @@
 //! The rule engine of SPEC §4: plain functions of (policy, facts, draft, now) that return *every*
-//! violation. One function per rule group; [`check_payout`] runs them all in the order a person
-//! meets them (who may pay, the order, the order's limits, the payout as filled in).
+//! violation. One function per rule group, run in the order a person meets them (who may pay, the
+//! order, the order's limits, the payout as filled in): [`check_payout`] on a parsed [`Draft`]
+//! (what the server decides), [`check_draft`] on a draft as typed (the dialog's verdict, which
+//! also reports the fields that do not parse).
 
 mod authorization;
 mod draft;
@@ -8,7 +10,7 @@ mod eligibility;
 mod order_limits;
 
 pub use authorization::authorization;
-pub use draft::{draft_checks, draft_syntax, limits_exceeded_by_oversized_amount};
+pub use draft::{draft_checks, limits_exceeded_by_oversized_amount, parsed_draft_checks, Draft};
 pub use eligibility::eligibility;
 pub use order_limits::order_limits;
 
@@ -18,12 +20,26 @@ use crate::policy::Policy;
 use crate::time::Time;
 use crate::violation::Violation;
 
-/// The full verdict on a draft: empty means the payout may be created now.
-pub fn check_payout(policy: &Policy, facts: &Facts, draft: &PayoutDraft, now: Time) -> Vec<Violation> {
+/// The full verdict on a parsed draft: empty means the payout may be created now.
+pub fn check_payout(policy: &Policy, facts: &Facts, draft: &Draft, now: Time) -> Vec<Violation> {
+    let mut violations = before_the_draft(policy, facts, now);
+    violations.extend(parsed_draft_checks(policy, facts, draft));
+    violations
+}
+
+/// The full verdict on a draft as typed: every field that does not parse, and every rule whose
+/// fields did. For a draft that parses it is exactly [`check_payout`]'s.
+pub fn check_draft(policy: &Policy, facts: &Facts, draft: &PayoutDraft, now: Time) -> Vec<Violation> {
+    let mut violations = before_the_draft(policy, facts, now);
+    violations.extend(draft_checks(policy, facts, draft));
+    violations
+}
+
+/// Who may pay, the order, the order's limits: the rules that do not look at the draft.
+fn before_the_draft(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation> {
     let mut violations = authorization(&facts.operator);
     violations.extend(eligibility(policy, &facts.order, &facts.shop, now));
     violations.extend(order_limits(policy, facts, now));
-    violations.extend(draft_checks(policy, facts, draft));
     violations
 }
 
@@ -57,18 +73,63 @@ mod tests {
 
     #[test]
     fn a_clean_draft_has_no_violations() {
-        assert_eq!(check_payout(&Policy::default(), &facts(), &draft("12.50"), now()), vec![]);
+        assert_eq!(check_draft(&Policy::default(), &facts(), &draft("12.50"), now()), vec![]);
     }
 
     #[test]
     fn every_violation_is_reported_not_only_the_first() {
         let mut f = facts();
-        f.shop.status = "suspended".into();
+        f.shop.status = crate::facts::ShopStatus::Suspended;
         f.order.cross_border = true;
         f.usage.counted_count = 5;
-        let v = check_payout(&Policy::default(), &f, &draft("0.001"), now());
+        let v = check_draft(&Policy::default(), &f, &draft("0.001"), now());
         let rules: Vec<&str> = v.iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["R-E5", "R-E6", "R-L1", "R-F1"]);
+    }
+
+    #[test]
+    fn r_f1_a_draft_parses_once_into_typed_fields_or_every_problem() {
+        let p = Policy::default();
+        let mut raw = draft(" ¥１２．５ ");
+        raw.note = Some("  ".into());
+        raw.linked_item_id = Some(String::new());
+        let d = Draft::parse(&p, &raw).unwrap();
+        assert_eq!((d.amount, d.note, d.linked_item_id), (Money::from_fen(1250).unwrap(), None, None));
+        raw.amount = "0.001".into();
+        raw.payout_type = "bonus".into();
+        let codes: Vec<_> = Draft::parse(&p, &raw).unwrap_err().iter().map(|v| v.code).collect();
+        assert_eq!(codes, [crate::Code::AmountInvalid, crate::Code::PayoutTypeInvalid]);
+    }
+
+    #[test]
+    fn r_f14_the_buyer_message_is_filled_from_the_payout_itself() {
+        // Found in review: the dialog filled `{amount}` once, so 18.8 changed to 18.9 told the
+        // buyer ¥18.80 while ¥18.90 was paid.
+        let p = Policy::default();
+        let f = facts();
+        let mut raw = draft("18.9");
+        raw.buyer_message = Some("订单 {order_no} 补差价 ¥{amount}，{shop_name}".into());
+        let d = Draft::parse(&p, &raw).unwrap();
+        assert_eq!(
+            d.buyer_message_for(&f).unwrap(),
+            format!("订单 6920241100000000002 补差价 ¥18.90，{}", f.shop.name)
+        );
+        raw.buyer_message = None;
+        raw.reason_id = Some(2); // 降价补差: its template is used when nothing is typed
+        let from_template = Draft::parse(&p, &raw).unwrap().buyer_message_for(&f).unwrap();
+        assert!(from_template.contains("¥18.90") && !from_template.contains('{'), "{from_template}");
+        raw.buyer_message = Some(String::new());
+        assert_eq!(Draft::parse(&p, &raw).unwrap().buyer_message_for(&f), None, "cleared on purpose");
+    }
+
+    #[test]
+    fn r_f14_a_message_that_grows_past_200_characters_when_filled_is_refused() {
+        let p = Policy::default();
+        let mut raw = draft("10");
+        raw.buyer_message = Some(format!("{}{{order_no}}", "字".repeat(190)));
+        let v = check_draft(&p, &facts(), &raw, now());
+        assert_eq!(codes(&v), [crate::Code::TextTooLong]);
+        assert_eq!(v[0].field, Some(crate::Field::BuyerMessage));
     }
 
     fn arb_money(max_fen: i64) -> impl Strategy<Value = Money> {
@@ -114,7 +175,7 @@ mod tests {
             f in arb_facts(), amount in arb_money(60_000)
         ) {
             let policy = Policy::default();
-            let v = check_payout(&policy, &f, &draft(&amount.to_string()), now());
+            let v = check_draft(&policy, &f, &draft(&amount.to_string()), now());
             if v.is_empty() {
                 let order_cap = policy.order_cap(f.order.paid_amount);
                 prop_assert!(f.usage.counted_total.checked_add(amount).unwrap() <= order_cap);
@@ -133,9 +194,26 @@ mod tests {
             f in arb_facts(), amount in arb_money(60_000), percent in 1i64..=100
         ) {
             let policy = Policy::default();
-            if check_payout(&policy, &f, &draft(&amount.to_string()), now()).is_empty() {
+            if check_draft(&policy, &f, &draft(&amount.to_string()), now()).is_empty() {
                 let smaller = Money::from_fen((amount.to_fen() * percent / 100).max(1)).unwrap();
-                prop_assert_eq!(check_payout(&policy, &f, &draft(&smaller.to_string()), now()), vec![]);
+                prop_assert_eq!(check_draft(&policy, &f, &draft(&smaller.to_string()), now()), vec![]);
+            }
+        }
+
+        #[test]
+        fn a_draft_that_parses_gets_the_same_verdict_typed_or_parsed(
+            f in arb_facts(), amount in arb_money(60_000), shipping in any::<bool>(), confirm in any::<bool>()
+        ) {
+            let policy = Policy::default();
+            let mut raw = draft(&amount.to_string());
+            if shipping {
+                raw.payout_type = "shipping".into();
+            }
+            raw.confirm_duplicate_shipping = Some(confirm);
+            if let Ok(parsed) = Draft::parse(&policy, &raw) {
+                prop_assert_eq!(check_payout(&policy, &f, &parsed, now()), check_draft(&policy, &f, &raw, now()));
+            } else {
+                prop_assert!(!check_draft(&policy, &f, &raw, now()).is_empty());
             }
         }
 
@@ -146,7 +224,7 @@ mod tests {
             let mut d = draft(&amount);
             d.source_account = kind;
             d.payout_type = ty;
-            let _ = check_payout(&Policy::default(), &f, &d, now());
+            let _ = check_draft(&Policy::default(), &f, &d, now());
         }
     }
 }

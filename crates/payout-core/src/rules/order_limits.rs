@@ -1,7 +1,7 @@
 //! Step 1: can this order take another payout at all? (R-L1..R-L5)
 
 use crate::facts::{Facts, Role};
-use crate::meters::cooldown_seconds_left;
+use crate::meters::{cooldown_millis_left, cooldown_seconds_left};
 use crate::policy::Policy;
 use crate::time::Time;
 use crate::violation::{Code, Violation};
@@ -39,8 +39,8 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
         );
     }
 
-    let seconds_left = cooldown_seconds_left(policy, usage.last_created_at, now);
-    if seconds_left > 0 {
+    if cooldown_millis_left(policy, usage.last_created_at, now) > 0 {
+        let seconds_left = cooldown_seconds_left(policy, usage.last_created_at, now);
         let mut violation = Violation::new(
             Code::OrderCooldown,
             format!(
@@ -132,6 +132,22 @@ mod tests {
         assert_eq!(check(&f, now()), [], "after 60 s the order is open again");
         f.usage.last_created_at = Some(now());
         assert_eq!(order_limits(&Policy::default(), &f, now())[0].seconds_left, Some(60));
+    }
+
+    #[test]
+    fn r_l3_a_payout_at_x_999_keeps_the_order_closed_until_the_full_cooldown_has_passed() {
+        // Found in review: both instants were truncated to whole seconds, so a payout at x.999 s
+        // let the next one through 59.001 s later.
+        let mut f = facts();
+        let last = Time::parse("2026-11-24T12:00:00.999+08:00").unwrap();
+        f.usage.last_created_at = Some(last);
+        let at = |ms: i64| Time::from_unix_millis(last.unix_millis() + ms);
+        for ms in [59_001, 59_999] {
+            let v = order_limits(&Policy::default(), &f, at(ms));
+            assert_eq!(codes(&v), [Code::OrderCooldown], "{ms} ms after the last payout");
+            assert_eq!(v[0].seconds_left, Some(1), "{ms} ms: the seconds shown round up");
+        }
+        assert_eq!(check(&f, at(60_000)), [], "open at exactly 60.000 s");
     }
 
     #[test]

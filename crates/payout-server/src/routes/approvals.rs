@@ -15,15 +15,17 @@ use super::payouts::payout_not_found;
 use crate::auth::{Approver, MainAccount};
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
-use crate::rail::reference;
+use crate::rail::{reference, TransferStatus};
 use crate::state::AppState;
-use crate::store::{DecideOutcome, Decision, PayoutKey};
+use crate::store::{DecideOutcome, Decision, PayoutKey, TakeOver, STATUS_QUERY_OWNER};
 use crate::views::mark_stuck;
 
 /// How long the main account waits for the rail's answer to a status query.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a status query holds the payout's claim if its server dies mid-query.
-const QUERY_LEASE_SECONDS: i64 = 30;
+/// How long a status query holds the payout's claim: while it asks the rail, and after an answer
+/// that is not final, so that queries sent at once make one rail call (the others are told it was
+/// just asked) and the worker takes the payout up again after it.
+const QUERY_LEASE_SECONDS: i64 = 10;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,13 +121,14 @@ pub async fn payouts_reject(
     decide(&state, &actor, id, Decision::Reject(reason)).await.map(axum::Json)
 }
 
-/// Asks the rail again about a `processing` payout (one shown as stuck), with the same reference,
-/// so nothing is paid twice; records the answer if there is one. Without an answer the claim is
-/// let go at once and the settlement worker keeps asking.
+/// Asks the rail what became of a stuck payout (`processing` for longer than the policy's
+/// `stuck_after_minutes`) and records a final answer. It never sends the payout again: a rail that
+/// has not finished (or never received it) leaves it `processing`, and the settlement worker goes on
+/// asking, or sends it when the rail says it never arrived. Queries sent at once make one rail call.
 #[utoipa::path(post, path = "/api/payouts/{id}/status-query", tag = "approvals",
     params(("id" = i64, Path, description = "Payout id")),
     responses((status = 200, body = PayoutDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "NOT_PROCESSING")))]
+        (status = 409, body = ErrorBody, description = "NOT_STUCK, STATUS_QUERY_IN_PROGRESS")))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, payout_id = id))]
 pub async fn payouts_status_query(
     State(state): State<AppState>,
@@ -133,40 +136,48 @@ pub async fn payouts_status_query(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<PayoutDetail>, ApiError> {
     let key = PayoutKey { shop_id: actor.shop_id, id };
-    let owner = format!("status-query-{}", hex::encode(rand::random::<[u8; 6]>()));
+    let owner = format!("{STATUS_QUERY_OWNER}{}", hex::encode(rand::random::<[u8; 6]>()));
     let now = state.clock.now();
-    let claimed = state
-        .store
-        .take_over(&owner, key, &actor.username, now, now.plus_seconds(QUERY_LEASE_SECONDS))
-        .await?;
-    match claimed {
-        None => {
-            if state.store.payout_detail(actor.shop_id, id).await?.is_none() {
-                return Err(payout_not_found());
-            }
+    let stuck_before = now.plus_seconds(-i64::from(state.policy.stuck_after_minutes) * 60);
+    let lease_until = now.plus_seconds(QUERY_LEASE_SECONDS);
+    match state.store.take_over(&owner, key, &actor.username, now, lease_until, stuck_before).await? {
+        TakeOver::NotFound => return Err(payout_not_found()),
+        TakeOver::NotStuck(status) => {
             return Err(ApiError::Conflict {
-                code: "NOT_PROCESSING",
-                zh: "只有“打款中”的打款可以再次查询".into(),
-                en: "Only a payout that is processing can be queried again".into(),
-            });
+                code: "NOT_STUCK",
+                zh: format!(
+                    "该打款当前为“{}”，只有打款中超过 {} 分钟（显示为“状态确认中”）的打款可以查询",
+                    status.label_zh(),
+                    state.policy.stuck_after_minutes
+                ),
+                en: format!(
+                    "This payout is {}; only a payout processing for more than {} minutes (shown as stuck) can be queried",
+                    status.label_en().to_lowercase(),
+                    state.policy.stuck_after_minutes
+                ),
+            })
         }
-        Some(claimed) => {
-            let reference = reference(id);
-            let call = state.rail.transfer(&reference, id, claimed.amount, claimed.source_account);
-            match tokio::time::timeout(QUERY_TIMEOUT, call).await {
-                Ok(Ok(outcome)) => {
-                    state.store.settle(&owner, &[(key, outcome)], state.clock.now()).await?;
-                }
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "status query: the rail did not answer");
-                    state.store.release(&owner, key, state.clock.now()).await?;
-                }
-                Err(_) => {
-                    tracing::warn!("status query: the rail timed out");
-                    state.store.release(&owner, key, state.clock.now()).await?;
-                }
-            }
+        TakeOver::Busy => {
+            return Err(ApiError::Conflict {
+                code: "STATUS_QUERY_IN_PROGRESS",
+                zh: format!("刚刚已在向支付渠道查询该打款，请 {QUERY_LEASE_SECONDS} 秒后刷新查看"),
+                en: format!(
+                    "The payment rail is being (or was just) asked about this payout; refresh in {QUERY_LEASE_SECONDS} s"
+                ),
+            })
         }
+        TakeOver::Taken(_) => {}
+    }
+    let asked = tokio::time::timeout(QUERY_TIMEOUT, state.rail.status(&reference(id))).await;
+    // Not final, or never received: the query keeps the claim until its lease ends; then the
+    // worker asks again (and sends it only if the rail never received it).
+    match asked {
+        Ok(Ok(TransferStatus::Final(outcome))) => {
+            state.store.settle(&owner, &[(key, outcome)], state.clock.now()).await?;
+        }
+        Ok(Ok(TransferStatus::InProgress | TransferStatus::Unknown)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "status query: the rail did not answer"),
+        Err(_) => tracing::warn!("status query: the rail timed out"),
     }
     let mut detail = state.store.payout_detail(actor.shop_id, id).await?.ok_or_else(payout_not_found)?;
     mark_stuck(&state.policy, state.clock.now(), std::slice::from_mut(&mut detail.payout));

@@ -14,14 +14,12 @@ mod session;
 mod settings;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::Router;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::{AppState, HttpOptions};
-use crate::store::StoredResponse;
 
 /// Request bodies above this are refused with `413`; the largest real body is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -70,10 +68,10 @@ pub(crate) fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(u32,
         match text.filter(|t| !t.is_empty()) {
             None => Ok(default),
             Some(t) => t.parse::<u32>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                ApiError::bad_request(
-                    "INVALID_QUERY",
-                    format!("参数 {name} 应为 1 到 {max} 之间的整数"),
-                    format!("{name} must be a whole number from 1 to {max}"),
+                ApiError::invalid_query(
+                    name,
+                    format!("应为 1 到 {max} 之间的整数"),
+                    format!("expected a whole number from 1 to {max}"),
                 )
             }),
         }
@@ -96,9 +94,41 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(key)
 }
 
-/// What identifies a request body under an idempotency key.
-pub(crate) fn request_hash(body: &impl serde::Serialize) -> String {
-    hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()))
+/// What identifies a parsed request under an idempotency key: a SHA-256 over a versioned kind
+/// (`payout/v1`) and the request's fields in a fixed order, each length-prefixed, in their parsed
+/// form. Two spellings of one request (`12.5` and `12.50`, a padded reference, JSON fields in
+/// another order) have one fingerprint; a change of what is asked, another.
+pub(crate) struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    pub(crate) fn new(kind: &str) -> Fingerprint {
+        Fingerprint(Sha256::new()).text(kind)
+    }
+
+    pub(crate) fn text(mut self, value: &str) -> Fingerprint {
+        self.0.update((value.len() as u64).to_be_bytes());
+        self.0.update(value.as_bytes());
+        self
+    }
+
+    pub(crate) fn optional_text(self, value: Option<&str>) -> Fingerprint {
+        match value {
+            None => self.text("\u{0}none"),
+            Some(v) => self.text("\u{0}some").text(v),
+        }
+    }
+
+    pub(crate) fn number(self, value: i64) -> Fingerprint {
+        self.text(&value.to_string())
+    }
+
+    pub(crate) fn optional_number(self, value: Option<i64>) -> Fingerprint {
+        self.optional_text(value.map(|v| v.to_string()).as_deref())
+    }
+
+    pub(crate) fn finish(self) -> String {
+        hex::encode(self.0.finalize())
+    }
 }
 
 pub(crate) fn key_reused() -> ApiError {
@@ -107,10 +137,4 @@ pub(crate) fn key_reused() -> ApiError {
         zh: "该 Idempotency-Key 已用于另一个不同的请求".into(),
         en: "This Idempotency-Key was already used for a different request".into(),
     }
-}
-
-/// The first answer to an idempotency key, verbatim.
-pub(crate) fn replay(stored: StoredResponse) -> Response {
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    (status, [(header::CONTENT_TYPE, "application/json")], stored.body).into_response()
 }

@@ -41,6 +41,7 @@ use crate::state::AppState;
         super::approvals::payouts_reject,
         super::approvals::payouts_status_query,
         super::reports::statements_get,
+        super::reports::statements_csv,
         super::reports::overview_get,
         openapi_get,
     ),

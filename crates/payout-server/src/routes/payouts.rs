@@ -12,18 +12,18 @@ use futures::StreamExt;
 use payout_core::api::{
     CheckResponse, ErrorBody, OperatorList, PayoutDetail, PayoutDraft, PayoutList, PayoutStatus, PayoutView,
 };
-use payout_core::rules::draft_syntax;
-use payout_core::{check_payout, AccountKind, PayoutType};
+use payout_core::time::parse_business_date;
+use payout_core::{check_draft, check_payout, Draft, PayoutType};
 use serde::Deserialize;
 
 use super::csv::{csv_line, BOM};
 use super::orders::order_not_found;
-use super::{check_len, idempotency_key, key_reused, paging, replay, request_hash};
+use super::{check_len, idempotency_key, key_reused, paging, Fingerprint};
 use crate::auth::PayoutActor;
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
-use crate::store::{CreateOutcome, Decide, NewPayout, PayoutFilter};
+use crate::store::{CreateOutcome, Decide, NewPayout, PayoutAnswer, PayoutFilter};
 use crate::views::mark_stuck;
 
 pub fn router() -> Router<AppState> {
@@ -61,7 +61,7 @@ pub async fn payouts_check(
     let now = state.clock.now();
     let ctx =
         state.store.order_context(&actor, draft.order_no.trim(), now).await?.ok_or_else(order_not_found)?;
-    let violations = check_payout(&state.policy, &ctx.facts, &draft, now);
+    let violations = check_draft(&state.policy, &ctx.facts, &draft, now);
     Ok(axum::Json(CheckResponse { ok: violations.is_empty(), violations }))
 }
 
@@ -82,52 +82,53 @@ pub async fn payouts_create(
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     check_draft_lengths(&draft)?;
-    let syntax = draft_syntax(&state.policy, &draft);
-    if !syntax.is_empty() {
-        let first = syntax[0].code.as_str();
-        return Err(ApiError::BadRequest {
-            code: first,
-            zh: syntax.iter().map(|v| v.message_zh.as_str()).collect::<Vec<_>>().join("；"),
-            en: syntax.iter().map(|v| v.message_en.as_str()).collect::<Vec<_>>().join("; "),
-            violations: Some(syntax),
-        });
-    }
-    let (Ok(amount), Some(source_account), Some(payout_type)) = (
-        state.policy.parse_payout_amount(&draft.amount),
-        AccountKind::parse(&draft.source_account),
-        PayoutType::parse(&draft.payout_type),
-    ) else {
-        return Err(ApiError::Internal("draft passed the syntax check but does not parse".into()));
-    };
-    let request_hash = request_hash(&draft);
+    // Parsed once, here: the rules, the store and the fingerprint take the typed draft.
+    let draft = Draft::parse(&state.policy, &draft).map_err(|syntax| ApiError::BadRequest {
+        code: syntax[0].code.as_str(),
+        zh: syntax.iter().map(|v| v.message_zh.as_str()).collect::<Vec<_>>().join("；"),
+        en: syntax.iter().map(|v| v.message_en.as_str()).collect::<Vec<_>>().join("; "),
+        violations: Some(syntax),
+    })?;
     let new = NewPayout {
         actor: actor.0.clone(),
-        order_no: draft.order_no.trim().to_owned(),
-        source_account,
-        payout_type,
-        amount,
-        linked_item_id: draft.linked_item_id.clone().filter(|s| !s.is_empty()),
-        note: draft.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-        reason_id: draft.reason_id,
-        buyer_message: draft.buyer_message.as_deref().map(str::trim).map(str::to_owned),
+        request_hash: fingerprint(&draft),
+        draft,
         idempotency_key: key.to_owned(),
-        request_hash,
     };
     let policy = state.policy.clone();
+    let parsed = new.draft.clone();
     let decide: Decide =
-        Arc::new(move |facts: &payout_core::Facts, at| check_payout(&policy, facts, &draft, at));
-    let outcome = state.store.payout_create(new, state.clock.clone(), decide).await?;
-    match outcome {
-        CreateOutcome::Created(view) => {
-            tracing::info!(payout_id = view.id, amount = %view.amount, "payout created");
+        Arc::new(move |facts: &payout_core::Facts, at| check_payout(&policy, facts, &parsed, at));
+    match state.store.payout_create(new, state.clock.clone(), decide).await? {
+        CreateOutcome::Answered { answer: PayoutAnswer::Created(view), replayed } => {
+            if !replayed {
+                tracing::info!(payout_id = view.id, amount = %view.amount, "payout created");
+            }
             Ok((StatusCode::CREATED, axum::Json(view)).into_response())
         }
-        // Recorded under the key in the transaction that decided it.
-        CreateOutcome::Rejected(violations) => Ok(replay(ApiError::Rejected(violations).to_stored())),
-        CreateOutcome::Replayed(stored) => Ok(replay(stored)),
+        // Recorded under the key in the transaction that decided it; a retry gets it again.
+        CreateOutcome::Answered { answer: PayoutAnswer::Rejected(violations), .. } => {
+            Err(ApiError::Rejected(violations))
+        }
         CreateOutcome::KeyReused => Err(key_reused()),
         CreateOutcome::OrderNotFound => Err(order_not_found()),
     }
+}
+
+/// What identifies a payout request under its idempotency key: its meaning, not its spelling, so
+/// a retry that writes `12.5` as `12.50` or pads the note is the same request.
+fn fingerprint(d: &Draft) -> String {
+    Fingerprint::new("payout/v1")
+        .text(&d.order_no)
+        .text(d.source_account.as_str())
+        .text(d.payout_type.as_str())
+        .number(d.amount.to_fen())
+        .optional_text(d.linked_item_id.as_deref())
+        .optional_text(d.note.as_deref())
+        .number(i64::from(d.confirm_duplicate_shipping))
+        .optional_number(d.reason_id)
+        .optional_text(d.buyer_message.as_deref())
+        .finish()
 }
 
 /// Query text of the records page and the export; parsed into a [`PayoutFilter`] with a specific
@@ -147,14 +148,6 @@ pub struct PayoutQuery {
     pub per_page: Option<String>,
 }
 
-fn invalid(name: &str, expected_zh: &str, expected_en: &str) -> ApiError {
-    ApiError::bad_request(
-        "INVALID_QUERY",
-        format!("参数 {name} 不正确：{expected_zh}"),
-        format!("Invalid {name}: {expected_en}"),
-    )
-}
-
 impl PayoutQuery {
     fn filter(&self) -> Result<PayoutFilter, ApiError> {
         let some =
@@ -162,8 +155,9 @@ impl PayoutQuery {
         let date = |v: &Option<String>, name: &str| {
             some(v)
                 .map(|t| {
-                    t.parse::<jiff::civil::Date>()
-                        .map_err(|_| invalid(name, "应为 YYYY-MM-DD 日期", "expected a date YYYY-MM-DD"))
+                    parse_business_date(&t).ok_or_else(|| {
+                        ApiError::invalid_query(name, "应为 YYYY-MM-DD 日期", "expected a date YYYY-MM-DD")
+                    })
                 })
                 .transpose()
         };
@@ -172,7 +166,7 @@ impl PayoutQuery {
             status: some(&self.status)
                 .map(|s| {
                     PayoutStatus::parse(&s).ok_or_else(|| {
-                        invalid(
+                        ApiError::invalid_query(
                             "status",
                             "应为 awaiting_approval、pending、processing、succeeded、failed 或 rejected",
                             "expected awaiting_approval, pending, processing, succeeded, failed or rejected",
@@ -183,7 +177,7 @@ impl PayoutQuery {
             payout_type: some(&self.payout_type)
                 .map(|s| {
                     PayoutType::parse(&s).ok_or_else(|| {
-                        invalid(
+                        ApiError::invalid_query(
                             "payout_type",
                             "应为 shipping、price_difference、product_issue 或 other",
                             "expected shipping, price_difference, product_issue or other",
@@ -193,19 +187,26 @@ impl PayoutQuery {
                 .transpose()?,
             operator_id: some(&self.operator_id)
                 .map(|s| {
-                    s.parse::<i64>()
-                        .map_err(|_| invalid("operator_id", "应为整数", "expected a whole number"))
+                    s.parse::<i64>().map_err(|_| {
+                        ApiError::invalid_query("operator_id", "应为整数", "expected a whole number")
+                    })
                 })
                 .transpose()?,
             from: date(&self.from, "from")?,
             to: date(&self.to, "to")?,
         };
         if let Some(order_no) = &filter.order_no {
-            check_len(order_no, 32, "INVALID_QUERY", "订单号", "The order number")?;
+            if order_no.chars().count() > 32 {
+                return Err(ApiError::invalid_query(
+                    "order_no",
+                    "订单号不能超过 32 个字符",
+                    "at most 32 characters",
+                ));
+            }
         }
         if let (Some(from), Some(to)) = (filter.from, filter.to) {
             if from > to {
-                return Err(invalid(
+                return Err(ApiError::invalid_query(
                     "from",
                     "开始日期不能晚于结束日期",
                     "the start date is after the end date",

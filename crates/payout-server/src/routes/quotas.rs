@@ -17,7 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/quotas", get(quotas_list))
         .route("/quotas/{sub_account_id}", put(quotas_update))
-        .route("/sub-accounts/{sub_account_id}/permissions", put(permissions_update))
+        .route("/sub-accounts/{id}/permissions", put(permissions_update))
 }
 
 #[utoipa::path(get, path = "/api/quotas", tag = "quotas",
@@ -99,8 +99,8 @@ pub async fn quotas_update(
 
 /// Grants or revokes a sub-account's payout permission (the article's 岗位 grant) and the
 /// quota-manager role. The main account only (D6).
-#[utoipa::path(put, path = "/api/sub-accounts/{sub_account_id}/permissions", tag = "quotas",
-    request_body = PermissionsUpdate, params(("sub_account_id" = i64, Path)),
+#[utoipa::path(put, path = "/api/sub-accounts/{id}/permissions", tag = "quotas",
+    request_body = PermissionsUpdate, params(("id" = i64, Path, description = "The sub-account's id")),
     responses((status = 200, body = QuotaView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, sub_account_id))]
 pub async fn permissions_update(

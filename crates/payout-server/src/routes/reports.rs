@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use payout_core::api::ErrorBody;
 use payout_core::statement::{day_series, statement, AgentUsage, Bucket, Overview, Statement};
+use payout_core::time::parse_business_date;
 use serde::Deserialize;
 
 use super::csv::{csv_line, BOM};
@@ -34,6 +35,14 @@ fn invalid_date() -> ApiError {
     )
 }
 
+/// The statement of business day `date` as a spreadsheet: UTF-8 with a BOM, Chinese headers.
+/// Served by [`statements_get`] (one route takes `{date}` and `{date}.csv`); this only describes it.
+#[utoipa::path(get, path = "/api/statements/{date}.csv", tag = "reports",
+    params(("date" = String, Path, description = "Business day YYYY-MM-DD (UTC+8)", example = "2026-11-24")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[allow(dead_code)]
+pub(super) fn statements_csv() {}
+
 /// The statement of business day `date`; `date.csv` downloads it for a spreadsheet.
 #[utoipa::path(get, path = "/api/statements/{date}", tag = "reports",
     params(("date" = String, Path, description = "Business day YYYY-MM-DD (UTC+8); add .csv for the spreadsheet download", example = "2026-11-24")),
@@ -48,7 +57,7 @@ pub async fn statements_get(
         Some(day) => (day, true),
         None => (date.as_str(), false),
     };
-    let day: Date = day.parse().map_err(|_| invalid_date())?;
+    let day: Date = parse_business_date(day).ok_or_else(invalid_date)?;
     let mut payouts = state.store.payouts_of_day(actor.shop_id, day).await?;
     mark_stuck(&state.policy, state.clock.now(), &mut payouts);
     let statement = statement(day.to_string(), payouts);
@@ -118,10 +127,10 @@ pub async fn overview_get(
     let days = match query.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => 30,
         Some(text) => text.parse::<u32>().ok().filter(|d| (1..=MAX_DAYS).contains(d)).ok_or_else(|| {
-            ApiError::bad_request(
-                "INVALID_QUERY",
-                format!("参数 days 应为 1 到 {MAX_DAYS} 之间的整数"),
-                format!("days must be a whole number from 1 to {MAX_DAYS}"),
+            ApiError::invalid_query(
+                "days",
+                format!("应为 1 到 {MAX_DAYS} 之间的整数"),
+                format!("expected a whole number from 1 to {MAX_DAYS}"),
             )
         })?,
     };

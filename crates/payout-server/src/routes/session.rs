@@ -21,9 +21,13 @@ use crate::auth::{self, throttle, Actor, ClientIp, ClientIpKey};
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::state::{AppState, HttpOptions};
+use crate::store::{Checked, Throttle};
 
-/// How long a sign-in waits for a hashing slot before it is told to try again.
+/// How long a sign-in waits for a hashing slot, or for other attempts on its keys to be checked,
+/// before it is told to try again.
 const HASH_WAIT: Duration = Duration::from_secs(5);
+/// How often a sign-in waiting for other attempts on its keys asks the throttle again.
+const CHECKING_PAUSE: Duration = Duration::from_millis(50);
 
 pub fn router(http: &HttpOptions) -> Router<AppState> {
     let mut limit = GovernorConfigBuilder::default().key_extractor(ClientIpKey);
@@ -68,15 +72,32 @@ pub async fn session_create(
     let pair = throttle::account_and_address(&username, ip);
     let address = throttle::address(ip);
     // Counted before the hash, atomically across every server: of any number of concurrent
-    // guesses only the allowed number is ever evaluated.
+    // guesses only the allowed number is ever evaluated. Attempts that are full only because others
+    // are still being checked (one person signing in on several tabs) wait for those to end.
     let keys = [(pair.clone(), throttle::PER_ACCOUNT_AND_ADDRESS), (address.clone(), throttle::PER_ADDRESS)];
-    if !state.store.throttle_take(&keys, now, throttle::WINDOW_SECONDS).await? {
-        return Err(ApiError::TooManyAttempts);
+    let waiting_since = tokio::time::Instant::now();
+    loop {
+        match state.store.throttle_take(&keys, now, throttle::WINDOW_SECONDS).await? {
+            Throttle::Taken => break,
+            Throttle::Locked { retry_after_seconds } => {
+                return Err(ApiError::TooManyAttempts {
+                    retry_after_seconds: retry_after_seconds.unsigned_abs(),
+                })
+            }
+            Throttle::Checking if waiting_since.elapsed() < HASH_WAIT => {
+                tokio::time::sleep(CHECKING_PAUSE).await;
+            }
+            Throttle::Checking => return Err(ApiError::SignInBusy),
+        }
     }
-    let give_back = [pair.clone(), address.clone()];
+    let settle = |pair_checked, address_checked| {
+        let keys = [(pair.clone(), pair_checked), (address.clone(), address_checked)];
+        let store = state.store.clone();
+        async move { store.throttle_settle(&keys).await }
+    };
     let Ok(Ok(permit)) = tokio::time::timeout(HASH_WAIT, state.hashing.clone().acquire_owned()).await else {
         // Not evaluated, so not a guess.
-        state.store.throttle_give_back(&give_back).await?;
+        settle(Checked::NotChecked, Checked::NotChecked).await?;
         return Err(ApiError::SignInBusy);
     };
     let credentials = state.store.credentials(&username).await?;
@@ -91,12 +112,12 @@ pub async fn session_create(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     let Some(credentials) = credentials.filter(|_| verified) else {
+        settle(Checked::Failed, Checked::Failed).await?;
         return Err(ApiError::InvalidCredentials);
     };
-    // A right password is not a failed guess: it frees this address's count for the account and
-    // gives back its share of the address's count.
-    state.store.throttle_clear(&pair).await?;
-    state.store.throttle_give_back(std::slice::from_ref(&address)).await?;
+    // A right password is not a failed guess: it clears this address's failures for the account
+    // and takes back its own attempt from the address's count.
+    settle(Checked::RightClears, Checked::Right).await?;
     let token = auth::random_token();
     let csrf = auth::random_token();
     let hash = auth::token_hash(&token);

@@ -9,7 +9,7 @@ use payout_core::api::{ErrorBody, PayoutSettings, SettingsUpdate, TopUpRequest, 
 use payout_core::approval::parse_threshold;
 use payout_core::{AccountKind, Code, Violation};
 
-use super::{check_len, idempotency_key, key_reused, replay, request_hash};
+use super::{check_len, idempotency_key, key_reused, Fingerprint};
 use crate::auth::MainAccount;
 use crate::error::ApiError;
 use crate::json::Json;
@@ -64,13 +64,13 @@ pub async fn settings_update(
     let approval_threshold = match &body.approval_threshold {
         None => None,
         Some(None) => Some(None),
-        Some(Some(text)) => Some(parse_threshold(&state.policy, text).map_err(|e| {
+        Some(Some(text)) => Some(Some(parse_threshold(&state.policy, text).map_err(|e| {
             ApiError::bad_request(
                 "APPROVAL_THRESHOLD_INVALID",
                 format!("审核门槛不正确：{}", e.message_zh()),
                 format!("Invalid approval threshold: {}", e.message_en()),
             )
-        })?),
+        })?)),
     };
     let change =
         SettingsChange { source_account: kind, approval_threshold, require_reason: body.require_reason };
@@ -115,12 +115,11 @@ pub async fn top_ups_create(
         amount,
         reference,
         idempotency_key: key,
-        request_hash: request_hash(&body),
+        request_hash: Fingerprint::new("top_up/v1").number(amount.to_fen()).text(reference).finish(),
         ceiling: payout_core::top_up::max_custody_balance(),
     };
     match state.store.top_up(new, state.clock.now()).await? {
-        TopUpOutcome::Created(view) => Ok((StatusCode::CREATED, axum::Json(view)).into_response()),
-        TopUpOutcome::Replayed(stored) => Ok(replay(stored)),
+        TopUpOutcome::Created { top_up, .. } => Ok((StatusCode::CREATED, axum::Json(top_up)).into_response()),
         TopUpOutcome::KeyReused => Err(key_reused()),
         TopUpOutcome::ReferenceUsed => Err(ApiError::Conflict {
             code: "TOP_UP_REFERENCE_USED",

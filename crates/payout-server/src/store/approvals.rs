@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use payout_core::api::{PayoutStatus, PayoutView};
 use payout_core::approval::{EXPIRED, SYSTEM_ACTOR};
-use payout_core::Time;
+use payout_core::{ShopStatus, Time};
 
 use super::audit::Audit;
 use super::rows::{named, payout_views, select_payouts, PayoutRow};
@@ -169,7 +169,7 @@ for_each_store! {
                         .bind(actor.shop_id)
                         .fetch_one(&mut *tx)
                         .await?;
-                    if shop_status != "active" {
+                    if !named(&shop_status, ShopStatus::parse)?.is_active() {
                         return tx.finish(DecideOutcome::ShopNotActive).await;
                     }
                     // It was counted and reserved since it was created: approving moves no limit.

@@ -4,7 +4,7 @@
 use payout_core::api::{PayoutStatus, SETTLEMENT_ACTOR};
 use payout_core::facts::AccountFacts;
 use payout_core::reasons::{fill_template, DEFAULT_REASONS};
-use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, Time};
+use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, ShopStatus, Time};
 
 use super::rows::business_date;
 use super::{PayoutKey, StoreError};
@@ -20,7 +20,7 @@ pub struct Seed {
 pub struct SeedShop {
     pub name: String,
     pub qualification: Qualification,
-    pub status: String,
+    pub status: ShopStatus,
     pub selected_source_account: AccountKind,
     pub accounts: Vec<AccountFacts>,
     pub users: Vec<SeedUser>,
@@ -246,7 +246,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
             SeedShop {
                 name: "林记家居旗舰店".into(),
                 qualification: Qualification::Enterprise,
-                status: "active".into(),
+                status: ShopStatus::Active,
                 selected_source_account: AccountKind::Aggregate,
                 accounts: vec![
                     account(AccountKind::Aggregate, true, "20000.00", "1200.00"),
@@ -276,7 +276,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
             SeedShop {
                 name: "周小姐手作".into(),
                 qualification: Qualification::Individual,
-                status: "active".into(),
+                status: ShopStatus::Active,
                 selected_source_account: AccountKind::Custody,
                 accounts: vec![
                     account(AccountKind::Aggregate, false, "0", "0"),
@@ -296,7 +296,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
             SeedShop {
                 name: "孙氏数码".into(),
                 qualification: Qualification::Enterprise,
-                status: "suspended".into(),
+                status: ShopStatus::Suspended,
                 selected_source_account: AccountKind::Aggregate,
                 accounts: vec![
                     account(AccountKind::Aggregate, true, "8000.00", "0"),
@@ -327,7 +327,7 @@ for_each_store! {
                 )
                 .bind(&shop.name)
                 .bind(shop.qualification.as_str())
-                .bind(&shop.status)
+                .bind(shop.status.as_str())
                 .bind(shop.selected_source_account.as_str())
                 .fetch_one(&mut *conn)
                 .await?;

@@ -57,26 +57,27 @@ mod rows;
 mod sessions;
 mod settings;
 mod settlement;
+mod statements;
 mod writer;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use crate::auth::Actor;
+pub use crate::domain::{Actor, Settlement};
 pub use approvals::{ApprovalStore, DecideOutcome, Decision};
 pub use audit::AuditStore;
 use jiff::civil::Date;
 pub use notifications::{Delivery, DueNotification, NotificationStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
-use payout_core::{AccountKind, Facts, Money, PayoutType, Violation};
+use payout_core::{AccountKind, Draft, Facts, Money, PayoutType, Violation};
 pub use payouts::{Decide, PayoutStore};
 pub use quotas::QuotaStore;
 pub use reasons::ReasonStore;
 pub use reports::{ReportStore, ShopFigures};
-pub use sessions::SessionStore;
+pub use sessions::{Checked, SessionStore, Throttle};
 pub use settings::{SettingsChange, SettingsStore};
-pub use settlement::SettlementStore;
+pub use settlement::{SettlementStore, STATUS_QUERY_OWNER};
 
 /// A store failure. Never shown to clients; handlers turn it into a generic 500 and log it.
 #[derive(Debug, thiserror::Error)]
@@ -116,28 +117,19 @@ pub struct PayoutFilter {
     pub to: Option<Date>,
 }
 
-/// A validated payout to create. The store reads the clock and loads the facts inside its
+/// A parsed payout to create. The store reads the clock and loads the facts inside its
 /// transaction and asks `decide` (the rule engine) for the verdict, so the check and the write see
 /// the same state and the same instant, however long the transaction waited for the write lock.
 pub struct NewPayout {
     pub actor: Actor,
-    pub order_no: String,
-    pub source_account: AccountKind,
-    pub payout_type: PayoutType,
-    pub amount: Money,
-    pub linked_item_id: Option<String>,
-    pub note: Option<String>,
-    /// Checked by the rules (R-F12, R-F13) against the shop's active reasons.
-    pub reason_id: Option<i64>,
-    /// As typed (trimmed); `None` (left out) fills it from the reason's template, `""` means none.
-    pub buyer_message: Option<String>,
+    pub draft: Draft,
     pub idempotency_key: String,
-    /// Hash of the request body: the same key with another body is refused.
+    /// The request's fingerprint: the same key with another request is refused.
     pub request_hash: String,
 }
 
 impl NewPayout {
-    /// The idempotency key the request carries, with its body's hash.
+    /// The idempotency key the request carries, with its fingerprint.
     pub(in crate::store) fn key(&self) -> idempotency::Key<'_> {
         idempotency::Key {
             shop_id: self.actor.shop_id,
@@ -148,21 +140,19 @@ impl NewPayout {
     }
 }
 
-/// A stored answer to replay for a repeated idempotency key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: String,
+/// What was decided about a payout request.
+#[derive(Debug)]
+pub enum PayoutAnswer {
+    Created(Box<PayoutView>),
+    /// The rules said no; nothing was written but the idempotency record.
+    Rejected(Vec<Violation>),
 }
 
 #[derive(Debug)]
 pub enum CreateOutcome {
-    Created(Box<PayoutView>),
-    /// The rules said no; nothing was written but the idempotency record.
-    Rejected(Vec<Violation>),
-    /// The key was seen before with the same body: the first answer, verbatim.
-    Replayed(StoredResponse),
-    /// The key was seen before with a different body.
+    /// Decided now, or (`replayed`) the first decision under this idempotency key, given again.
+    Answered { answer: PayoutAnswer, replayed: bool },
+    /// The key was seen before with another request.
     KeyReused,
     /// No such order in the actor's shop (R-E1).
     OrderNotFound,
@@ -175,17 +165,33 @@ pub struct Claimed {
     pub key: PayoutKey,
     pub amount: Money,
     pub source_account: AccountKind,
-    /// The claim was taken over from a worker whose lease expired (a crashed server): the rail is
-    /// asked again with the same reference.
+    /// The claim was taken over from a worker whose lease expired (a crashed server).
     pub taken_over: bool,
+    /// It was `processing` already: a transfer may have reached the rail, so the rail is asked
+    /// for its status before anything is sent.
+    pub at_rail: bool,
+}
+
+/// What asking to take over a payout's claim for a status query came to (SPEC §11.4).
+#[derive(Debug)]
+pub enum TakeOver {
+    Taken(Claimed),
+    /// No such payout in the shop.
+    NotFound,
+    /// Not `processing`, or not for long enough to be stuck: the worker is still on it.
+    NotStuck(PayoutStatus),
+    /// Another status query of it is running.
+    Busy,
 }
 
 /// What a top-up came to (SPEC D8).
 #[derive(Debug)]
 pub enum TopUpOutcome {
-    Created(TopUpView),
-    /// The key was seen before with the same body: the first answer, verbatim.
-    Replayed(StoredResponse),
+    /// Recorded now, or (`replayed`) the first answer to this idempotency key.
+    Created {
+        top_up: TopUpView,
+        replayed: bool,
+    },
     KeyReused,
     /// The bank reference was already recorded for this shop.
     ReferenceUsed,
@@ -219,13 +225,6 @@ pub struct Purged {
     pub sessions: u64,
     pub idempotency_keys: u64,
     pub throttle: u64,
-}
-
-/// What the payment rail said.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Settlement {
-    Succeeded,
-    Failed { reason: String },
 }
 
 /// A page of rows and the total count behind the filter.
@@ -289,6 +288,9 @@ pub trait Store:
 {
     /// Answers once the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Checks that the database's `payout_statuses` say what payout-core says is counted (SPEC §3),
+    /// so the statuses' one definition is `PayoutStatus::is_counted` and SQL cannot disagree.
+    async fn check_counted(&self) -> Result<(), StoreError>;
     /// True when no shop exists yet (the demo data loads only then).
     async fn is_empty(&self) -> Result<bool, StoreError>;
     /// Writes a whole data set in one transaction, only into an empty store (of several servers
@@ -300,10 +302,12 @@ pub trait Store:
 /// SQLite file. Migrations are applied (PostgreSQL takes an advisory lock for that, so servers
 /// starting together apply them once).
 pub async fn open(config: &crate::config::Config) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(match &config.database_url {
+    let store: Arc<dyn Store> = match &config.database_url {
         Some(url) => Arc::new(postgres::PgStore::connect(url).await?),
         None => Arc::new(sqlite::SqliteStore::open(&config.db).await?),
-    })
+    };
+    store.check_counted().await?;
+    Ok(store)
 }
 
 /// A transaction of either store; a SQLite write one also holds this process's place in the
@@ -393,6 +397,21 @@ for_each_store! {
     impl Store for This {
         async fn ping(&self) -> Result<(), StoreError> {
             sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        }
+
+        async fn check_counted(&self) -> Result<(), StoreError> {
+            let rows: Vec<(String, bool)> = sqlx::query_as("SELECT status, counted FROM payout_statuses ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?;
+            let mut expected: Vec<(String, bool)> =
+                PayoutStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.is_counted())).collect();
+            expected.sort();
+            if rows != expected {
+                return Err(StoreError::Corrupt(format!(
+                    "payout_statuses says {rows:?}, payout-core says {expected:?}: a change of what is counted needs a migration"
+                )));
+            }
             Ok(())
         }
 

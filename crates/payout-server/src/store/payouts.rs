@@ -6,21 +6,23 @@ use std::collections::VecDeque;
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
 use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
-use payout_core::approval::{needs_approval, text_too_long};
+use payout_core::approval::needs_approval;
 use payout_core::facts::{AccountFacts, OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
-use payout_core::reasons::{fill_template, Reason, MAX_TEXT_CHARS};
+use payout_core::reasons::Reason;
 use payout_core::time::business_day_bounds;
-use payout_core::{AccountKind, Facts, Field, Qualification, Role, Time, Violation};
+use payout_core::{AccountKind, Facts, Qualification, Role, ShopStatus, Time, Violation};
 use sqlx::QueryBuilder;
 
-use super::audit::Audit;
-use super::idempotency::Seen;
+use super::audit::{INSERT_AUDIT, INSERT_EVENT};
+use super::idempotency::{record_json, Key, KeyRow, Recorded, Seen, INSERT_KEY, RECORD_FORMAT, SELECT_KEY};
+use super::reasons::{ReasonRow, SELECT_REASONS};
 use super::rows::{
     business_date, counted, money, named, payout_views, row, select_payouts, time, AccountRow, EventRow,
     OperatorRow, PayoutRow,
 };
+use super::statements::{args, Statements};
 use super::{
-    Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutFilter, PayoutKey, StoreError, StoredResponse,
+    Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutAnswer, PayoutFilter, PayoutKey, StoreError,
 };
 use crate::clock::Clock;
 
@@ -62,13 +64,6 @@ pub trait PayoutStore: Send + Sync + 'static {
     async fn operators(&self, shop_id: i64) -> Result<Vec<OperatorRef>, StoreError>;
 }
 
-/// Whose counted payouts of one business day to sum: the shop's (R-L4) or one operator's (R-L5).
-#[derive(Clone, Copy)]
-enum Counted {
-    Shop,
-    Operator(i64),
-}
-
 row! {
     pub(super) struct OrderRow {
         id: i64,
@@ -106,13 +101,6 @@ row! {
         quota_enabled: bool,
         per_payout_limit_fen: i64,
         daily_limit_fen: i64,
-    }
-}
-
-impl OperatorQuotaRow {
-    /// The main account has no quota, so its day's use is never summed.
-    pub(super) fn is_main(&self) -> bool {
-        self.role == Role::Main.as_str()
     }
 }
 
@@ -175,82 +163,190 @@ pub(super) const INSERT_PAYOUT: &str =
 pub(super) const RESERVE: &str =
     "UPDATE accounts SET reserved_fen = reserved_fen + $1 WHERE shop_id = $2 AND kind = $3";
 
-/// The rows an order's facts are made of, as either driver read them in one transaction.
-pub(super) struct FactRows {
-    pub order: OrderRow,
-    pub items: Vec<ItemRow>,
-    pub shop: ShopRow,
-    pub user: OperatorQuotaRow,
-    /// The operator's counted sum of the day (a sub-account's; the main account has no quota).
-    pub operator_used_fen: i64,
-    pub usage: UsageRow,
-    pub accounts: Vec<AccountFacts>,
-    pub reasons: Vec<Reason>,
-    pub shop_counted_fen: i64,
+/// Loads every fact the rules need about `order_no` in the actor's shop, as of `now`: the order's
+/// id, the facts, and the shop's selected account. One function for every path (the workbench's
+/// read, PostgreSQL's create, SQLite's single writer), so all see the facts the same way.
+pub(super) async fn load_facts<S: Statements>(
+    s: &mut S,
+    actor: &Actor,
+    order_no: &str,
+    now: Time,
+) -> Result<Option<(i64, Facts, AccountKind)>, StoreError> {
+    let shop_id = actor.shop_id;
+    let Some(order) = s.optional::<OrderRow>(SELECT_ORDER, &args![shop_id, order_no]).await? else {
+        return Ok(None);
+    };
+    let items = s.all::<ItemRow>(SELECT_ITEMS, &args![shop_id, order.id]).await?;
+    let shop = s.one::<ShopRow>(SELECT_SHOP, &args![shop_id]).await?;
+    // The operator as stored now, not as the session remembered it: quota changes bind at once.
+    let user = s.one::<OperatorQuotaRow>(SELECT_OPERATOR, &args![shop_id, actor.user_id]).await?;
+    let today = business_date(now);
+    let role = named(&user.role, Role::parse)?;
+    let operator_used_fen = match role {
+        // The main account has no quota, so its day's use is never summed.
+        Role::Main => 0,
+        Role::Sub => s.scalar(OPERATOR_COUNTED_TODAY, &args![shop_id, &today, actor.user_id]).await?,
+    };
+    let usage = s.one::<UsageRow>(ORDER_USAGE, &args![shop_id, order.id]).await?;
+    let accounts = accounts(s, shop_id).await?;
+    let reasons = s.all::<ReasonRow>(SELECT_REASONS, &args![shop_id]).await?;
+    let shop_counted_fen = s.scalar(COUNTED_TODAY, &args![shop_id, &today]).await?;
+
+    let operator = match role {
+        Role::Main => OperatorFacts::main(),
+        Role::Sub => OperatorFacts {
+            role: Role::Sub,
+            payout_enabled: user.payout_enabled,
+            quota_enabled: user.quota_enabled,
+            per_payout_limit: Some(money(user.per_payout_limit_fen)?),
+            daily_limit: Some(money(user.daily_limit_fen)?),
+            used_today: money(operator_used_fen)?,
+        },
+    };
+    let items = items
+        .into_iter()
+        .map(|r| Ok(OrderItem { id: r.id, title: r.title, amount: money(r.amount_fen)? }))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let facts = Facts {
+        shop: ShopFacts {
+            qualification: named(&shop.qualification, Qualification::parse)?,
+            status: named(&shop.status, ShopStatus::parse)?,
+            accounts,
+            name: shop.name,
+            approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
+            require_reason: shop.require_reason,
+            // What a draft may name (R-F13): the active ones, in the shop's order.
+            reasons: reasons
+                .into_iter()
+                .filter(|r| r.active)
+                .map(ReasonRow::reason)
+                .collect::<Result<_, _>>()?,
+        },
+        operator,
+        order: OrderFacts {
+            order_no: order_no.to_owned(),
+            source_app: order.source_app,
+            paid_amount: money(order.paid_fen)?,
+            ordered_at: time(order.ordered_at),
+            online_paid: order.online_paid,
+            cross_border: order.cross_border,
+            items,
+        },
+        usage: OrderUsage {
+            counted_total: money(usage.counted_fen)?,
+            counted_count: u32::try_from(usage.counted_count).unwrap_or(u32::MAX),
+            last_created_at: usage.last_created_at.map(time),
+            has_counted_shipping: usage.has_counted_shipping,
+            has_processing: usage.has_processing,
+        },
+        shop_counted_today: money(shop_counted_fen)?,
+    };
+    let selected = named(&shop.selected_source_account, AccountKind::parse)?;
+    Ok(Some((order.id, facts, selected)))
 }
 
-impl FactRows {
-    /// The order's id, the facts the rules check, and the shop's selected account.
-    pub(super) fn facts(self, order_no: &str) -> Result<(i64, Facts, AccountKind), StoreError> {
-        let FactRows {
-            order,
-            items,
-            shop,
-            user,
-            operator_used_fen,
-            usage,
-            accounts,
-            reasons,
-            shop_counted_fen,
-        } = self;
-        let operator = if user.is_main() {
-            OperatorFacts::main()
-        } else {
-            OperatorFacts {
-                role: Role::Sub,
-                payout_enabled: user.payout_enabled,
-                quota_enabled: user.quota_enabled,
-                per_payout_limit: Some(money(user.per_payout_limit_fen)?),
-                daily_limit: Some(money(user.daily_limit_fen)?),
-                used_today: money(operator_used_fen)?,
-            }
-        };
-        let items = items
-            .into_iter()
-            .map(|r| Ok(OrderItem { id: r.id, title: r.title, amount: money(r.amount_fen)? }))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let facts = Facts {
-            shop: ShopFacts {
-                qualification: named(&shop.qualification, Qualification::parse)?,
-                status: shop.status,
-                accounts,
-                name: shop.name,
-                approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
-                require_reason: shop.require_reason,
-                reasons,
-            },
-            operator,
-            order: OrderFacts {
-                order_no: order_no.to_owned(),
-                source_app: order.source_app,
-                paid_amount: money(order.paid_fen)?,
-                ordered_at: time(order.ordered_at),
-                online_paid: order.online_paid,
-                cross_border: order.cross_border,
-                items,
-            },
-            usage: OrderUsage {
-                counted_total: money(usage.counted_fen)?,
-                counted_count: u32::try_from(usage.counted_count).unwrap_or(u32::MAX),
-                last_created_at: usage.last_created_at.map(time),
-                has_counted_shipping: usage.has_counted_shipping,
-                has_processing: usage.has_processing,
-            },
-            shop_counted_today: money(shop_counted_fen)?,
-        };
-        let selected = named(&shop.selected_source_account, AccountKind::parse)?;
-        Ok((order.id, facts, selected))
+/// The shop's two accounts' money.
+pub(super) async fn accounts<S: Statements>(
+    s: &mut S,
+    shop_id: i64,
+) -> Result<Vec<AccountFacts>, StoreError> {
+    s.all::<AccountRow>(SELECT_ACCOUNTS, &args![shop_id]).await?.into_iter().map(AccountRow::facts).collect()
+}
+
+/// Decides and writes one payout at `at` in the caller's write transaction, which holds the
+/// shop's lock (PostgreSQL) or the database's (SQLite's single writer). Whatever the outcome, the
+/// caller commits: a refusal is recorded under its idempotency key, and the early answers wrote
+/// nothing. The one path by which a payout is created, on either store.
+pub(super) async fn create<S: Statements>(
+    s: &mut S,
+    new: &NewPayout,
+    at: Time,
+    decide: &Decide,
+) -> Result<CreateOutcome, StoreError> {
+    let actor = &new.actor;
+    let key = new.key();
+    let seen = s.optional::<KeyRow>(SELECT_KEY, &args![key.shop_id, key.user_id, key.key]).await?;
+    match seen.map(|row| row.seen(key.request_hash)).transpose()? {
+        Some(Seen::Same(recorded)) => return replayed(recorded),
+        Some(Seen::Other) => return Ok(CreateOutcome::KeyReused),
+        None => {}
     }
+    let Some((order_id, facts, _)) = load_facts(s, actor, &new.draft.order_no, at).await? else {
+        return Ok(CreateOutcome::OrderNotFound);
+    };
+    let insert = match plan(new, &facts, at, decide) {
+        Plan::Rejected(violations) => {
+            // The refusal is the key's answer, recorded in the same transaction that decided it: a
+            // retry with this key gets this refusal, never a payout created later.
+            record_key(s, key, &Recorded::PayoutRejected { violations: violations.clone() }, at).await?;
+            return Ok(CreateOutcome::Answered {
+                answer: PayoutAnswer::Rejected(violations),
+                replayed: false,
+            });
+        }
+        Plan::Insert(insert) => insert,
+    };
+    let d = &new.draft;
+    let reason = insert.reason.as_ref();
+    let id = s
+        .scalar(
+            INSERT_PAYOUT,
+            &args![
+                actor.shop_id,
+                order_id,
+                &d.order_no,
+                actor.user_id,
+                d.source_account.as_str(),
+                d.payout_type.as_str(),
+                d.amount.to_fen(),
+                insert.status.as_str(),
+                d.linked_item_id.as_deref(),
+                d.note.as_deref(),
+                at.unix_millis(),
+                business_date(at).as_str(),
+                reason.map(|r| r.id),
+                reason.map(|r| r.name_zh.as_str()),
+                reason.and_then(|r| r.name_en.as_deref()),
+                insert.buyer_message.as_deref(),
+            ],
+        )
+        .await?;
+    s.execute(RESERVE, &args![d.amount.to_fen(), actor.shop_id, d.source_account.as_str()]).await?;
+    let event =
+        args![actor.shop_id, id, at.unix_millis(), insert.status.as_str(), &actor.username, None::<&str>];
+    s.execute(INSERT_EVENT, &event).await?;
+    let (target, detail) = insert.audit(new, id);
+    let audit = args![actor.shop_id, at.unix_millis(), &actor.username, "payout.created", &target, &detail];
+    s.execute(INSERT_AUDIT, &audit).await?;
+    let view = insert.view(new, id, at);
+    let view = Box::new(view);
+    record_key(s, key, &Recorded::PayoutCreated { payout: view.clone() }, at).await?;
+    Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(view), replayed: false })
+}
+
+/// A payout request's first answer, given again.
+fn replayed(recorded: Recorded) -> Result<CreateOutcome, StoreError> {
+    let answer = match recorded {
+        Recorded::PayoutCreated { payout } => PayoutAnswer::Created(payout),
+        Recorded::PayoutRejected { violations } => PayoutAnswer::Rejected(violations),
+        // Its key was used for a top-up: a different request (the fingerprints differ in kind, so
+        // this does not happen unless the stored record is wrong).
+        Recorded::TopUpCreated { .. } => return Ok(CreateOutcome::KeyReused),
+    };
+    Ok(CreateOutcome::Answered { answer, replayed: true })
+}
+
+async fn record_key<S: Statements>(
+    s: &mut S,
+    key: Key<'_>,
+    recorded: &Recorded,
+    at: Time,
+) -> Result<(), StoreError> {
+    let json = record_json(recorded)?;
+    let row =
+        args![key.shop_id, key.user_id, key.key, key.request_hash, RECORD_FORMAT, &json, at.unix_millis()];
+    s.execute(INSERT_KEY, &row).await?;
+    Ok(())
 }
 
 /// What a create request comes to once its facts are loaded, before anything is written.
@@ -264,57 +360,44 @@ pub(super) enum Plan {
 pub(super) struct Insert {
     pub status: PayoutStatus,
     pub reason: Option<Reason>,
+    /// What the buyer receives, its placeholders filled from this payout.
     pub buyer_message: Option<String>,
 }
 
-/// Decides one request against `facts` at `at`: the rule engine, then R-F14 on the buyer message
-/// the reason's template makes, then whether it waits for approval.
+/// Decides one request against `facts` at `at`: the rule engine, then whether it waits for
+/// approval.
 pub(super) fn plan(new: &NewPayout, facts: &Facts, at: Time, decide: &Decide) -> Plan {
-    let reason = new.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id));
-    // Left out, the buyer message is the reason's template filled in, as the dialog shows it;
-    // sent empty, there is none (the person cleared it on purpose).
-    let buyer_message = match new.buyer_message.as_deref() {
-        Some("") => None,
-        Some(typed) => Some(typed.to_owned()),
-        None => reason.and_then(|r| r.buyer_message_template.as_deref()).map(|template| {
-            fill_template(template, &new.order_no, &new.amount.to_string(), &facts.shop.name)
-        }),
-    };
-    let mut violations = decide(facts, at);
-    // R-F14 holds for the message the buyer gets, also when the template made it.
-    if violations.is_empty() && buyer_message.as_ref().is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
-        violations.push(
-            text_too_long("由模板生成的买家留言", "The buyer message the reason's template gives")
-                .on(Field::BuyerMessage),
-        );
-    }
+    let violations = decide(facts, at);
     if !violations.is_empty() {
         return Plan::Rejected(violations);
     }
+    let d = &new.draft;
+    let reason = d.reason_id.and_then(|id| facts.shop.reasons.iter().find(|r| r.id == id)).cloned();
     // A sub-account's payout at or above the threshold waits for the main account; it is counted
     // and reserves its amount all the same (SPEC §11.2).
-    let status = if needs_approval(&facts.shop, &facts.operator, new.amount) {
+    let status = if needs_approval(&facts.shop, &facts.operator, d.amount) {
         PayoutStatus::AwaitingApproval
     } else {
         PayoutStatus::Pending
     };
-    Plan::Insert(Insert { status, reason: reason.cloned(), buyer_message })
+    Plan::Insert(Insert { status, reason, buyer_message: d.buyer_message_for(facts) })
 }
 
 impl Insert {
     /// The new payout as the API shows it (what `INSERT_PAYOUT` wrote, with the operator's names).
     pub(super) fn view(&self, new: &NewPayout, id: i64, at: Time) -> PayoutView {
         let reason = self.reason.as_ref();
+        let d = &new.draft;
         PayoutView {
             id,
-            order_no: new.order_no.clone(),
-            source_account: new.source_account,
-            payout_type: new.payout_type,
-            amount: new.amount,
+            order_no: d.order_no.clone(),
+            source_account: d.source_account,
+            payout_type: d.payout_type,
+            amount: d.amount,
             status: self.status,
             failure_reason: None,
-            linked_item_id: new.linked_item_id.clone(),
-            note: new.note.clone(),
+            linked_item_id: d.linked_item_id.clone(),
+            note: d.note.clone(),
             operator: OperatorRef {
                 id: new.actor.user_id,
                 username: new.actor.username.clone(),
@@ -336,162 +419,21 @@ impl Insert {
 
     /// The audit row's target and detail.
     pub(super) fn audit(&self, new: &NewPayout, id: i64) -> (String, String) {
+        let d = &new.draft;
         let detail = format!(
             "order {} · {} · ¥{} · {} · {}",
-            new.order_no,
-            new.payout_type.as_str(),
-            new.amount,
-            new.source_account.as_str(),
+            d.order_no,
+            d.payout_type.as_str(),
+            d.amount,
+            d.source_account.as_str(),
             self.status.as_str()
         );
         (format!("payout:{id}"), detail)
     }
 }
 
-/// The stored answers: a refusal's 422 and a created payout's 201.
-pub(super) fn rejected_answer(violations: &[Violation]) -> StoredResponse {
-    crate::error::ApiError::Rejected(violations.to_vec()).to_stored()
-}
-
-pub(super) fn created_answer(view: &PayoutView) -> Result<StoredResponse, StoreError> {
-    let body = serde_json::to_string(view).map_err(|e| StoreError::Database(e.to_string()))?;
-    Ok(StoredResponse { status: 201, body })
-}
-
 for_each_store! {
     impl This {
-        pub(in crate::store) async fn accounts(conn: &mut Conn, shop_id: i64) -> Result<Vec<AccountFacts>, StoreError> {
-            sqlx::query_as::<_, AccountRow>(SELECT_ACCOUNTS)
-                .bind(shop_id)
-                .fetch_all(conn)
-                .await?
-                .into_iter()
-                .map(AccountRow::facts)
-                .collect()
-        }
-
-        async fn counted_today(conn: &mut Conn, shop_id: i64, whose: Counted, today: &str) -> Result<i64, StoreError> {
-            Ok(match whose {
-                Counted::Shop => sqlx::query_scalar(COUNTED_TODAY).bind(shop_id).bind(today).fetch_one(conn).await?,
-                Counted::Operator(id) => {
-                    sqlx::query_scalar(OPERATOR_COUNTED_TODAY).bind(shop_id).bind(today).bind(id).fetch_one(conn).await?
-                }
-            })
-        }
-
-        /// Loads every fact the rules need about `order_no` in the actor's shop, as of `now`.
-        async fn load_facts(
-            conn: &mut Conn,
-            actor: &Actor,
-            order_no: &str,
-            now: Time,
-        ) -> Result<Option<(i64, Facts, AccountKind)>, StoreError> {
-            let shop_id = actor.shop_id;
-            let Some(order) = sqlx::query_as::<_, OrderRow>(SELECT_ORDER)
-                .bind(shop_id)
-                .bind(order_no)
-                .fetch_optional(&mut *conn)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let items = sqlx::query_as::<_, ItemRow>(SELECT_ITEMS).bind(shop_id).bind(order.id).fetch_all(&mut *conn).await?;
-            let shop = sqlx::query_as::<_, ShopRow>(SELECT_SHOP).bind(shop_id).fetch_one(&mut *conn).await?;
-            // The operator as stored now, not as the session remembered it: quota changes bind at once.
-            let user =
-                sqlx::query_as::<_, OperatorQuotaRow>(SELECT_OPERATOR).bind(shop_id).bind(actor.user_id).fetch_one(&mut *conn).await?;
-            let today = business_date(now);
-            let operator_used_fen = if user.is_main() {
-                0
-            } else {
-                This::counted_today(conn, shop_id, Counted::Operator(actor.user_id), &today).await?
-            };
-            let usage = sqlx::query_as::<_, UsageRow>(ORDER_USAGE).bind(shop_id).bind(order.id).fetch_one(&mut *conn).await?;
-            let rows = FactRows {
-                order,
-                items,
-                shop,
-                user,
-                operator_used_fen,
-                usage,
-                accounts: This::accounts(conn, shop_id).await?,
-                reasons: This::reasons(conn, shop_id, true).await?,
-                shop_counted_fen: This::counted_today(conn, shop_id, Counted::Shop, &today).await?,
-            };
-            rows.facts(order_no).map(Some)
-        }
-
-        /// Decides and writes one payout in the caller's write transaction, which holds the
-        /// shop's lock (PostgreSQL) or the database's (SQLite). Whatever the outcome, the caller
-        /// commits: a refusal is recorded under its idempotency key, and the early answers wrote
-        /// nothing. (SQLite's single writer does the same steps in `writer::create_one`.)
-        // Unused on SQLite, whose single writer runs these steps (writer.rs).
-        #[allow(dead_code)]
-        pub(in crate::store) async fn create_in(
-            tx: &mut Conn,
-            new: &NewPayout,
-            clock: &dyn Clock,
-            decide: &Decide,
-        ) -> Result<CreateOutcome, StoreError> {
-            let actor = &new.actor;
-            // "Now" is when this transaction holds the shop's lock, not when the request arrived:
-            // the cooldown and the daily totals are measured against the moment the payout is
-            // written.
-            let at = clock.now();
-            let key = new.key();
-            match This::seen_key(&mut *tx, key).await? {
-                Some(Seen::Same(stored)) => return Ok(CreateOutcome::Replayed(stored)),
-                Some(Seen::Other) => return Ok(CreateOutcome::KeyReused),
-                None => {}
-            }
-            let Some((order_id, facts, _)) = This::load_facts(&mut *tx, actor, &new.order_no, at).await? else {
-                return Ok(CreateOutcome::OrderNotFound);
-            };
-            let insert = match plan(new, &facts, at, decide) {
-                Plan::Rejected(violations) => {
-                    // The rejection is the key's answer, recorded in the same transaction that
-                    // decided it: a retry with this key gets this 422, never a payout created later.
-                    This::record_key(&mut *tx, key, &rejected_answer(&violations), at).await?;
-                    return Ok(CreateOutcome::Rejected(violations));
-                }
-                Plan::Insert(insert) => insert,
-            };
-            let reason = insert.reason.as_ref();
-            let id: i64 = sqlx::query_scalar(INSERT_PAYOUT)
-                .bind(actor.shop_id)
-                .bind(order_id)
-                .bind(&new.order_no)
-                .bind(actor.user_id)
-                .bind(new.source_account.as_str())
-                .bind(new.payout_type.as_str())
-                .bind(new.amount.to_fen())
-                .bind(insert.status.as_str())
-                .bind(&new.linked_item_id)
-                .bind(&new.note)
-                .bind(at.unix_millis())
-                .bind(business_date(at))
-                .bind(reason.map(|r| r.id))
-                .bind(reason.map(|r| r.name_zh.as_str()))
-                .bind(reason.and_then(|r| r.name_en.as_deref()))
-                .bind(insert.buyer_message.as_deref())
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query(RESERVE)
-                .bind(new.amount.to_fen())
-                .bind(actor.shop_id)
-                .bind(new.source_account.as_str())
-                .execute(&mut *tx)
-                .await?;
-            let payout = PayoutKey { shop_id: actor.shop_id, id };
-            This::event(&mut *tx, payout, at, insert.status, &actor.username, None).await?;
-            let (target, detail) = insert.audit(new, id);
-            let audit = Audit { shop_id: actor.shop_id, at, actor: &actor.username, action: "payout.created", target: &target, detail: &detail };
-            This::audit(&mut *tx, audit).await?;
-            let view = insert.view(new, id, at);
-            This::record_key(&mut *tx, key, &created_answer(&view)?, at).await?;
-            Ok(CreateOutcome::Created(Box::new(view)))
-        }
-
         pub(in crate::store) async fn payout_view(conn: &mut Conn, key: PayoutKey) -> Result<PayoutView, StoreError> {
             sqlx::query_as::<_, PayoutRow>(select_payouts!("WHERE p.shop_id = $1 AND p.id = $2"))
                 .bind(key.shop_id)
@@ -530,7 +472,7 @@ for_each_store! {
         async fn order_context(&self, actor: &Actor, order_no: &str, now: Time) -> Result<Option<OrderContext>, StoreError> {
             // One read transaction, so the facts and the payout list are one consistent snapshot.
             let mut tx = self.begin_read().await?;
-            let Some((order_id, facts, selected)) = This::load_facts(&mut tx, actor, order_no, now).await? else {
+            let Some((order_id, facts, selected)) = load_facts(&mut *tx, actor, order_no, now).await? else {
                 return tx.finish(None).await;
             };
             let payouts = sqlx::query_as::<_, PayoutRow>(select_payouts!(

@@ -52,7 +52,9 @@ impl PgStore {
         decide: Decide,
     ) -> Result<CreateOutcome, StoreError> {
         let mut tx = self.begin_write(Lock::Shop(new.actor.shop_id)).await?;
-        let outcome = Self::create_in(&mut tx, &new, &*clock, &decide).await?;
+        // "Now" is when this transaction holds the shop's lock, not when the request arrived: the
+        // cooldown and the daily totals are measured against the moment the payout is written.
+        let outcome = super::payouts::create(&mut *tx, &new, clock.now(), &decide).await?;
         tx.commit().await?;
         Ok(outcome)
     }

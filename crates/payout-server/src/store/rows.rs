@@ -27,7 +27,7 @@ pub(super) fn business_date(t: Time) -> String {
 }
 
 /// A row type that both drivers read by column name from one field list: `sqlx::FromRow` for the
-/// sqlx stores, and `from_sql_row` for SQLite's single writer ([`super::writer`], rusqlite).
+/// sqlx stores, and `Decoded::from_sql_row` for SQLite's single writer ([`super::writer`], rusqlite).
 macro_rules! row {
     ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
         $(#[$meta])*
@@ -36,9 +36,8 @@ macro_rules! row {
             $(pub(in crate::store) $field: $ty),*
         }
 
-        impl $name {
-            #[allow(dead_code)]
-            pub(in crate::store) fn from_sql_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        impl $crate::store::statements::Decoded for $name {
+            fn from_sql_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
                 Ok(Self { $($field: row.get(stringify!($field))?),* })
             }
         }
@@ -46,11 +45,12 @@ macro_rules! row {
 }
 pub(super) use row;
 
-/// The SQL condition of a counted payout (SPEC §3: not failed, not rejected), as a literal for
-/// `concat!`.
+/// The SQL condition of a counted payout (SPEC §3), as a literal for `concat!`: the statuses the
+/// `payout_statuses` table marks counted, which the server checks against payout-core's
+/// `PayoutStatus::is_counted` when it opens the store ([`super::check_counted`]).
 macro_rules! counted {
     () => {
-        "status NOT IN ('failed', 'rejected')"
+        "status IN (SELECT status FROM payout_statuses WHERE counted)"
     };
 }
 pub(super) use counted;

@@ -2,7 +2,7 @@
 //! in on one server is served by any other, and the throttle counts across all of them.
 
 use async_trait::async_trait;
-use payout_core::{Qualification, Role, Time};
+use payout_core::{Qualification, Role, ShopStatus, Time};
 
 use super::rows::named;
 use super::{Actor, Credentials, Lock, Purged, StoreError};
@@ -11,18 +11,18 @@ use super::{Actor, Credentials, Lock, Purged, StoreError};
 pub trait SessionStore: Send + Sync + 'static {
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
     /// The sign-in throttle: atomically, if every key is below its limit within the window,
-    /// counts one more attempt on each and returns true; otherwise counts nothing and returns
-    /// false. A window older than `window_seconds` starts again from zero.
+    /// counts one more attempt on each, still being checked (`Taken`); otherwise counts nothing
+    /// and says why. A window older than `window_seconds` starts again from zero (attempts being
+    /// checked carry over).
     async fn throttle_take(
         &self,
         keys: &[(String, u32)],
         now: Time,
         window_seconds: i64,
-    ) -> Result<bool, StoreError>;
-    /// Gives back one counted attempt on each key (an attempt that was not a failed guess).
-    async fn throttle_give_back(&self, keys: &[String]) -> Result<(), StoreError>;
-    /// Forgets a key (a successful sign-in clears its account-and-address count).
-    async fn throttle_clear(&self, key: &str) -> Result<(), StoreError>;
+    ) -> Result<Throttle, StoreError>;
+    /// Ends the checking of one attempt on each key: a failed guess stays counted, a right one
+    /// takes its attempt back, and one that was never checked is given back.
+    async fn throttle_settle(&self, keys: &[(String, Checked)]) -> Result<(), StoreError>;
     /// Removes expired sessions, idempotency keys created before `keys_before`, and throttle
     /// records whose window has passed.
     async fn purge(&self, now: Time, keys_before: Time, window_seconds: i64) -> Result<Purged, StoreError>;
@@ -37,6 +37,40 @@ pub trait SessionStore: Send + Sync + 'static {
     /// The session's actor, if the session exists and has not expired at `now`.
     async fn session_actor(&self, token_hash: &str, now: Time) -> Result<Option<Actor>, StoreError>;
     async fn session_delete(&self, token_hash: &str) -> Result<(), StoreError>;
+}
+
+/// What the throttle says of one more sign-in attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Throttle {
+    /// Counted; check it, then settle it.
+    Taken,
+    /// Failed guesses fill a key's window: no more until it ends.
+    Locked { retry_after_seconds: i64 },
+    /// The key is full only because attempts are still being checked (the same person signing in
+    /// on several tabs at once): ask again in a moment.
+    Checking,
+}
+
+/// How a counted attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// A failed guess: it stays counted for the window.
+    Failed,
+    /// The right password: the failed guesses of this key before it are forgotten too (the
+    /// username-and-address key).
+    RightClears,
+    /// The right password: only its own attempt is taken back (the address's key, which other
+    /// users' failures share).
+    Right,
+    /// Never checked (no hashing slot): given back.
+    NotChecked,
+}
+
+#[derive(sqlx::FromRow)]
+struct ThrottleRow {
+    count: i64,
+    pending: i64,
+    window_start: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,13 +97,34 @@ struct SessionRow {
 
 /// Counts one attempt on a key, unless the key is at its limit within the window: then the
 /// conditional upsert changes nothing and returns no row. The row's lock (taken by the upsert in
-/// either store) makes check and count one step for concurrent sign-ins on every server.
-const THROTTLE_TAKE: &str = "INSERT INTO sign_in_throttle (key, count, window_start) VALUES ($1, 1, $2) \
+/// either store) makes check and count one step for concurrent sign-ins on every server. `count`
+/// holds failed guesses and attempts being checked; `pending` the latter.
+const THROTTLE_TAKE: &str = "INSERT INTO sign_in_throttle (key, count, pending, window_start) VALUES ($1, 1, 1, $2) \
      ON CONFLICT (key) DO UPDATE SET \
-       count = CASE WHEN sign_in_throttle.window_start > $3 THEN sign_in_throttle.count + 1 ELSE 1 END, \
+       count = CASE WHEN sign_in_throttle.window_start > $3 THEN sign_in_throttle.count + 1 ELSE sign_in_throttle.pending + 1 END, \
+       pending = sign_in_throttle.pending + 1, \
        window_start = CASE WHEN sign_in_throttle.window_start > $3 THEN sign_in_throttle.window_start ELSE excluded.window_start END \
      WHERE sign_in_throttle.window_start <= $3 OR sign_in_throttle.count < $4 \
      RETURNING count";
+
+/// Ends one attempt's checking on a key (`$2` is [`Checked`] as text).
+const THROTTLE_SETTLE: &str = "UPDATE sign_in_throttle SET \
+       count = CASE $2 WHEN 'failed' THEN count \
+                       WHEN 'right_clears' THEN CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
+                       ELSE CASE WHEN count > 0 THEN count - 1 ELSE 0 END END, \
+       pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
+     WHERE key = $1";
+
+impl Checked {
+    fn as_str(self) -> &'static str {
+        match self {
+            Checked::Failed => "failed",
+            Checked::RightClears => "right_clears",
+            Checked::Right => "right",
+            Checked::NotChecked => "not_checked",
+        }
+    }
+}
 
 /// Purging expired rows. On PostgreSQL it skips rows a sign-in holds right now instead of waiting
 /// for them: a purge that locked expired rows in table order while a sign-in locked two of them in
@@ -93,7 +148,7 @@ for_each_store! {
             Ok(row.map(|r| Credentials { shop_id: r.shop_id, user_id: r.id, password_hash: r.password_hash }))
         }
 
-        async fn throttle_take(&self, keys: &[(String, u32)], now: Time, window_seconds: i64) -> Result<bool, StoreError> {
+        async fn throttle_take(&self, keys: &[(String, u32)], now: Time, window_seconds: i64) -> Result<Throttle, StoreError> {
             let mut tx = self.begin_write(Lock::Rows).await?;
             let window_start = now.unix_millis() - window_seconds * 1000;
             for (key, limit) in keys {
@@ -105,29 +160,30 @@ for_each_store! {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if counted.is_none() {
-                    // At the limit: the keys counted before this one are given back too.
-                    return tx.finish(false).await;
+                    // At the limit: the keys counted before this one are given back too (the
+                    // transaction ends without a commit). Why it is full says what to answer.
+                    let row = sqlx::query_as::<_, ThrottleRow>("SELECT count, pending, window_start FROM sign_in_throttle WHERE key = $1")
+                        .bind(key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let answer = if row.count - row.pending >= i64::from(*limit) {
+                        let ends = row.window_start + window_seconds * 1000;
+                        Throttle::Locked { retry_after_seconds: ((ends - now.unix_millis()) + 999).div_euclid(1000).max(1) }
+                    } else {
+                        Throttle::Checking
+                    };
+                    return tx.finish(answer).await;
                 }
             }
             tx.commit().await?;
-            Ok(true)
+            Ok(Throttle::Taken)
         }
 
-        async fn throttle_give_back(&self, keys: &[String]) -> Result<(), StoreError> {
+        async fn throttle_settle(&self, keys: &[(String, Checked)]) -> Result<(), StoreError> {
             let mut tx = self.begin_write(Lock::Rows).await?;
-            for key in keys {
-                sqlx::query("UPDATE sign_in_throttle SET count = CASE WHEN count > 0 THEN count - 1 ELSE 0 END WHERE key = $1")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
+            for (key, checked) in keys {
+                sqlx::query(THROTTLE_SETTLE).bind(key).bind(checked.as_str()).execute(&mut *tx).await?;
             }
-            tx.commit().await?;
-            Ok(())
-        }
-
-        async fn throttle_clear(&self, key: &str) -> Result<(), StoreError> {
-            let mut tx = self.begin_write(Lock::Rows).await?;
-            sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1").bind(key).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -201,13 +257,13 @@ for_each_store! {
                 user_id: r.user_id,
                 username: r.username,
                 display_name: r.display_name,
-                role: if r.role == Role::Main.as_str() { Role::Main } else { Role::Sub },
+                role: named(&r.role, Role::parse)?,
                 payout_enabled: r.payout_enabled,
                 manage_quotas: r.manage_quotas,
                 shop_id: r.shop_id,
                 shop_name: r.shop_name,
                 qualification: named(&r.qualification, Qualification::parse)?,
-                shop_status: r.shop_status,
+                shop_status: named(&r.shop_status, ShopStatus::parse)?,
                 csrf_token: r.csrf_token,
             }))
         }

@@ -2,12 +2,12 @@
 
 use async_trait::async_trait;
 use payout_core::api::{PayoutSettings, TopUpView};
-use payout_core::{AccountKind, Money, Qualification, Time};
+use payout_core::{AccountKind, Money, Qualification, ShopStatus, Time};
 
 use super::audit::Audit;
-use super::idempotency::{Key, Seen};
+use super::idempotency::{Key, Recorded, Seen};
 use super::rows::{money, named, TopUpRow};
-use super::{Actor, Lock, NewTopUp, StoreError, StoredResponse, TopUpOutcome};
+use super::{Actor, Lock, NewTopUp, StoreError, TopUpOutcome};
 use crate::views::source_account_view;
 
 #[async_trait]
@@ -57,7 +57,7 @@ for_each_store! {
             .fetch_one(&mut *tx)
             .await?;
             let qualification = named(&shop.qualification, Qualification::parse)?;
-            let accounts = This::accounts(&mut tx, shop_id).await?;
+            let accounts = crate::store::payouts::accounts(&mut *tx, shop_id).await?;
             let top_ups = sqlx::query_as::<_, TopUpRow>(
                 "SELECT id, amount_fen, reference, actor, created_at FROM top_ups WHERE shop_id = $1 ORDER BY id DESC LIMIT 20",
             )
@@ -126,13 +126,17 @@ for_each_store! {
             let mut tx = self.begin_write(Lock::Shop(shop_id)).await?;
             let key = Key { shop_id, user_id: actor.user_id, key: new.idempotency_key, request_hash: &new.request_hash };
             match This::seen_key(&mut tx, key).await? {
-                Some(Seen::Same(stored)) => return tx.finish(TopUpOutcome::Replayed(stored)).await,
+                Some(Seen::Same(Recorded::TopUpCreated { top_up })) => {
+                    return tx.finish(TopUpOutcome::Created { top_up, replayed: true }).await;
+                }
+                // A key first used for a payout: another request.
+                Some(Seen::Same(_)) => return tx.finish(TopUpOutcome::KeyReused).await,
                 Some(Seen::Other) => return tx.finish(TopUpOutcome::KeyReused).await,
                 None => {}
             }
             let status: String =
                 sqlx::query_scalar("SELECT status FROM shops WHERE id = $1").bind(shop_id).fetch_one(&mut *tx).await?;
-            if status != "active" {
+            if !named(&status, ShopStatus::parse)?.is_active() {
                 return tx.finish(TopUpOutcome::ShopNotActive).await;
             }
             let used: Option<i64> = sqlx::query_scalar("SELECT id FROM top_ups WHERE shop_id = $1 AND reference = $2")
@@ -180,10 +184,9 @@ for_each_store! {
                 actor: actor.username.clone(),
                 created_at: now,
             };
-            let body = serde_json::to_string(&view).map_err(|e| StoreError::Database(e.to_string()))?;
-            This::record_key(&mut tx, key, &StoredResponse { status: 201, body }, now).await?;
+            This::record_key(&mut tx, key, &Recorded::TopUpCreated { top_up: view.clone() }, now).await?;
             tx.commit().await?;
-            Ok(TopUpOutcome::Created(view))
+            Ok(TopUpOutcome::Created { top_up: view, replayed: false })
         }
     }
 }

@@ -10,7 +10,10 @@ use sqlx::QueryBuilder;
 
 use super::audit::{Audit, Event, ROWS_PER_STATEMENT};
 use super::rows::{money, named};
-use super::{Claimed, Lock, PayoutKey, Settlement, StoreError};
+use super::{Claimed, Lock, PayoutKey, Settlement, StoreError, TakeOver};
+
+/// How the owners of status queries' claims begin (the settlement workers' begin with `worker-`).
+pub const STATUS_QUERY_OWNER: &str = "status-query-";
 
 #[async_trait]
 pub trait SettlementStore: Send + Sync + 'static {
@@ -37,9 +40,11 @@ pub trait SettlementStore: Send + Sync + 'static {
         results: &[(PayoutKey, Settlement)],
         now: Time,
     ) -> Result<usize, StoreError>;
-    /// Takes the claim of a `processing` payout for `owner` whoever holds it, so the main account
-    /// can ask the rail again about a stuck payout (SPEC §11.4). The previous owner's result is
-    /// then skipped by `settle`. `None` when the payout is not processing.
+    /// Takes the claim of a stuck payout (`processing` since before `stuck_before`, strictly) for `owner`,
+    /// whichever worker holds it, so the main account can ask the rail about it (SPEC §11.4); the
+    /// previous owner's result is then skipped by `settle`. A claim another status query holds
+    /// (an `owner` starting with [`STATUS_QUERY_OWNER`]) is not taken until its lease ends, so
+    /// queries sent at once make one rail call.
     async fn take_over(
         &self,
         owner: &str,
@@ -47,7 +52,8 @@ pub trait SettlementStore: Send + Sync + 'static {
         actor: &str,
         now: Time,
         lease_until: Time,
-    ) -> Result<Option<Claimed>, StoreError>;
+        stuck_before: Time,
+    ) -> Result<TakeOver, StoreError>;
 }
 
 /// The claimable payouts, oldest first: `pending` ones, and `processing` ones whose lease has
@@ -131,6 +137,7 @@ for_each_store! {
                     amount: money(row.amount_fen)?,
                     source_account: named(&row.source_account, AccountKind::parse)?,
                     taken_over,
+                    at_rail: processing,
                 });
             }
             for chunk in claimed.chunks(ROWS_PER_STATEMENT) {
@@ -293,21 +300,42 @@ for_each_store! {
             Ok(settled)
         }
 
-        async fn take_over(&self, owner: &str, payout: PayoutKey, actor: &str, now: Time, lease_until: Time) -> Result<Option<Claimed>, StoreError> {
+        async fn take_over(&self, owner: &str, payout: PayoutKey, actor: &str, now: Time, lease_until: Time, stuck_before: Time) -> Result<TakeOver, StoreError> {
             let mut tx = self.begin_write(Lock::Rows).await?;
             let held = sqlx::query_as::<_, HeldRow>(
                 "UPDATE payouts SET claim_owner = $1, claim_until = $2 \
-                 WHERE shop_id = $3 AND id = $4 AND status = 'processing' \
+                 WHERE shop_id = $3 AND id = $4 AND status = 'processing' AND updated_at < $5 \
+                   AND (claim_owner IS NULL OR claim_owner NOT LIKE $6 OR claim_until <= $7) \
                  RETURNING amount_fen, source_account",
             )
             .bind(owner)
             .bind(lease_until.unix_millis())
             .bind(payout.shop_id)
             .bind(payout.id)
+            .bind(stuck_before.unix_millis())
+            .bind(format!("{STATUS_QUERY_OWNER}%"))
+            .bind(now.unix_millis())
             .fetch_optional(&mut *tx)
             .await?;
             let Some(held) = held else {
-                return tx.finish(None).await;
+                let status: Option<String> = sqlx::query_scalar("SELECT status FROM payouts WHERE shop_id = $1 AND id = $2")
+                    .bind(payout.shop_id)
+                    .bind(payout.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let outcome = match status.map(|s| named(&s, PayoutStatus::parse)).transpose()? {
+                    None => TakeOver::NotFound,
+                    Some(PayoutStatus::Processing) => {
+                        let updated_at: i64 = sqlx::query_scalar("SELECT updated_at FROM payouts WHERE shop_id = $1 AND id = $2")
+                            .bind(payout.shop_id)
+                            .bind(payout.id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        if updated_at < stuck_before.unix_millis() { TakeOver::Busy } else { TakeOver::NotStuck(PayoutStatus::Processing) }
+                    }
+                    Some(status) => TakeOver::NotStuck(status),
+                };
+                return tx.finish(outcome).await;
             };
             let target = format!("payout:{}", payout.id);
             let audit = Audit {
@@ -316,15 +344,16 @@ for_each_store! {
                 actor,
                 action: "payout.status_query",
                 target: &target,
-                detail: "asked the payment rail again about a stuck payout",
+                detail: "asked the payment rail about a stuck payout",
             };
             This::audit(&mut tx, audit).await?;
             tx.commit().await?;
-            Ok(Some(Claimed {
+            Ok(TakeOver::Taken(Claimed {
                 key: payout,
                 amount: money(held.amount_fen)?,
                 source_account: named(&held.source_account, AccountKind::parse)?,
                 taken_over: true,
+                at_rail: true,
             }))
         }
     }

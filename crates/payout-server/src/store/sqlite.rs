@@ -115,6 +115,21 @@ mod tests {
         assert!(store.ping().await.is_ok(), "the pool still serves");
     }
 
+    /// "Counted" is defined once, by payout-core: a database whose `payout_statuses` say otherwise
+    /// is refused when the store opens, rather than summed its own way.
+    #[tokio::test]
+    async fn a_database_that_counts_otherwise_than_payout_core_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("counted.sqlite")).await.unwrap();
+        assert!(store.check_counted().await.is_ok());
+        sqlx::query("UPDATE payout_statuses SET counted = FALSE WHERE status = 'awaiting_approval'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let refused = store.check_counted().await.unwrap_err().to_string();
+        assert!(refused.contains("payout_statuses"), "{refused}");
+    }
+
     /// The single writer's batch: a request whose rule panics fails alone (the others of its
     /// batch are committed and answered), and the same idempotency key twice in one batch makes
     /// one payout, the second answer a replay of the first.
@@ -122,8 +137,8 @@ mod tests {
     async fn one_batch_isolates_a_panicking_request_and_replays_a_repeated_key() {
         use crate::clock::SystemClock;
         use crate::store::demo::demo_seed;
-        use crate::store::{Decide, NewPayout, PayoutStore, SessionStore};
-        use payout_core::{AccountKind, Money, PayoutType};
+        use crate::store::{Decide, NewPayout, PayoutAnswer, PayoutStore, SessionStore};
+        use payout_core::Draft;
 
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("batch.sqlite")).await.unwrap());
@@ -133,18 +148,20 @@ mod tests {
         let credentials = store.credentials("lin.admin").await.unwrap().unwrap();
         store.session_create("t", &credentials, "c", now, now.plus_seconds(3600)).await.unwrap();
         let actor = store.session_actor("t", now).await.unwrap().unwrap();
-        let new = |key: &str, order: &str| NewPayout {
-            actor: actor.clone(),
-            order_no: order.to_owned(),
-            source_account: AccountKind::Aggregate,
-            payout_type: PayoutType::Other,
-            amount: Money::from_fen(100).unwrap(),
-            linked_item_id: None,
-            note: None,
-            reason_id: None,
-            buyer_message: None,
-            idempotency_key: key.to_owned(),
-            request_hash: "same body".to_owned(),
+        let new = |key: &str, order: &str| {
+            let raw = payout_core::api::PayoutDraft {
+                order_no: order.to_owned(),
+                source_account: "aggregate".into(),
+                payout_type: "other".into(),
+                amount: "1.00".into(),
+                ..Default::default()
+            };
+            NewPayout {
+                actor: actor.clone(),
+                draft: Draft::parse(&payout_core::Policy::default(), &raw).unwrap(),
+                idempotency_key: key.to_owned(),
+                request_hash: "same request".to_owned(),
+            }
         };
         let allow: Decide = Arc::new(|_, _| vec![]);
         let panics: Decide = Arc::new(|_, _| panic!("a rule panicked"));
@@ -166,19 +183,41 @@ mod tests {
         ];
         tokio::time::sleep(Duration::from_millis(100)).await;
         drop(held);
-        assert!(matches!(first.await.unwrap(), Ok(CreateOutcome::Created(_))));
+        assert!(matches!(
+            first.await.unwrap(),
+            Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(_), replayed: false })
+        ));
         let [a, b, again, c] = batch;
         // The spawned tasks queue in no fixed order: one of the two with key "a" creates the
         // payout and the other replays its answer.
         let (a, again) = (a.await.unwrap(), again.await.unwrap());
         let (created, replayed) = match (a, again) {
-            (Ok(CreateOutcome::Created(view)), Ok(CreateOutcome::Replayed(stored)))
-            | (Ok(CreateOutcome::Replayed(stored)), Ok(CreateOutcome::Created(view))) => (view, stored),
+            (
+                Ok(created @ CreateOutcome::Answered { replayed: false, .. }),
+                Ok(again @ CreateOutcome::Answered { replayed: true, .. }),
+            )
+            | (
+                Ok(again @ CreateOutcome::Answered { replayed: true, .. }),
+                Ok(created @ CreateOutcome::Answered { replayed: false, .. }),
+            ) => match (created, again) {
+                (
+                    CreateOutcome::Answered { answer: PayoutAnswer::Created(view), .. },
+                    CreateOutcome::Answered { answer: PayoutAnswer::Created(stored), .. },
+                ) => (view, stored),
+                other => panic!("the key sent twice: {other:?}"),
+            },
             other => panic!("the key sent twice: {other:?}"),
         };
-        assert!(replayed.body.contains(&format!("\"id\":{}", created.id)), "the replay is the first answer");
+        assert_eq!(
+            serde_json::to_string(&replayed).unwrap(),
+            serde_json::to_string(&created).unwrap(),
+            "the replay is the first answer"
+        );
         assert!(b.await.unwrap().is_err(), "the panicking request fails");
-        assert!(matches!(c.await.unwrap(), Ok(CreateOutcome::Created(_))), "the rest of the batch is kept");
+        assert!(
+            matches!(c.await.unwrap(), Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(_), .. })),
+            "the rest of the batch is kept"
+        );
         let payouts: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM payouts WHERE order_no IN \
              ('6920241100000000001', '6920241100000000003', '6920241100000000004', '6920241100000000005') \

@@ -231,18 +231,14 @@ async fn r_l1_r_l2_r_l4_approvals_and_rejections_racing_new_payouts_never_pass_a
     answers.extend(second);
     assert_eq!((a.as_u16(), r.as_u16(), d.as_u16()), (200, 200, 200));
     assert!(answers.iter().all(|x| x.status == 201 || x.status == 422), "only created or refused");
-    let counted = |cond: &str| {
-        format!("SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status NOT IN ('failed','rejected') AND {cond}")
-    };
+    let counted =
+        |cond: &str| format!("SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE {COUNTED} AND {cond}");
     let shop_today = app.scalar(&counted("business_date = '2026-11-24'")).await;
     assert!(shop_today <= 100_000, "R-L4: the shop's counted total {shop_today} fen passed 1,000.00");
     let order3 = app.scalar(&counted(&format!("order_no = '{O3}'"))).await;
     assert!(order3 <= 50_000, "R-L2: order 3's counted total {order3} fen passed its cap");
-    let order3_count = app
-        .scalar(&format!(
-            "SELECT COUNT(*) FROM payouts WHERE status NOT IN ('failed','rejected') AND order_no = '{O3}'"
-        ))
-        .await;
+    let order3_count =
+        app.scalar(&format!("SELECT COUNT(*) FROM payouts WHERE {COUNTED} AND order_no = '{O3}'")).await;
     assert!(order3_count <= 5, "R-L1: {order3_count} counted payouts on order 3");
     let order2 = app.scalar(&counted(&format!("order_no = '{O2}'"))).await;
     assert!(order2 <= 12_800, "R-L2: order 2 {order2}");

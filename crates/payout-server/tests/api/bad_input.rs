@@ -183,6 +183,42 @@ async fn bad_quota_settings_and_top_up_input_is_refused_with_specific_codes() {
     );
 }
 
+#[tokio::test]
+async fn contract_slips_found_in_review_get_the_specific_answers() {
+    let app = spawn_with(Spawn { keep_demo_approval: true, ..Spawn::default() }).await;
+    let admin = app.login("lin.admin").await;
+    // R-A1, not serde's "missing field `reason`".
+    let waiting = admin.get("/api/approvals").await.body["items"][0]["id"].as_i64().unwrap();
+    let reject = admin.post(&format!("/api/payouts/{waiting}/reject"), json!({})).await;
+    assert_clean_error(&reject, 400, "reject without a reason");
+    assert_eq!(reject.error_code(), "REJECT_REASON_REQUIRED");
+    // Statement and records dates are exactly YYYY-MM-DD.
+    for date in ["20261124", "2026-11-24T00:00:00", "2026-11-24T00:00:00.csv", "2026-11-4"] {
+        let answer = admin.get(&format!("/api/statements/{date}")).await;
+        assert_clean_error(&answer, 400, date);
+        assert_eq!(answer.error_code(), "INVALID_DATE", "{date}");
+    }
+    assert_eq!(admin.get("/api/statements/2026-11-24.csv").await.status, 200);
+    let records = admin.get("/api/payouts?from=20261124").await;
+    assert_clean_error(&records, 400, "records from=20261124");
+    assert_eq!(records.error_code(), "INVALID_QUERY");
+    // Reason names with control characters or ANSI escapes.
+    for name in ["红\u{1b}[31m色", "a\u{0}b", "两\n行"] {
+        let answer = admin.post("/api/reasons", json!({"name_zh": name, "payout_type": "other"})).await;
+        assert_clean_error(&answer, 400, &format!("reason name {name:?}"));
+    }
+    // An empty threshold is not "no threshold" (that is null): it is refused, and nothing changes.
+    let cleared = admin
+        .put("/api/payout-settings", json!({"source_account": "aggregate", "approval_threshold": ""}))
+        .await;
+    assert_clean_error(&cleared, 400, "approval_threshold \"\"");
+    assert_eq!(admin.get("/api/payout-settings").await.body["approval_threshold"], "100.00");
+    let none = admin
+        .put("/api/payout-settings", json!({"source_account": "aggregate", "approval_threshold": null}))
+        .await;
+    assert_eq!((none.status.as_u16(), &none.body["approval_threshold"]), (200, &Value::Null));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })

@@ -90,11 +90,11 @@ impl Cluster {
     }
 }
 
-/// Rail calls per payout reference in one server's log.
+/// Transfers per payout reference in one server's rail log (status queries move no money).
 fn rail_calls(log: &Path) -> HashMap<String, usize> {
     let mut calls = HashMap::new();
     for line in std::fs::read_to_string(log).unwrap_or_default().lines() {
-        if let Some((reference, _)) = line.split_once(' ') {
+        if let Some(reference) = line.strip_prefix("transfer ").and_then(|rest| rest.split(' ').next()) {
             *calls.entry(reference.to_owned()).or_default() += 1;
         }
     }

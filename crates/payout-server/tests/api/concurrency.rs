@@ -70,9 +70,9 @@ async fn r_l4_64_racers_never_pass_the_shop_daily_cap() {
     let (a, b) = tokio::join!(race(&admin, 32, O3, "7"), race(&agent, 32, O2, "7"));
     assert_eq!(a.0 + b.0, 14, "14 × 7 = 98 ≤ 100 < 105");
     let today = app
-        .scalar(
-            "SELECT SUM(amount_fen) FROM payouts WHERE status NOT IN ('failed', 'rejected') AND business_date = '2026-11-24'",
-        )
+        .scalar(&format!(
+            "SELECT SUM(amount_fen) FROM payouts WHERE {COUNTED} AND business_date = '2026-11-24'"
+        ))
         .await;
     assert_eq!(today, 9_800);
     assert_money_invariants(&app).await;

@@ -46,6 +46,9 @@ async fn d8_a_top_up_is_recorded_once_whatever_the_client_sends() {
     assert_eq!((reused.status.as_u16(), reused.error_code()), (409, "IDEMPOTENCY_KEY_REUSED"));
     let again = top_up(&admin, "key-3", "100", "ICBC-1").await;
     assert_eq!((again.status.as_u16(), again.error_code()), (409, "TOP_UP_REFERENCE_USED"));
+    // A retry that pads the reference or writes the amount another way is the same request.
+    let respelled = top_up(&admin, "key-1", "100.00", " ICBC-1 ").await;
+    assert_eq!(respelled.status, 201, "the same top-up spelled differently: {}", respelled.body);
     let retyped = top_up(&admin, "key-4", "100", " icbc－１").await;
     assert_eq!(retyped.error_code(), "TOP_UP_REFERENCE_USED", "the same reference typed in another form");
     assert_eq!(custody_balance(&admin.get("/api/payout-settings").await), "3150.00");

@@ -19,6 +19,10 @@ use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "demo-pass-2026";
 
+/// The SQL condition of a counted payout (SPEC §3), as the store itself writes it: the statuses
+/// `payout_statuses` marks counted, which the server checks against payout-core at start.
+pub const COUNTED: &str = "status IN (SELECT status FROM payout_statuses WHERE counted)";
+
 /// Orders of SPEC §9.
 pub const O1: &str = "6920241100000000001";
 pub const O2: &str = "6920241100000000002";
@@ -35,8 +39,7 @@ pub struct TestApp {
     pub url2: Option<String>,
     pub clock: ManualClock,
     pub db: TestDb,
-    /// Keeps the test's data folder (and its SQLite file) alive as long as the app.
-    #[allow(dead_code)]
+    /// Keeps the test's data folder (its SQLite file, the rail's log) alive as long as the app.
     pub dir: tempfile::TempDir,
 }
 
@@ -56,6 +59,8 @@ pub struct Spawn {
     pub keep_demo_approval: bool,
     /// Deliver buyer notifications through this instead of the simulated notifier.
     pub notifier: Option<Arc<dyn Notifier>>,
+    /// A rail call unanswered after this long is given up (default: the server's).
+    pub rail_timeout_ms: Option<u64>,
 }
 
 impl Default for Spawn {
@@ -69,6 +74,7 @@ impl Default for Spawn {
             housekeeping_ms: None,
             keep_demo_approval: false,
             notifier: None,
+            rail_timeout_ms: None,
         }
     }
 }
@@ -106,6 +112,11 @@ pub async fn spawn_with(options: Spawn) -> TestApp {
         config.housekeeping_interval_ms = ms;
     }
     config.rail_failure_percent = options.rail_failure_percent;
+    if let Some(ms) = options.rail_timeout_ms {
+        config.rail_timeout_ms = ms;
+    }
+    // Every test's rail keeps its log: what reached the rail, and how often.
+    config.rail_log = Some(dir.path().join("rail.log"));
     let clock = ManualClock::new(Time::parse(options.start).unwrap());
     let url = serve_on(&config, &clock, options.notifier.clone()).await;
     let url2 = if options.second_server { Some(serve_in_process(&config, &clock).await) } else { None };
@@ -208,7 +219,7 @@ pub async fn assert_money_invariants_of(db: &TestDb) {
     let drift = db
         .scalar(
             "SELECT COUNT(*) FROM (SELECT shop_id, business_date, operator_id, SUM(amount_fen) AS fen FROM payouts \
-                 WHERE status NOT IN ('failed', 'rejected') GROUP BY shop_id, business_date, operator_id) p \
+                 WHERE status IN (SELECT status FROM payout_statuses WHERE counted) GROUP BY shop_id, business_date, operator_id) p \
              FULL OUTER JOIN (SELECT * FROM counted_days WHERE counted_fen <> 0) c \
              ON c.shop_id = p.shop_id AND c.business_date = p.business_date AND c.operator_id = p.operator_id \
              WHERE p.fen IS NULL OR c.counted_fen IS NULL OR p.fen <> c.counted_fen",
@@ -218,6 +229,13 @@ pub async fn assert_money_invariants_of(db: &TestDb) {
 }
 
 impl TestApp {
+    /// The simulated rail's calls about `reference` so far: `(transfers, status queries)`.
+    pub fn rail_calls(&self, reference: &str) -> (usize, usize) {
+        let log = std::fs::read_to_string(self.dir.path().join("rail.log")).unwrap_or_default();
+        let count = |call: &str| log.lines().filter(|l| l.split(' ').take(2).eq([call, reference])).count();
+        (count("transfer"), count("status"))
+    }
+
     pub fn anonymous(&self) -> Client {
         Client::anonymous(&self.url)
     }
@@ -334,4 +352,18 @@ impl Client {
 /// A draft paying `amount` on `order_no` from the aggregate account as a price difference.
 pub fn draft(order_no: &str, amount: &str) -> Value {
     json!({"order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": amount})
+}
+
+/// Polls `condition` until it holds, failing the test after `deadline`: how a test waits for
+/// something another task does, instead of sleeping a guessed time.
+pub async fn eventually<F, Fut>(deadline: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let until = tokio::time::Instant::now() + deadline;
+    while !condition().await {
+        assert!(tokio::time::Instant::now() < until, "not so within {deadline:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use futures::future::join_all;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_key_sent_20_times_at_once_creates_one_payout() {
@@ -45,4 +46,32 @@ async fn a_repeated_rejection_is_replayed_and_a_missing_key_is_a_400() {
         .unwrap();
     let answer = Client::answer(res).await;
     assert_eq!((answer.status.as_u16(), answer.error_code()), (400, "IDEMPOTENCY_KEY_REQUIRED"));
+}
+
+#[tokio::test]
+async fn a_retry_that_spells_the_same_request_differently_is_the_same_request() {
+    // Found in review: the key's hash was the re-serialized body, so "12.5" retried as "12.50"
+    // got 409 IDEMPOTENCY_KEY_REUSED, and the hash followed the struct's field order.
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let first = admin
+        .create_with_key("spelled", json!({"order_no": O2, "source_account": "aggregate", "payout_type": "other", "amount": "12.5", "note": "补差价"}))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    for retry in [
+        json!({"amount": "12.50", "payout_type": "other", "source_account": "aggregate", "order_no": O2, "note": "补差价"}),
+        json!({"order_no": format!(" {O2} "), "source_account": "aggregate", "payout_type": "other", "amount": "¥１２．５", "note": " 补差价 "}),
+    ] {
+        let again = admin.create_with_key("spelled", retry.clone()).await;
+        assert_eq!((again.status, &again.body), (first.status, &first.body), "{retry}");
+    }
+    // Another meaning under the same key is still another request.
+    for other in [
+        json!({"order_no": O2, "source_account": "aggregate", "payout_type": "other", "amount": "12.51", "note": "补差价"}),
+        json!({"order_no": O2, "source_account": "aggregate", "payout_type": "other", "amount": "12.5"}),
+    ] {
+        let reused = admin.create_with_key("spelled", other.clone()).await;
+        assert_eq!((reused.status.as_u16(), reused.error_code()), (409, "IDEMPOTENCY_KEY_REUSED"), "{other}");
+    }
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM payouts WHERE order_no = '{O2}'")).await, 1);
 }

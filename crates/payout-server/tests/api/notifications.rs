@@ -80,19 +80,22 @@ async fn the_buyer_is_notified_once_through_retries_and_the_order_page_says_when
     );
 }
 
+/// Waits until the payout is `processing` (handed to the rail).
+async fn until_processing(admin: &Client, id: i64) {
+    eventually(Duration::from_secs(5), || async {
+        admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "processing"
+    })
+    .await;
+}
+
 #[tokio::test]
-async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_the_rail_again() {
+async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_the_rail_about_it() {
     // The rail takes 3 s of real time; meanwhile the (hand-moved) clock passes 30 minutes.
     let app = spawn_with(Spawn { rail_latency_ms: 3_000, ..Spawn::default() }).await;
     let admin = app.login("lin.admin").await;
     let agent = app.login("lin.agent2").await;
     let id = admin.create(draft(O2, "8")).await.body["id"].as_i64().unwrap();
-    for _ in 0..100 {
-        if admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "processing" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_processing(&admin, id).await;
     app.clock.advance_secs(30 * 60);
     let at_30 = admin.get(&format!("/api/payouts/{id}")).await.body;
     assert_eq!(
@@ -100,6 +103,9 @@ async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_
         (Some("processing"), Some(false)),
         "30 min is not yet stuck"
     );
+    // Only a stuck payout may be queried: the worker is still on this one.
+    let early = admin.post(&format!("/api/payouts/{id}/status-query"), json!({})).await;
+    assert_eq!((early.status.as_u16(), early.error_code()), (409, "NOT_STUCK"));
     app.clock.advance_secs(1);
     assert_eq!(admin.get(&format!("/api/payouts/{id}")).await.body["stuck"], true);
     assert_eq!(agent.get("/api/payouts").await.body["items"][0]["stuck"], true, "on the records");
@@ -110,21 +116,61 @@ async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_
     assert_eq!(zhou.post(&format!("/api/payouts/{id}/status-query"), json!({})).await.status, 404);
     let asked = admin.post(&format!("/api/payouts/{id}/status-query"), json!({})).await;
     assert_eq!(asked.status, 200, "{}", asked.body);
-    assert_eq!(asked.body["status"], "succeeded", "the rail answered the query");
-    assert_eq!(asked.body["stuck"], false);
-    // The worker's own call answers later; the payout is settled once, debited once.
-    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(asked.body["status"], "processing", "the rail has not finished: nothing is sent again");
+    assert_eq!(app.rail_calls(&format!("payout-{id}")), (1, 1), "one transfer, one status query");
+    // The rail finishes; once the query's claim has ended the worker asks and records it, once.
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    app.clock.advance_secs(11);
+    eventually(Duration::from_secs(10), || async {
+        admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "succeeded"
+    })
+    .await;
     let finals = app
         .scalar(&format!(
             "SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status = 'succeeded'"
         ))
         .await;
     assert_eq!(finals, 1);
+    assert_eq!(app.rail_calls(&format!("payout-{id}")).0, 1, "the payout reached the rail once");
     assert_eq!(
         app.scalar("SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await,
         2_000_000 - 800
     );
     assert_eq!(app.scalar("SELECT SUM(reserved_fen) FROM accounts").await, 0);
     let again = admin.post(&format!("/api/payouts/{id}/status-query"), json!({})).await;
-    assert_eq!((again.status.as_u16(), again.error_code()), (409, "NOT_PROCESSING"));
+    assert_eq!((again.status.as_u16(), again.error_code()), (409, "NOT_STUCK"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_status_queries_of_a_stuck_payout_at_once_make_one_rail_call_and_no_transfer() {
+    // Found in review: each query re-sent the transfer; 32 at once made 32 transfer calls.
+    let app = spawn_with(Spawn { rail_latency_ms: 3_000, ..Spawn::default() }).await;
+    let admin = app.login("lin.admin").await;
+    let id = admin.create(draft(O2, "8")).await.body["id"].as_i64().unwrap();
+    until_processing(&admin, id).await;
+    app.clock.advance_secs(31 * 60);
+    let path = format!("/api/payouts/{id}/status-query");
+    let answers = futures::future::join_all((0..32).map(|_| admin.post(&path, json!({})))).await;
+    let asked = answers.iter().filter(|a| a.status == 200).count();
+    let busy = answers.iter().filter(|a| a.error_code() == "STATUS_QUERY_IN_PROGRESS").count();
+    assert_eq!((asked, busy), (1, 31), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(app.rail_calls(&format!("payout-{id}")), (1, 1), "one transfer (the worker's), one query");
+}
+
+#[tokio::test]
+async fn a_rail_slower_than_the_timeout_gets_status_queries_not_a_second_transfer_and_settles() {
+    // Found in review: a rail slower than --rail-timeout-ms got the payout re-sent every ~10 s,
+    // and it never settled without a query.
+    let app =
+        spawn_with(Spawn { rail_latency_ms: 1_500, rail_timeout_ms: Some(300), ..Spawn::default() }).await;
+    let admin = app.login("lin.admin").await;
+    let id = admin.create(draft(O2, "8")).await.body["id"].as_i64().unwrap();
+    eventually(Duration::from_secs(15), || async {
+        admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "succeeded"
+    })
+    .await;
+    let (transfers, queries) = app.rail_calls(&format!("payout-{id}"));
+    assert_eq!(transfers, 1, "sent once, then asked about");
+    assert!(queries >= 1, "the worker asked the rail for the outcome");
+    assert_money_invariants(&app).await;
 }

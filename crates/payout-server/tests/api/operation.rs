@@ -225,6 +225,51 @@ async fn sign_in_throttle_is_atomic_shared_by_processes_kept_across_restarts_and
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_office_behind_one_address_signs_in_at_nine_and_one_person_on_eight_tabs_too() {
+    // Found in review: the per-address limit counted right passwords (ten, then 429), and eight
+    // concurrent right sign-ins of one user got three 429 TOO_MANY_ATTEMPTS.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&TestDb::fresh(dir.path()).await, &[]).await;
+    let office = client_from(9, None);
+    let staff = ["lin.admin", "lin.agent1", "lin.agent2", "lin.viewer", "zhou.admin", "sun.admin"];
+    for round in 0..5 {
+        for user in staff {
+            let signed_in = sign_in(&office, &server.url, user, PASSWORD).await;
+            assert!(signed_in.is_ok(), "round {round}, {user}: {signed_in:?}");
+        }
+    }
+    let tabs = join_all((0..8).map(|_| sign_in(&office, &server.url, "lin.agent1", PASSWORD))).await;
+    assert!(
+        tabs.iter().all(Result::is_ok),
+        "eight tabs at once: {:?}",
+        tabs.iter().map(|t| t.as_ref().err()).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_throttled_sign_in_says_when_to_try_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&TestDb::fresh(dir.path()).await, &[]).await;
+    let guesser = client_from(11, None);
+    for _ in 0..5 {
+        assert_eq!(sign_in(&guesser, &server.url, "lin.agent1", "guess").await.err(), Some(401));
+    }
+    let res = guesser
+        .post(format!("{}/api/session", server.url))
+        .json(&json!({"username": "lin.agent1", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((800..=900).contains(&retry_after), "the 15-minute window's end: {retry_after} s");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "TOO_MANY_ATTEMPTS");
+    assert!(body["error"]["message_zh"].as_str().unwrap().contains("15 分钟后"), "{body}");
+    assert!(body["error"]["message_en"].as_str().unwrap().contains("15 minutes"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_address_cannot_try_many_usernames_and_the_rate_limit_answers_before_hashing() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&TestDb::fresh(dir.path()).await, &[]).await;
@@ -288,11 +333,14 @@ async fn half_sent_requests_do_not_stop_health_and_slow_headers_are_cut_off() {
     assert!(cut_off, "a client sending one header line per second was never cut off");
 }
 
-/// Every transfer call the rail saw, per payout reference, in order, with the calling worker.
+/// Every transfer call the rail saw, per payout reference, in order, with the calling worker
+/// (status queries, which move no money, are left out).
 fn rail_calls(log: &Path) -> HashMap<String, Vec<String>> {
     let mut calls: HashMap<String, Vec<String>> = HashMap::new();
     for line in std::fs::read_to_string(log).unwrap_or_default().lines() {
-        if let Some((reference, worker)) = line.split_once(' ') {
+        if let Some((reference, worker)) =
+            line.strip_prefix("transfer ").and_then(|rest| rest.split_once(' '))
+        {
             calls.entry(reference.to_owned()).or_default().push(worker.to_owned());
         }
     }

@@ -142,6 +142,65 @@ async fn r_l3_a_second_payout_within_60s_is_refused_with_the_seconds_left() {
 }
 
 #[tokio::test]
+async fn r_l3_a_payout_at_x_999_keeps_the_order_closed_for_the_full_cooldown_to_the_millisecond() {
+    // Found in review: both instants were truncated to whole seconds, so the next payout went
+    // through 59.001 s after one made at x.999 s.
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    app.clock.set(payout_core::Time::parse("2026-11-24T10:00:00.999+08:00").unwrap());
+    assert_eq!(admin.create(draft(O3, "10")).await.status, 201);
+    app.clock.advance_millis(59_999);
+    let early = admin.create(draft(O3, "10")).await;
+    assert_eq!(early.codes(), ["ORDER_COOLDOWN"], "59.999 s after: {}", early.body);
+    assert_eq!(early.violation("ORDER_COOLDOWN")["seconds_left"], 1, "the seconds shown round up");
+    assert_eq!(admin.context(O3).await.body["meters"]["cooldown_seconds_left"], 1);
+    app.clock.advance_millis(1);
+    assert_eq!(admin.create(draft(O3, "10")).await.status, 201, "open at exactly 60.000 s");
+}
+
+#[tokio::test]
+async fn r_f14_the_buyer_message_is_filled_from_the_payout_as_created() {
+    // Found in review: the dialog filled `{amount}` once, so a message said ¥18.80 while ¥18.90
+    // was paid. The server fills the placeholders from the payout it creates.
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let typed = json!({"order_no": O2, "source_account": "aggregate", "payout_type": "price_difference",
+        "amount": "18.9", "buyer_message": "订单 {order_no} 补差价 ¥{amount}，{shop_name}"});
+    let created = admin.create(typed).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let expected = format!("订单 {O2} 补差价 ¥18.90，林记家居旗舰店");
+    assert_eq!(created.body["buyer_message"], expected.as_str());
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(admin.get(&format!("/api/payouts/{id}")).await.body["buyer_message"], expected.as_str());
+    let csv = admin
+        .http
+        .get(format!("{}/api/payouts/export.csv", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains(&expected), "the CSV says what the buyer got");
+    // Left out, the reason's template is filled from the payout the same way.
+    app.clock.advance_secs(60);
+    let reasons = admin.get("/api/reasons").await;
+    let reason = reasons.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["payout_type"] == "price_difference")
+        .unwrap()
+        .clone();
+    let from_template = admin
+        .create(json!({"order_no": O2, "source_account": "aggregate", "payout_type": "price_difference",
+            "amount": "7.5", "reason_id": reason["id"]}))
+        .await;
+    let message = from_template.body["buyer_message"].as_str().unwrap().to_owned();
+    assert!(message.contains("¥7.50") && message.contains(O2) && !message.contains('{'), "{message}");
+}
+
+#[tokio::test]
 async fn r_l3_d3_a_failed_payout_still_starts_the_cooldown_but_frees_its_slot() {
     let app = spawn_with(Spawn { rail_failure_percent: 100, ..Spawn::default() }).await;
     let admin = app.login("lin.admin").await;

@@ -129,7 +129,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/payouts/{id}",
         "/api/quotas",
         "/api/quotas/{sub_account_id}",
-        "/api/sub-accounts/{sub_account_id}/permissions",
+        "/api/sub-accounts/{id}/permissions",
         "/api/payout-settings",
         "/api/custody/top-ups",
         "/api/audit",
@@ -140,6 +140,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/api/payouts/{id}/reject",
         "/api/payouts/{id}/status-query",
         "/api/statements/{date}",
+        "/api/statements/{date}.csv",
         "/api/overview",
         "/api/openapi.json",
     ] {
@@ -149,5 +150,43 @@ async fn the_openapi_document_describes_every_endpoint() {
     assert!(doc["components"]["schemas"]["Violation"].is_object());
     for schema in ["Reason", "ReasonInput", "RejectRequest", "Statement", "Overview"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
+    }
+}
+
+#[tokio::test]
+async fn every_path_and_method_the_openapi_document_names_is_served_under_that_name() {
+    // Found in review: the document named the permissions path `{sub_account_id}` where the route
+    // had `{id}`, and left out the statement's CSV. Each documented operation is sent here, and the
+    // router must know it (not its "no such endpoint" fallback, not 405).
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let doc = app.anonymous().get("/api/openapi.json").await.body;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let mut url = path.clone();
+            for param in operation["parameters"].as_array().into_iter().flatten() {
+                if param["in"] == "path" {
+                    let name = param["name"].as_str().unwrap();
+                    let value = if name == "date" {
+                        "2026-11-24"
+                    } else if name == "order_no" {
+                        O2
+                    } else {
+                        "2"
+                    };
+                    url = url.replace(&format!("{{{name}}}"), value);
+                }
+            }
+            assert!(!url.contains('{'), "{method} {path}: a path parameter is not described: {url}");
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body =
+                (method != reqwest::Method::GET && method != reqwest::Method::DELETE).then(|| json!({}));
+            let answer = admin.send(method.clone(), &url, body).await;
+            assert_ne!(answer.status, 405, "{method} {url}");
+            assert_ne!(
+                answer.body["error"]["message_en"], "No such API endpoint",
+                "{method} {url} is not routed"
+            );
+        }
     }
 }
