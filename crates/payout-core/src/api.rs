@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::facts::{AccountKind, Facts, OrderFacts, PayoutType, Qualification, Role, ShopStatus};
 use crate::meters::Meters;
 use crate::money::Money;
+use crate::people::SecretText;
 use crate::policy::Policy;
 use crate::time::Time;
 use crate::violation::Violation;
@@ -18,11 +19,14 @@ pub struct Health {
     pub status: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
-    pub password: String,
+    pub password: SecretText,
+    /// With two-step verification on: the 6-digit code, or one of the recovery codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<SecretText>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +36,9 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// Two-step verification is on.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +68,14 @@ pub struct SessionInfo {
     pub permissions: Permissions,
     /// Send back as the `X-CSRF-Token` header on every state-changing request.
     pub csrf_token: String,
+    /// Signed in with a one-time password: every other API answers `403 PASSWORD_CHANGE_REQUIRED`
+    /// until it is changed (SPEC §12.2).
+    #[serde(default)]
+    pub password_change_required: bool,
+    /// The shop requires two-step verification of those who pay, and this account has not set it
+    /// up: paying and approving answer `403 TWO_FACTOR_REQUIRED_TO_PAY` until it does.
+    #[serde(default)]
+    pub two_factor_setup_required: bool,
 }
 
 /// A payout as filled in by a person. `amount` is the text typed, parsed by the rules (R-F1).
@@ -371,6 +386,9 @@ pub struct PayoutSettings {
     /// Whether a draft must name a reason (R-F12).
     #[serde(default)]
     pub require_reason: bool,
+    /// Whether paying and approving need two-step verification (SPEC §12.2).
+    #[serde(default)]
+    pub require_two_factor: bool,
 }
 
 /// `PUT /api/payout-settings`. A field left out keeps its value; `approval_threshold: null`
@@ -385,6 +403,8 @@ pub struct SettingsUpdate {
     pub approval_threshold: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_reason: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_two_factor: Option<bool>,
 }
 
 /// A field that is present (even as `null`) becomes `Some`, so "left out" and "null" differ.

@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod meters;
 pub mod money;
 pub mod notification;
+pub mod people;
 pub mod policy;
 pub mod quota;
 pub mod reasons;

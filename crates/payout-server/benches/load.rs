@@ -318,7 +318,7 @@ fn bench_config(dir: &std::path::Path) -> Config {
     std::fs::write(&policy, r#"{"shop_daily_cap":"1000000.00"}"#).unwrap();
     let mut config = Config::parse_from(["payout-server"]);
     config.addr = "127.0.0.1:0".parse().unwrap();
-    config.db = dir.join("bench.sqlite");
+    config.store.db = dir.join("bench.sqlite");
     config.demo_data = true;
     config.dist = dir.to_path_buf();
     config.policy = Some(policy);
@@ -393,14 +393,14 @@ async fn sqlite_mode() {
     let dir = tempfile::tempdir().unwrap();
     let config = bench_config(dir.path());
     let (url, _stop) = start_server(&config).await;
-    add_orders(&config.db).await;
+    add_orders(&config.store.db).await;
     let target = Target { logins: vec![login(&url, "lin.admin").await], urls: vec![url], orders: ORDERS };
 
     let raw = raw_sqlite_rate(&dir.path().join("raw.sqlite")).await;
     println!("raw SQLite write transactions (WAL, synchronous=FULL, BEGIN IMMEDIATE, 1 insert + 1 update): {raw:.0}/s");
     let load_start = Instant::now();
     table(&target, "vs raw SQLite", |_| raw).await;
-    Db::Sqlite(config.db.clone()).settlement(load_start.elapsed()).await;
+    Db::Sqlite(config.store.db.clone()).settlement(load_start.elapsed()).await;
 }
 
 /// A new, empty database on the server of `admin` (a URL ending in `/DB`): its name and URL.
@@ -464,7 +464,7 @@ async fn postgres_scenario(admin: &str, raw: &[(f64, f64)], servers: usize, spre
     let dir = tempfile::tempdir().unwrap();
     let (name, url) = create_database(admin).await;
     let mut config = bench_config(dir.path());
-    config.database_url = Some(url.clone());
+    config.store.database_url = Some(url.clone());
     let mut urls = vec![];
     let mut stops = vec![];
     for _ in 0..servers {

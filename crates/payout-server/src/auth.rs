@@ -15,6 +15,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use payout_core::api::{Permissions, SessionInfo, ShopView, UserView};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 pub use crate::domain::Actor;
@@ -25,11 +26,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Sessions last one working day.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 
-/// Usernames are compared in one form everywhere (sign-in, throttle keys): surrounding spaces
-/// dropped, lower case. `" Lin.Admin "` is `lin.admin`.
-pub fn normalize_username(raw: &str) -> String {
-    raw.trim().to_lowercase()
-}
+pub use payout_core::people::normalize_username;
 
 /// An argon2id hash (PHC string) with a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -40,6 +37,39 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
         .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Hashes a password on a blocking thread (argon2id takes tens of milliseconds of one core and
+/// 19 MiB), waiting for one of the server's hashing slots first, so a burst of password changes
+/// or resets queues instead of growing memory.
+pub async fn hash_password_off_thread(state: &AppState, password: SecretString) -> Result<String, ApiError> {
+    let permit = tokio::time::timeout(std::time::Duration::from_secs(5), state.hashing.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::SignInBusy)?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let hashed = hash_password(password.expose_secret());
+        drop(permit);
+        hashed
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Verifies a password on a blocking thread, like [`hash_password_off_thread`].
+pub async fn verify_password_off_thread(state: &AppState, hash: String, password: SecretString) -> Result<bool, ApiError> {
+    let permit = tokio::time::timeout(std::time::Duration::from_secs(5), state.hashing.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::SignInBusy)?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let verified = verify_password(&hash, password.expose_secret());
+        drop(permit);
+        verified
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A hash to verify against when the username does not exist, so both failures take as long.
@@ -107,18 +137,31 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The signed-in actor. Rejects with `401` without a valid session, and with `403` when a
-/// state-changing request lacks the session's CSRF token.
-impl FromRequestParts<AppState> for Actor {
+/// Any valid session, also one signed in with a one-time password that must be changed: only the
+/// session and password endpoints take this. Rejects with `401` without a valid session, and with
+/// `403` when a state-changing request lacks the session's CSRF token. Carries the session's token
+/// hash, so a password change can keep this session and end the others.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub actor: Actor,
+    pub token_hash: String,
+}
+
+impl Deref for SignedIn {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, ApiError> {
         let token = state.cookies.token(&parts.headers).ok_or(ApiError::NotSignedIn)?;
-        let actor = state
-            .store
-            .session_actor(&token_hash(&token), state.clock.now())
-            .await?
-            .ok_or(ApiError::NotSignedIn)?;
+        let token_hash = token_hash(&token);
+        let actor =
+            state.store.session_actor(&token_hash, state.clock.now()).await?.ok_or(ApiError::NotSignedIn)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -126,7 +169,58 @@ impl FromRequestParts<AppState> for Actor {
                 return Err(ApiError::CsrfRejected);
             }
         }
+        Ok(SignedIn { actor, token_hash })
+    }
+}
+
+/// The signed-in actor, for every endpoint but the session's and the password's: a session signed
+/// in with a one-time password gets `403 PASSWORD_CHANGE_REQUIRED` until it changes it.
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor, ApiError> {
+        let SignedIn { actor, .. } = SignedIn::from_request_parts(parts, state).await?;
+        if actor.password_change_required {
+            return Err(ApiError::Forbidden {
+                code: "PASSWORD_CHANGE_REQUIRED",
+                zh: "请先修改一次性密码".into(),
+                en: "Change your one-time password first".into(),
+            });
+        }
         Ok(actor)
+    }
+}
+
+/// `403 TWO_FACTOR_REQUIRED_TO_PAY` for an account the shop requires two-step verification of.
+fn two_factor_to_pay(actor: &Actor) -> Result<(), ApiError> {
+    if actor.needs_two_factor_to_pay() {
+        return Err(ApiError::Forbidden {
+            code: "TWO_FACTOR_REQUIRED_TO_PAY",
+            zh: "店铺要求打款和审核前开启两步验证，请先在“账号安全”中开启".into(),
+            en: "The shop requires two-step verification to pay or approve; turn it on under Account security first".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Who may create a payout: R-P1, and two-step verification when the shop requires it.
+#[derive(Clone, Debug)]
+pub struct Payer(pub Actor);
+
+impl Deref for Payer {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Payer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Payer, ApiError> {
+        let PayoutActor(actor) = PayoutActor::from_request_parts(parts, state).await?;
+        two_factor_to_pay(&actor)?;
+        Ok(Payer(actor))
     }
 }
 
@@ -199,6 +293,7 @@ impl FromRequestParts<AppState> for Approver {
             zh: v.message_zh,
             en: v.message_en,
         })?;
+        two_factor_to_pay(&actor)?;
         Ok(Approver(actor))
     }
 }
@@ -264,6 +359,7 @@ pub fn session_info(actor: &Actor) -> SessionInfo {
             username: actor.username.clone(),
             display_name: actor.display_name.clone(),
             role: actor.role,
+            two_factor: actor.two_factor,
         },
         shop: ShopView {
             id: actor.shop_id,
@@ -277,6 +373,8 @@ pub fn session_info(actor: &Actor) -> SessionInfo {
             manage_settings: actor.may_manage_settings(),
         },
         csrf_token: actor.csrf_token.clone(),
+        password_change_required: actor.password_change_required,
+        two_factor_setup_required: actor.needs_two_factor_to_pay(),
     }
 }
 

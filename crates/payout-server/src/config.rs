@@ -4,12 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Clone, Debug, clap::Parser)]
-#[command(name = "payout-server", about = "Small-amount payout console: JSON API and SPA on one port")]
-pub struct Config {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
+/// Which store to open: the serving server's and every operator's subcommand's.
+#[derive(Clone, Debug, clap::Args)]
+pub struct StoreArgs {
     /// SQLite database file (created if missing). Not used with --database-url.
     #[arg(long, default_value = "data/payout.sqlite")]
     pub db: PathBuf,
@@ -17,6 +14,17 @@ pub struct Config {
     /// may share one database; migrations run at start.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, conflicts_with = "db")]
     pub database_url: Option<String>,
+}
+
+/// The server's options (`payout-server` or `payout-server serve`).
+#[derive(Clone, Debug, clap::Parser)]
+#[command(name = "payout-server", about = "Small-amount payout console: JSON API and SPA on one port")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Load the demo shops, logins and orders of SPEC §9 into an empty store.
     #[arg(long)]
     pub demo_data: bool,

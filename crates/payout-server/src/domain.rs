@@ -19,6 +19,13 @@ pub struct Actor {
     pub qualification: Qualification,
     pub shop_status: ShopStatus,
     pub csrf_token: String,
+    /// Signed in with a one-time password not changed yet: only the session and password
+    /// endpoints answer (SPEC §12.2).
+    pub password_change_required: bool,
+    /// Two-step verification is on for this account.
+    pub two_factor: bool,
+    /// The shop's payout settings require it of those who pay (`require_two_factor`).
+    pub shop_requires_two_factor: bool,
 }
 
 impl Actor {
@@ -33,6 +40,11 @@ impl Actor {
 
     pub fn may_manage_settings(&self) -> bool {
         self.role == Role::Main
+    }
+
+    /// May pay but must first set up two-step verification (`403 TWO_FACTOR_REQUIRED_TO_PAY`).
+    pub fn needs_two_factor_to_pay(&self) -> bool {
+        self.may_pay() && self.shop_requires_two_factor && !self.two_factor
     }
 }
 

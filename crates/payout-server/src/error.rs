@@ -20,6 +20,9 @@ pub enum ApiError {
     NotSignedIn,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 401 with a specific reason (e.g. `TWO_FACTOR_REQUIRED`).
+    #[error("unauthorized: {code}")]
+    Unauthorized { code: &'static str, zh: String, en: String },
     /// 429: failed guesses fill the throttle's window for this username or address.
     #[error("too many attempts")]
     TooManyAttempts { retry_after_seconds: u64 },
@@ -105,6 +108,7 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 detail("INVALID_CREDENTIALS", "账号或密码错误", "Wrong username or password"),
             ),
+            ApiError::Unauthorized { code, zh, en } => (StatusCode::UNAUTHORIZED, detail(code, &zh, &en)),
             ApiError::TooManyAttempts { retry_after_seconds } => {
                 let minutes = retry_after_seconds.div_ceil(60).max(1);
                 (

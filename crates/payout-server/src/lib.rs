@@ -11,8 +11,10 @@ pub mod housekeeping;
 pub mod http;
 pub mod json;
 pub mod notifier;
+pub mod operator;
 pub mod rail;
 pub mod routes;
+pub mod secrets;
 pub mod settlement;
 pub mod spa;
 pub mod state;
@@ -117,7 +119,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     let housekeeping =
         housekeeping::start(&state, Config::millis(config.housekeeping_interval_ms), stop.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, db = %config.db.display(), "listening");
+    tracing::info!(addr = %listener.local_addr()?, db = %config.store.db.display(), "listening");
     let limits = config.connection_limits();
     http::serve(listener, app(state), limits, shutdown_signal()).await;
     stop.cancel();

@@ -1,29 +1,66 @@
-//! The payout console server: parses its options, opens the store, starts the settlement worker and
-//! serves the JSON API and the built SPA on one port until Ctrl-C or SIGTERM.
+//! The payout console server. With no subcommand (or `serve`) it serves the JSON API and the built
+//! SPA on one port until Ctrl-C or SIGTERM; the operators' subcommands (`shop …`, `user …`) use the
+//! same store without the web server (SPEC §12.1).
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use payout_server::config::Config;
+use payout_server::operator::{self, ShopCommand, UserCommand};
 
 /// mimalloc gives freed memory back to the system: a burst of argon2 hashes (19 MiB each) does
 /// not leave the process at its peak size, as glibc's allocator did (105 MiB → 4.7 GB).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[derive(Parser)]
+#[command(name = "payout-server", version, about = "Small-amount payout console: JSON API and SPA on one port")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the console (what `payout-server` alone does).
+    Serve(Config),
+    /// Create, list, suspend shops.
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    /// Accounts: reset a password.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let done = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(config)) => serve(config).await,
+        // The operators' commands print their result, not logs.
+        Some(Command::Shop(command)) => operator::shop(command).await.map_err(|e| e.to_string()),
+        Some(Command::User(command)) => operator::user(command).await.map_err(|e| e.to_string()),
+    };
+    match done {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "payout_server=info,tower_http=info".into()),
         )
         .init();
-    let config = Config::parse();
-    match payout_server::serve(config).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("server stopped: {e:#}");
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    payout_server::serve(config).await.map_err(|e| {
+        tracing::error!("server stopped: {e:#}");
+        e.to_string()
+    })
 }

@@ -58,7 +58,7 @@ impl AppState {
             }
             None => Policy::default(),
         };
-        let store = store::open(config).await?;
+        let store = store::open(&config.store).await?;
         if config.demo_data && store.is_empty().await? {
             let seed = tokio::task::spawn_blocking({
                 let now = clock.now();

@@ -1,5 +1,6 @@
 //! The JSON API under `/api`, one module per resource.
 
+mod account;
 mod approvals;
 mod audit;
 mod csv;
@@ -12,6 +13,7 @@ mod reasons;
 mod reports;
 mod session;
 mod settings;
+mod sub_accounts;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -28,6 +30,8 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(session::router(http))
+        .merge(account::router())
+        .merge(sub_accounts::router())
         .merge(orders::router())
         .merge(payouts::router())
         .merge(quotas::router())

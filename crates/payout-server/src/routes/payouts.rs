@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::csv::{csv_line, BOM};
 use super::orders::order_not_found;
 use super::{check_len, idempotency_key, key_reused, paging, Fingerprint};
-use crate::auth::PayoutActor;
+use crate::auth::{Payer, PayoutActor};
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
@@ -70,13 +70,13 @@ pub async fn payouts_check(
 #[utoipa::path(post, path = "/api/payouts", tag = "payouts", request_body = PayoutDraft,
     params(("Idempotency-Key" = String, Header, description = "One per submission; repeat it only to retry the same submission")),
     responses((status = 201, body = PayoutView), (status = 400, body = ErrorBody, description = "malformed draft, e.g. AMOUNT_INVALID"),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "NOT_AUTHORIZED, TWO_FACTOR_REQUIRED_TO_PAY"), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "IDEMPOTENCY_KEY_REUSED"),
         (status = 422, body = ErrorBody, description = "PAYOUT_REJECTED with every violation")))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, user_id = actor.user_id, order_no = %draft.order_no))]
 pub async fn payouts_create(
     State(state): State<AppState>,
-    actor: PayoutActor,
+    actor: Payer,
     headers: HeaderMap,
     Json(draft): Json<PayoutDraft>,
 ) -> Result<Response, ApiError> {

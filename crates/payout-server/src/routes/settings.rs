@@ -72,8 +72,12 @@ pub async fn settings_update(
             )
         })?)),
     };
-    let change =
-        SettingsChange { source_account: kind, approval_threshold, require_reason: body.require_reason };
+    let change = SettingsChange {
+        source_account: kind,
+        approval_threshold,
+        require_reason: body.require_reason,
+        require_two_factor: body.require_two_factor,
+    };
     state.store.settings_update(&actor, &change, state.clock.now()).await?;
     Ok(axum::Json(state.store.settings(actor.shop_id).await?))
 }

@@ -7,6 +7,7 @@ use payout_core::reasons::{fill_template, DEFAULT_REASONS};
 use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, ShopStatus, Time};
 
 use super::rows::business_date;
+use super::people::NewUser;
 use super::{PayoutKey, StoreError};
 
 /// Password of every demo login.
@@ -15,6 +16,8 @@ pub const DEMO_PASSWORD: &str = "demo-pass-2026";
 /// A whole data set, written by [`super::Store::seed`] in one transaction.
 pub struct Seed {
     pub shops: Vec<SeedShop>,
+    /// When it was made: the accounts' creation time.
+    pub at: Time,
 }
 
 pub struct SeedShop {
@@ -242,6 +245,7 @@ pub fn demo_seed(now: Time, hash: &dyn Fn(&str) -> String) -> Seed {
     });
     lin_orders.push(awaiting);
     Seed {
+        at: now,
         shops: vec![
             SeedShop {
                 name: "林记家居旗舰店".into(),
@@ -322,35 +326,14 @@ for_each_store! {
         /// Writes `seed` in the caller's transaction (see [`super::Store::seed`]).
         pub(in crate::store) async fn write_seed(conn: &mut Conn, seed: &Seed) -> Result<(), StoreError> {
             for shop in &seed.shops {
-                let shop_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO shops (name, qualification, status, selected_source_account) VALUES ($1, $2, $3, $4) RETURNING id",
-                )
-                .bind(&shop.name)
-                .bind(shop.qualification.as_str())
-                .bind(shop.status.as_str())
-                .bind(shop.selected_source_account.as_str())
-                .fetch_one(&mut *conn)
-                .await?;
+                // Every shop starts with the default reasons (SPEC §11.1), as a real one does.
+                let shop_id =
+                    This::insert_shop(&mut *conn, &shop.name, shop.qualification, shop.status, shop.selected_source_account).await?;
                 sqlx::query("UPDATE shops SET approval_threshold_fen = $1 WHERE id = $2")
                     .bind(shop.approval_threshold.map(Money::to_fen))
                     .bind(shop_id)
                     .execute(&mut *conn)
                     .await?;
-                // Every shop starts with the default reasons (SPEC §11.1).
-                for (position, (zh, en, payout_type, template)) in (1_i64..).zip(DEFAULT_REASONS) {
-                    sqlx::query(
-                        "INSERT INTO reasons (shop_id, name_zh, name_en, payout_type, buyer_message_template, position) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(shop_id)
-                    .bind(zh)
-                    .bind(en)
-                    .bind(payout_type.as_str())
-                    .bind(Some(template).filter(|t| !t.is_empty()))
-                    .bind(position)
-                    .execute(&mut *conn)
-                    .await?;
-                }
                 for a in &shop.accounts {
                     sqlx::query(
                         "INSERT INTO accounts (shop_id, kind, opened, balance_fen, frozen_fen, reserved_fen) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -365,20 +348,25 @@ for_each_store! {
                     .await?;
                 }
                 for u in &shop.users {
+                    let new = NewUser {
+                        username: &u.username,
+                        display_name: &u.display_name,
+                        role: u.role,
+                        password_hash: &u.password_hash,
+                        password_expires_at: None,
+                    };
+                    let id = This::insert_user(&mut *conn, shop_id, &new, seed.at).await?
+                        .ok_or_else(|| StoreError::Corrupt(format!("demo username {} taken", u.username)))?;
                     sqlx::query(
-                        "INSERT INTO users (shop_id, username, display_name, role, password_hash, payout_enabled, manage_quotas, \
-                                            per_payout_limit_fen, daily_limit_fen) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        "UPDATE users SET payout_enabled = $1, manage_quotas = $2, per_payout_limit_fen = $3, daily_limit_fen = $4 \
+                         WHERE shop_id = $5 AND id = $6",
                     )
-                    .bind(shop_id)
-                    .bind(&u.username)
-                    .bind(&u.display_name)
-                    .bind(u.role.as_str())
-                    .bind(&u.password_hash)
                     .bind(u.payout_enabled)
                     .bind(u.manage_quotas)
                     .bind(u.per_payout_limit.to_fen())
                     .bind(u.daily_limit.to_fen())
+                    .bind(shop_id)
+                    .bind(id)
                     .execute(&mut *conn)
                     .await?;
                 }

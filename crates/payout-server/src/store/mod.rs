@@ -50,6 +50,7 @@ mod audit;
 mod idempotency;
 mod notifications;
 mod payouts;
+mod people;
 mod quotas;
 mod reasons;
 mod reports;
@@ -72,6 +73,7 @@ pub use notifications::{Delivery, DueNotification, NotificationStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
 use payout_core::{AccountKind, Draft, Facts, Money, PayoutType, Violation};
 pub use payouts::{Decide, PayoutStore};
+pub use people::{By, Created, NewPassword, NewShop, PeopleStore, Security, ShopListing, UserRef};
 pub use quotas::QuotaStore;
 pub use reasons::ReasonStore;
 pub use reports::{ReportStore, ShopFigures};
@@ -89,11 +91,25 @@ pub enum StoreError {
 }
 
 /// What sign-in needs to know about a username.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Credentials {
     pub shop_id: i64,
     pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
     pub password_hash: String,
+    /// Deactivated accounts cannot sign in (D9).
+    pub active: bool,
+    /// A one-time password: it stops working then, and must be changed first (SPEC §12.2).
+    pub password_expires_at: Option<payout_core::Time>,
+    /// Two-step verification's secret, when it is on.
+    pub totp_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("shop_id", &self.shop_id).field("user_id", &self.user_id).finish_non_exhaustive()
+    }
 }
 
 /// An order with everything the rules need, plus its payouts for the workbench.
@@ -285,6 +301,7 @@ pub trait Store:
     + ApprovalStore
     + NotificationStore
     + ReportStore
+    + PeopleStore
 {
     /// Answers once the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -301,10 +318,10 @@ pub trait Store:
 /// Opens the store the configuration names: PostgreSQL when a database URL is given, else the
 /// SQLite file. Migrations are applied (PostgreSQL takes an advisory lock for that, so servers
 /// starting together apply them once).
-pub async fn open(config: &crate::config::Config) -> Result<Arc<dyn Store>, StoreError> {
-    let store: Arc<dyn Store> = match &config.database_url {
+pub async fn open(at: &crate::config::StoreArgs) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = match &at.database_url {
         Some(url) => Arc::new(postgres::PgStore::connect(url).await?),
-        None => Arc::new(sqlite::SqliteStore::open(&config.db).await?),
+        None => Arc::new(sqlite::SqliteStore::open(&at.db).await?),
     };
     store.check_counted().await?;
     Ok(store)

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use payout_core::{Qualification, Role, ShopStatus, Time};
 
-use super::rows::named;
+use super::rows::{named, time};
 use super::{Actor, Credentials, Lock, Purged, StoreError};
 
 #[async_trait]
@@ -77,7 +77,12 @@ struct ThrottleRow {
 struct CredentialsRow {
     shop_id: i64,
     id: i64,
+    username: String,
+    display_name: String,
     password_hash: String,
+    active: bool,
+    password_expires_at: Option<i64>,
+    totp_secret: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,6 +98,9 @@ struct SessionRow {
     qualification: String,
     shop_status: String,
     csrf_token: String,
+    password_expires_at: Option<i64>,
+    two_factor: bool,
+    require_two_factor: bool,
 }
 
 /// Counts one attempt on a key, unless the key is at its limit within the window: then the
@@ -141,11 +149,23 @@ for_each_store! {
     #[async_trait]
     impl SessionStore for This {
         async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
-            let row = sqlx::query_as::<_, CredentialsRow>("SELECT shop_id, id, password_hash FROM users WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
-            Ok(row.map(|r| Credentials { shop_id: r.shop_id, user_id: r.id, password_hash: r.password_hash }))
+            let row = sqlx::query_as::<_, CredentialsRow>(
+                "SELECT shop_id, id, username, display_name, password_hash, active, password_expires_at, totp_secret \
+                 FROM users WHERE username = $1",
+            )
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|r| Credentials {
+                shop_id: r.shop_id,
+                user_id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+                password_hash: r.password_hash,
+                active: r.active,
+                password_expires_at: r.password_expires_at.map(time),
+                totp_secret: r.totp_secret,
+            }))
         }
 
         async fn throttle_take(&self, keys: &[(String, u32)], now: Time, window_seconds: i64) -> Result<Throttle, StoreError> {
@@ -237,6 +257,12 @@ for_each_store! {
             .bind(expires_at.unix_millis())
             .execute(&mut *tx)
             .await?;
+            sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE shop_id = $2 AND id = $3")
+                .bind(now.unix_millis())
+                .bind(credentials.shop_id)
+                .bind(credentials.user_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -244,9 +270,10 @@ for_each_store! {
         async fn session_actor(&self, token_hash: &str, now: Time) -> Result<Option<Actor>, StoreError> {
             let row = sqlx::query_as::<_, SessionRow>(
                 "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.payout_enabled, u.manage_quotas, \
-                        sh.id AS shop_id, sh.name AS shop_name, sh.qualification, sh.status AS shop_status, s.csrf_token \
+                        sh.id AS shop_id, sh.name AS shop_name, sh.qualification, sh.status AS shop_status, s.csrf_token, \
+                        u.password_expires_at, u.totp_secret IS NOT NULL AS two_factor, sh.require_two_factor \
                  FROM sessions s JOIN users u ON u.shop_id = s.shop_id AND u.id = s.user_id JOIN shops sh ON sh.id = s.shop_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
             )
             .bind(token_hash)
             .bind(now.unix_millis())
@@ -265,6 +292,9 @@ for_each_store! {
                 qualification: named(&r.qualification, Qualification::parse)?,
                 shop_status: named(&r.shop_status, ShopStatus::parse)?,
                 csrf_token: r.csrf_token,
+                password_change_required: r.password_expires_at.is_some(),
+                two_factor: r.two_factor,
+                shop_requires_two_factor: r.require_two_factor,
             }))
         }
 

@@ -31,6 +31,7 @@ pub struct SettingsChange {
     /// `Some(None)` removes the threshold.
     pub approval_threshold: Option<Option<Money>>,
     pub require_reason: Option<bool>,
+    pub require_two_factor: Option<bool>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +40,7 @@ struct SettingsRow {
     selected_source_account: String,
     approval_threshold_fen: Option<i64>,
     require_reason: bool,
+    require_two_factor: bool,
 }
 
 fn threshold_text(fen: Option<i64>) -> String {
@@ -51,7 +53,7 @@ for_each_store! {
         async fn settings(&self, shop_id: i64) -> Result<PayoutSettings, StoreError> {
             let mut tx = self.begin_read().await?;
             let shop = sqlx::query_as::<_, SettingsRow>(
-                "SELECT qualification, selected_source_account, approval_threshold_fen, require_reason FROM shops WHERE id = $1",
+                "SELECT qualification, selected_source_account, approval_threshold_fen, require_reason, require_two_factor FROM shops WHERE id = $1",
             )
             .bind(shop_id)
             .fetch_one(&mut *tx)
@@ -72,13 +74,14 @@ for_each_store! {
                 top_ups: top_ups.into_iter().map(TopUpRow::view).collect::<Result<_, _>>()?,
                 approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
                 require_reason: shop.require_reason,
+                require_two_factor: shop.require_two_factor,
             })
         }
 
         async fn settings_update(&self, actor: &Actor, change: &SettingsChange, now: Time) -> Result<(), StoreError> {
             let mut tx = self.begin_write(Lock::Shop(actor.shop_id)).await?;
             let old = sqlx::query_as::<_, SettingsRow>(
-                "SELECT qualification, selected_source_account, approval_threshold_fen, require_reason FROM shops WHERE id = $1",
+                "SELECT qualification, selected_source_account, approval_threshold_fen, require_reason, require_two_factor FROM shops WHERE id = $1",
             )
             .bind(actor.shop_id)
             .fetch_one(&mut *tx)
@@ -88,23 +91,28 @@ for_each_store! {
                 None => old.approval_threshold_fen,
             };
             let require_reason = change.require_reason.unwrap_or(old.require_reason);
+            let require_two_factor = change.require_two_factor.unwrap_or(old.require_two_factor);
             sqlx::query(
-                "UPDATE shops SET selected_source_account = $1, approval_threshold_fen = $2, require_reason = $3 WHERE id = $4",
+                "UPDATE shops SET selected_source_account = $1, approval_threshold_fen = $2, require_reason = $3, \
+                                  require_two_factor = $4 WHERE id = $5",
             )
             .bind(change.source_account.as_str())
             .bind(threshold)
             .bind(require_reason)
+            .bind(require_two_factor)
             .bind(actor.shop_id)
             .execute(&mut *tx)
             .await?;
             let detail = format!(
-                "source account {} → {}; approval threshold {} → {}; reason required {} → {}",
+                "source account {} → {}; approval threshold {} → {}; reason required {} → {}; two-step verification required {} → {}",
                 old.selected_source_account,
                 change.source_account.as_str(),
                 threshold_text(old.approval_threshold_fen),
                 threshold_text(threshold),
                 old.require_reason,
                 require_reason,
+                old.require_two_factor,
+                require_two_factor,
             );
             let target = format!("shop:{}", actor.shop_id);
             let audit = Audit {

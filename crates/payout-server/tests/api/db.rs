@@ -38,17 +38,17 @@ impl TestDb {
 
     /// The database a configuration points at.
     pub fn of(config: &Config) -> TestDb {
-        match &config.database_url {
+        match &config.store.database_url {
             Some(url) => TestDb::Postgres(url.clone()),
-            None => TestDb::Sqlite(config.db.clone()),
+            None => TestDb::Sqlite(config.store.db.clone()),
         }
     }
 
     /// Points a server's configuration at this database.
     pub fn configure(&self, config: &mut Config) {
         match self {
-            TestDb::Sqlite(path) => config.db = path.clone(),
-            TestDb::Postgres(url) => config.database_url = Some(url.clone()),
+            TestDb::Sqlite(path) => config.store.db = path.clone(),
+            TestDb::Postgres(url) => config.store.database_url = Some(url.clone()),
         }
     }
 

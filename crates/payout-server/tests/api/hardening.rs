@@ -435,7 +435,7 @@ async fn reads_dropped_at_any_moment_never_leave_a_transaction_open() {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(dir.path()).await;
     let db = TestDb::of(&config);
-    let store = payout_server::store::open(&config).await.unwrap();
+    let store = payout_server::store::open(&config.store).await.unwrap();
     let mut given_up = 0;
     for i in 0..300 {
         // Polled 1 to 12 times, yielding between polls, then dropped: most land before, during
@@ -486,7 +486,7 @@ async fn housekeeping_skips_throttle_rows_a_sign_in_holds_instead_of_waiting() {
         println!("SQLite run: the purge holds the write lock; nothing to race");
         return;
     };
-    let store = payout_server::store::open(&config).await.unwrap();
+    let store = payout_server::store::open(&config.store).await.unwrap();
     let db = TestDb::of(&config);
     db.execute(
         "INSERT INTO sign_in_throttle (key, count, window_start) VALUES ('held', 3, 0), ('free', 3, 0)",

@@ -61,6 +61,9 @@ pub struct Spawn {
     pub notifier: Option<Arc<dyn Notifier>>,
     /// A rail call unanswered after this long is given up (default: the server's).
     pub rail_timeout_ms: Option<u64>,
+    /// Start from an empty store, as a real deployment does (no demo data); `arrange` may then
+    /// write to it (e.g. with the operators' subcommands) before the server starts.
+    pub empty: bool,
 }
 
 impl Default for Spawn {
@@ -75,6 +78,7 @@ impl Default for Spawn {
             keep_demo_approval: false,
             notifier: None,
             rail_timeout_ms: None,
+            empty: false,
         }
     }
 }
@@ -117,10 +121,11 @@ pub async fn spawn_with(options: Spawn) -> TestApp {
     }
     // Every test's rail keeps its log: what reached the rail, and how often.
     config.rail_log = Some(dir.path().join("rail.log"));
+    config.demo_data = !options.empty;
     let clock = ManualClock::new(Time::parse(options.start).unwrap());
     let url = serve_on(&config, &clock, options.notifier.clone()).await;
     let url2 = if options.second_server { Some(serve_in_process(&config, &clock).await) } else { None };
-    if !options.keep_demo_approval {
+    if !options.keep_demo_approval && !options.empty {
         reject_demo_approval(&url).await;
     }
     TestApp { url, url2, clock, db: TestDb::of(&config), dir }
@@ -278,6 +283,18 @@ impl Client {
         }
     }
 
+    /// Signs in with these credentials (and a second factor's `code`): the browser, and the answer.
+    pub async fn sign_in(url: &str, username: &str, password: &str, code: Option<&str>) -> (Client, Answer) {
+        let mut client = Client::anonymous(url);
+        let mut body = json!({"username": username, "password": password});
+        if let Some(code) = code {
+            body["code"] = json!(code);
+        }
+        let answer = client.send(Method::POST, "/api/session", Some(body)).await;
+        client.csrf = answer.body["csrf_token"].as_str().map(str::to_owned);
+        (client, answer)
+    }
+
     /// Signs `username` in with the demo password.
     pub async fn login(url: &str, username: &str) -> Client {
         let mut client = Client::anonymous(url);
@@ -319,6 +336,10 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> Answer {
         self.send(Method::GET, path, None).await
+    }
+
+    pub async fn delete(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::DELETE, path, Some(body)).await
     }
 
     pub async fn put(&self, path: &str, body: Value) -> Answer {

@@ -12,6 +12,7 @@ mod helpers;
 mod idempotency;
 mod notifications;
 mod operation;
+mod people;
 mod process;
 mod reasons;
 mod records;

@@ -25,6 +25,13 @@ pub fn binary() -> String {
     std::env::var("PAYOUT_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_payout-server").to_owned())
 }
 
+/// Runs an operator's subcommand (`shop create …`) of the binary on `db`: its exit status and what
+/// it printed on stdout and stderr.
+pub fn operator(db: &TestDb, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(binary()).args(args).args(db.args()).output().expect("run payout-server");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
