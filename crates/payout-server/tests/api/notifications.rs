@@ -112,8 +112,16 @@ async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert_eq!(asked.body["status"], "succeeded", "the rail answered the query");
     assert_eq!(asked.body["stuck"], false);
-    // The worker's own call answers later; the payout is settled once, debited once.
-    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    // The worker's own call answers later; the payout is settled once, debited once. Its call went
+    // out before the query's, so its answer reaches the worker before that of a payout created
+    // now: once this one is final, the worker has handled the stale answer too.
+    let next = admin.create(draft(O3, "1")).await.body["id"].as_i64().unwrap();
+    let app = &app;
+    eventually(Duration::from_secs(15), "the worker settles the next payout", || async move {
+        app.scalar(&format!("SELECT COUNT(*) FROM payouts WHERE id = {next} AND status = 'succeeded'")).await
+            == 1
+    })
+    .await;
     let finals = app
         .scalar(&format!(
             "SELECT COUNT(*) FROM payout_events WHERE payout_id = {id} AND status = 'succeeded'"
@@ -122,7 +130,7 @@ async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_
     assert_eq!(finals, 1);
     assert_eq!(
         app.scalar("SELECT balance_fen FROM accounts WHERE shop_id = 1 AND kind = 'aggregate'").await,
-        2_000_000 - 800
+        2_000_000 - 800 - 100
     );
     assert_eq!(app.scalar("SELECT SUM(reserved_fen) FROM accounts").await, 0);
     let again = admin.post(&format!("/api/payouts/{id}/status-query"), json!({})).await;
