@@ -2,7 +2,7 @@
 # Fuzzes payout-core with cargo-fuzz (libFuzzer, nightly): the amount parser (`money_parse`) and the
 # rule engine (`check_payout`), FUZZ_SECONDS (default 30) each. Prints one line per target and exits
 # non-zero when a target crashes (a panic or a broken invariant), naming the input that did it.
-# A long run of one target: README, "Fuzzing the core".
+# A long run of one target: docs/testing.md, "Fuzzing the core".
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 . "$ROOT/scripts/env.sh"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The README's third command: the console as it would be deployed. Installs what is missing (nginx),
-# builds like scripts/run.sh, starts a throwaway PostgreSQL (scripts/pg.sh), three payout-server
-# processes on 127.0.0.1:8081–8083 sharing its database (the demo data loaded by one of them), and
-# nginx on http://127.0.0.1:8080 balancing over them (scripts/cluster/nginx.conf.template).
+# The console as it would be deployed (docs/operations.md, "Several servers"). Installs what is
+# missing (PostgreSQL, nginx), builds like scripts/run.sh, starts a throwaway PostgreSQL
+# (scripts/pg.sh), three payout-server processes on 127.0.0.1:8081–8083 sharing its database (the
+# demo data loaded by one of them), and nginx on http://127.0.0.1:8080 balancing over them
+# (scripts/cluster/nginx.conf.template).
 # Ctrl-C stops nginx, the servers and PostgreSQL. Extra arguments go to every server (see --help).
 #
 # The database lives in a fresh temp dir and is removed at exit, so every run starts from the demo

@@ -45,12 +45,14 @@ async fn meters_show_what_is_left_and_r_l3_the_cooldown_counts_down() {
     assert_eq!(page.text("meter-operator-value"), "¥1,850.00");
     assert_eq!(page.text("meter-shop-value"), "¥14,000.00");
     let first = page.text("cooldown");
-    assert!(first.contains("还需 45 秒") || first.contains("还需 44 秒"), "{first}");
-    sleep(2100).await;
+    let left = if first.contains("还需 45 秒") { 45 } else { 44 };
+    assert!(first.contains(&format!("还需 {left} 秒")), "{first}");
+    // The meters tick every second: wait for the next tick, then see which way it went.
+    until(5_000.0, "the cooldown changes", || page.text("cooldown") != first).await;
     let later = page.text("cooldown");
     assert!(
-        later.contains("还需 43 秒") || later.contains("还需 42 秒"),
-        "the cooldown counts down: {later}"
+        (left - 2..left).any(|s| later.contains(&format!("还需 {s} 秒"))),
+        "the cooldown counts down: {first} → {later}"
     );
 }
 
@@ -342,6 +344,19 @@ fn screen() -> Screen {
     Screen { page, open, created }
 }
 
+/// Waits, running the reactive system, until `condition` holds; fails naming `what` after `ms`.
+async fn until(ms: f64, what: &str, condition: impl Fn() -> bool) {
+    let start = js_sys::Date::now();
+    loop {
+        tick().await;
+        if condition() {
+            return;
+        }
+        assert!(js_sys::Date::now() - start < ms, "{what}: not within {ms} ms");
+        sleep(20).await;
+    }
+}
+
 async fn settle() {
     for _ in 0..10 {
         sleep(20).await;
@@ -456,9 +471,10 @@ async fn a_grey_submit_says_why_and_the_amount_shows_the_most_that_may_be_paid()
 
 #[wasm_bindgen_test]
 async fn focus_starts_on_the_first_field_not_on_the_close_button() {
-    let _page = dialog(facts());
-    tick().await;
-    sleep(30).await;
+    let page = dialog(facts());
+    // Wait until focus has moved into the dialog, then see where it went.
+    let inside = || document().active_element().is_some_and(|e| page.root.contains(Some(e.as_ref())));
+    until(2_000.0, "focus moves into the dialog", inside).await;
     let active = document().active_element().unwrap();
     assert_eq!(
         active.get_attribute("data-testid").as_deref(),

@@ -332,8 +332,8 @@ impl tower_governor::key_extractor::KeyExtractor for ClientIpKey {
     }
 }
 
-/// The sign-in throttle's policy (README, "Sign-in"). Counted in the store, so every server
-/// process shares it and a restart keeps it.
+/// The sign-in throttle's policy (docs/security.md, "The sign-in throttle"). Counted in the store,
+/// so every server process shares it and a restart keeps it.
 pub mod throttle {
     use std::net::IpAddr;
 

@@ -101,15 +101,20 @@ mod tests {
         let tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
         std::mem::forget(tx);
         drop(conn);
-        // Give the pool a moment to run its release hook.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The pool runs its release hook in the background: an outside connection gets the write
+        // lock once it has (a connection handed on inside its transaction would keep it for good).
         let mut outside = SqliteConnectOptions::new()
             .filename(&path)
-            .busy_timeout(Duration::from_millis(500))
+            .busy_timeout(Duration::from_millis(100))
             .connect()
             .await
             .unwrap();
-        let lock = sqlx::query("BEGIN IMMEDIATE").execute(&mut outside).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut lock = sqlx::query("BEGIN IMMEDIATE").execute(&mut outside).await;
+        while lock.is_err() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            lock = sqlx::query("BEGIN IMMEDIATE").execute(&mut outside).await;
+        }
         assert!(lock.is_ok(), "the write lock was freed: {lock:?}");
         sqlx::query("ROLLBACK").execute(&mut outside).await.unwrap();
         assert!(store.ping().await.is_ok(), "the pool still serves");
@@ -139,9 +144,11 @@ mod tests {
         use crate::store::demo::demo_seed;
         use crate::store::{Decide, NewPayout, PayoutAnswer, PayoutStore, SessionStore};
         use payout_core::Draft;
+        use std::sync::atomic::{AtomicI64, Ordering};
 
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("batch.sqlite")).await.unwrap());
+        let path = dir.path().join("batch.sqlite");
+        let store = Arc::new(SqliteStore::open(&path).await.unwrap());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let now = clock.now();
         store.seed(&demo_seed(now, &|p| p.to_owned())).await.unwrap();
@@ -165,32 +172,55 @@ mod tests {
         };
         let allow: Decide = Arc::new(|_, _| vec![]);
         let panics: Decide = Arc::new(|_, _| panic!("a rule panicked"));
-        let create = |new: NewPayout, decide: &Decide| {
-            let (store, clock, decide) = (store.clone(), clock.clone(), decide.clone());
-            tokio::spawn(async move { store.payout_create(new, clock, decide).await })
+        // The first request's rule holds the writer inside a batch of its own until told to go on.
+        let (entered, writer_holds) = tokio::sync::oneshot::channel::<()>();
+        let (go, go_on) = std::sync::mpsc::channel::<()>();
+        let (entered, go_on) = (std::sync::Mutex::new(Some(entered)), std::sync::Mutex::new(go_on));
+        let holds: Decide = Arc::new(move |_, _| {
+            if let Some(entered) = entered.lock().unwrap().take() {
+                let _ = entered.send(());
+            }
+            let _ = go_on.lock().unwrap().recv_timeout(Duration::from_secs(10));
+            vec![]
+        });
+        // The last request's rule notes how many payouts of "a" are committed: none, if "a" is in
+        // the same transaction.
+        let committed = Arc::new(AtomicI64::new(-1));
+        let notes: Decide = {
+            let (path, committed) = (path.clone(), committed.clone());
+            Arc::new(move |_, _| {
+                let reader = rusqlite::Connection::open(&path).unwrap();
+                let query = "SELECT COUNT(*) FROM payouts WHERE order_no = '6920241100000000003' AND amount_fen = 100";
+                committed.store(reader.query_row(query, [], |row| row.get(0)).unwrap(), Ordering::SeqCst);
+                vec![]
+            })
         };
-
-        // With the write queue held, a first request makes the writer wait with a batch of its
-        // own; the four sent meanwhile are then taken together as the next batch.
-        let held = store.write_lock.lock().await;
-        let first = create(new("first", "6920241100000000001"), &allow);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let batch = [
-            create(new("a", "6920241100000000003"), &allow),
-            create(new("b", "6920241100000000004"), &panics),
-            create(new("a", "6920241100000000003"), &allow),
-            create(new("c", "6920241100000000005"), &allow),
+        let first = {
+            let (store, clock) = (store.clone(), clock.clone());
+            let new = new("first", "6920241100000000001");
+            tokio::spawn(async move { store.payout_create(new, clock, holds).await })
+        };
+        tokio::time::timeout(Duration::from_secs(10), writer_holds)
+            .await
+            .expect("the writer takes the first request")
+            .unwrap();
+        // Meanwhile four requests wait in the writer's queue: each is queued by its first poll.
+        let mut batch = [
+            store.payout_create(new("a", "6920241100000000003"), clock.clone(), allow.clone()),
+            store.payout_create(new("b", "6920241100000000004"), clock.clone(), panics),
+            store.payout_create(new("a", "6920241100000000003"), clock.clone(), allow),
+            store.payout_create(new("c", "6920241100000000005"), clock.clone(), notes),
         ];
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        drop(held);
+        for request in &mut batch {
+            assert!(futures::poll!(request.as_mut()).is_pending(), "queued behind the first batch");
+        }
+        go.send(()).unwrap();
         assert!(matches!(
             first.await.unwrap(),
             Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(_), replayed: false })
         ));
         let [a, b, again, c] = batch;
-        // The spawned tasks queue in no fixed order: one of the two with key "a" creates the
-        // payout and the other replays its answer.
-        let (a, again) = (a.await.unwrap(), again.await.unwrap());
+        let (a, again) = (a.await, again.await);
         let (created, replayed) = match (a, again) {
             (
                 Ok(created @ CreateOutcome::Answered { replayed: false, .. }),
@@ -213,11 +243,12 @@ mod tests {
             serde_json::to_string(&created).unwrap(),
             "the replay is the first answer"
         );
-        assert!(b.await.unwrap().is_err(), "the panicking request fails");
+        assert!(b.await.is_err(), "the panicking request fails");
         assert!(
-            matches!(c.await.unwrap(), Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(_), .. })),
+            matches!(c.await, Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(_), .. })),
             "the rest of the batch is kept"
         );
+        assert_eq!(committed.load(Ordering::SeqCst), 0, "a and c were decided in one transaction");
         let payouts: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM payouts WHERE order_no IN \
              ('6920241100000000001', '6920241100000000003', '6920241100000000004', '6920241100000000005') \

@@ -167,7 +167,12 @@ async fn r_l4_three_servers_hold_the_shop_daily_cap_and_finish_a_killed_servers_
     cluster.assert_money_invariants().await;
 
     // Kill -9 the server with the most transfers out; the other two finish them after the lease.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Once all 14 are at the rail (it takes 3 s), so every transfer is out when the server dies.
+    let logs = &cluster.logs;
+    eventually(Duration::from_millis(2_500), "all 14 payouts are at the rail", || async move {
+        logs.iter().flat_map(|log| rail_calls(log).into_keys()).collect::<HashSet<_>>().len() == 14
+    })
+    .await;
     let busiest = (0..3).max_by_key(|n| rail_calls(&cluster.logs[*n]).len()).unwrap();
     let out_at_kill = rail_calls(&cluster.logs[busiest]);
     assert!(!out_at_kill.is_empty(), "the server to kill has transfers out");

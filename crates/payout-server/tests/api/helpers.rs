@@ -201,6 +201,27 @@ impl Answer {
     }
 }
 
+/// Checks `condition` every 20 ms until it holds; panics naming `what` once `deadline` has passed.
+/// Tests wait with this, never with a fixed sleep: a sleep fails on a busy machine, and a negative
+/// assertion after one passes when nothing has run yet. Before asserting that something did *not*
+/// happen, wait here for a sign that whatever could have made it happen has run.
+pub async fn eventually<F, Fut>(deadline: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        if condition().await {
+            return;
+        }
+        if start.elapsed() > deadline {
+            panic!("{what}: not within {deadline:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// No account below zero available, and the reservations equal the unfinished payouts
 /// (awaiting approval, pending, processing).
 pub async fn assert_money_invariants(app: &TestApp) {
@@ -373,18 +394,4 @@ impl Client {
 /// A draft paying `amount` on `order_no` from the aggregate account as a price difference.
 pub fn draft(order_no: &str, amount: &str) -> Value {
     json!({"order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": amount})
-}
-
-/// Polls `condition` until it holds, failing the test after `deadline`: how a test waits for
-/// something another task does, instead of sleeping a guessed time.
-pub async fn eventually<F, Fut>(deadline: Duration, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let until = tokio::time::Instant::now() + deadline;
-    while !condition().await {
-        assert!(tokio::time::Instant::now() < until, "not so within {deadline:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

@@ -5,9 +5,11 @@
 //! Each of these failed against the build before the fixes (run with `PAYOUT_SERVER_BIN` pointing
 //! at that build); see the commit messages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
@@ -111,8 +113,8 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
     assert!(sent > 500, "the storm sent {sent} requests");
     assert_eq!(server_errors, 0, "no request that was answered got a 5xx");
 
-    // Writes still under way finish in their own tasks; then the write lock must be free.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Writes still under way finish in their own tasks; then the write lock must be free (the check
+    // waits a few seconds for it, not for ever).
     db.no_transaction_left_open().await.expect("an outside BEGIN IMMEDIATE gets the write lock at once");
     let admin = Client { csrf: Some(admin_csrf), ..Client::anonymous(&url) };
     let created = admin
@@ -131,9 +133,11 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
 
     // SIGTERM under load: 32 clients keep creating payouts and signing in while the server stops.
     let load_until = Instant::now() + Duration::from_secs(20);
+    let answered = Arc::new(AtomicUsize::new(0));
     let load: Vec<_> = (0..32u8)
         .map(|n| {
             let (url, cookie, csrf) = (url.clone(), admin_cookie.clone(), admin.csrf.clone().unwrap());
+            let answered = answered.clone();
             tokio::spawn(async move {
                 let http = client_from(40 + n, Some(Duration::from_secs(5)));
                 while Instant::now() < load_until {
@@ -152,12 +156,19 @@ async fn clients_that_hang_up_mid_request_never_leave_a_transaction_open() {
                     };
                     if sent.is_err() {
                         tokio::time::sleep(Duration::from_millis(20)).await;
+                    } else {
+                        answered.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SIGTERM once the load is under way: two answers per client on average.
+    let answered = &answered;
+    eventually(Duration::from_secs(10), "the load is being answered", || async move {
+        answered.load(Ordering::Relaxed) >= 64
+    })
+    .await;
     let stopped = tokio::task::spawn_blocking(move || {
         let mut server = server;
         server.terminate_within(Duration::from_secs(15))
@@ -203,7 +214,14 @@ async fn sign_in_throttle_is_atomic_shared_by_processes_kept_across_restarts_and
     // 30 wrong passwords at once, then the right one while they are still being checked.
     let wrong = join_all((0..30).map(|_| sign_in(&attacker, &first.url, " LIN.admin ", "guess")));
     let right = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Once the throttle has counted the five guesses it allows.
+        let db = &db;
+        eventually(Duration::from_secs(10), "five guesses are counted", || async move {
+            db.scalar("SELECT COALESCE(MAX(count), 0) FROM sign_in_throttle WHERE key = 'user:lin.admin|ip:127.0.0.1'")
+                .await
+                >= 5
+        })
+        .await;
         sign_in(&attacker, &first.url, "lin.admin", PASSWORD).await
     };
     let (wrong, right) = tokio::join!(wrong, right);
@@ -421,7 +439,12 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
     }))
     .await;
     assert!(created.iter().all(|c| c.status == 201));
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Once all 40 are at the rail (it takes 3 s), so every transfer is out when one server dies.
+    let (a_log, b_log) = (&log_a, &log_b);
+    eventually(Duration::from_millis(2_500), "all 40 payouts are at the rail", || async move {
+        rail_calls(a_log).into_keys().chain(rail_calls(b_log).into_keys()).collect::<HashSet<_>>().len() == 40
+    })
+    .await;
     let (calls_a, calls_b) = (rail_calls(&log_a), rail_calls(&log_b));
     let (victim, victim_log, survivor_log) =
         if calls_a.len() >= calls_b.len() { (&mut a, &log_a, &log_b) } else { (&mut b, &log_b, &log_a) };

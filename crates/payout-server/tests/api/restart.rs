@@ -35,8 +35,14 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     shipping["payout_type"] = json!("shipping");
     shipping["confirm_duplicate_shipping"] = json!(true);
     acknowledged.push(admin.create(shipping).await.body["id"].as_i64().unwrap());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(db.scalar("SELECT COUNT(*) FROM payouts WHERE status = 'processing'").await > 0);
+    // Killed only once every one of them is at the rail.
+    let ids = acknowledged.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let at_the_rail = format!("SELECT COUNT(*) FROM payouts WHERE id IN ({ids}) AND status = 'processing'");
+    let (store, at_the_rail) = (&db, at_the_rail.as_str());
+    eventually(Duration::from_secs(4), "every acknowledged payout is processing", || async move {
+        store.scalar(at_the_rail).await == 5
+    })
+    .await;
 
     server.child.kill().unwrap(); // SIGKILL: no graceful shutdown
     server.child.wait().unwrap();
