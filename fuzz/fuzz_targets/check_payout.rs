@@ -147,6 +147,7 @@ fn facts(u: &mut Unstructured, now: Time) -> Result<Facts> {
             online_paid: mostly(u)?,
             cross_border: !mostly(u)?,
             items,
+            buyer: None,
         },
         usage: OrderUsage {
             counted_total: used(u)?,

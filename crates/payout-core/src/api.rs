@@ -389,6 +389,9 @@ pub struct PayoutSettings {
     /// Whether paying and approving need two-step verification (SPEC §12.2).
     #[serde(default)]
     pub require_two_factor: bool,
+    /// The latest balance movements the platform reported, per account, newest first (SPEC §12.5).
+    #[serde(default)]
+    pub movements: Vec<crate::movements::MovementView>,
 }
 
 /// `PUT /api/payout-settings`. A field left out keeps its value; `approval_threshold: null`

@@ -287,6 +287,9 @@ pub struct OrderFacts {
     pub online_paid: bool,
     pub cross_border: bool,
     pub items: Vec<OrderItem>,
+    /// Whom a payout of this order pays, masked (first 3 and last 2 characters, SPEC §12.3).
+    #[serde(default)]
+    pub buyer: Option<String>,
 }
 
 /// What the order has received so far.

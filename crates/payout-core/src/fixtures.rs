@@ -70,6 +70,7 @@ pub fn facts_at(now: Time) -> Facts {
                 OrderItem { id: "item-1".into(), title: "靠垫".into(), amount: m("28") },
                 OrderItem { id: "item-2".into(), title: "地毯".into(), amount: m("100") },
             ],
+            buyer: Some("dy_******89".into()),
         },
         usage: OrderUsage::default(),
         shop_counted_today: Money::ZERO,

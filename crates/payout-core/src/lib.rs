@@ -8,9 +8,14 @@ pub mod approval;
 pub mod facts;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+#[cfg(feature = "import")]
+pub mod import;
+pub mod keys;
 pub mod meters;
 pub mod money;
+pub mod movements;
 pub mod notification;
+pub mod orders;
 pub mod people;
 pub mod policy;
 pub mod quota;

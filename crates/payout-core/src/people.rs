@@ -274,7 +274,10 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let change = PasswordChange { current_password: "old-secret".to_owned().into(), new_password: "new-secret".to_owned().into() };
+        let change = PasswordChange {
+            current_password: "old-secret".to_owned().into(),
+            new_password: "new-secret".to_owned().into(),
+        };
         let printed = format!("{change:?}");
         assert!(!printed.contains("secret") || printed.contains("[REDACTED]"), "{printed}");
         assert!(!printed.contains("old-secret") && !printed.contains("new-secret"), "{printed}");

@@ -15,8 +15,10 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use payout_core::api::{Permissions, SessionInfo, ShopView, UserView};
+use payout_core::keys::Scope;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 pub use crate::domain::Actor;
 use crate::error::ApiError;
@@ -43,10 +45,11 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 /// 19 MiB), waiting for one of the server's hashing slots first, so a burst of password changes
 /// or resets queues instead of growing memory.
 pub async fn hash_password_off_thread(state: &AppState, password: SecretString) -> Result<String, ApiError> {
-    let permit = tokio::time::timeout(std::time::Duration::from_secs(5), state.hashing.clone().acquire_owned())
-        .await
-        .map_err(|_| ApiError::SignInBusy)?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let permit =
+        tokio::time::timeout(std::time::Duration::from_secs(5), state.hashing.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::SignInBusy)?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let hashed = hash_password(password.expose_secret());
         drop(permit);
@@ -58,11 +61,16 @@ pub async fn hash_password_off_thread(state: &AppState, password: SecretString) 
 }
 
 /// Verifies a password on a blocking thread, like [`hash_password_off_thread`].
-pub async fn verify_password_off_thread(state: &AppState, hash: String, password: SecretString) -> Result<bool, ApiError> {
-    let permit = tokio::time::timeout(std::time::Duration::from_secs(5), state.hashing.clone().acquire_owned())
-        .await
-        .map_err(|_| ApiError::SignInBusy)?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+pub async fn verify_password_off_thread(
+    state: &AppState,
+    hash: String,
+    password: SecretString,
+) -> Result<bool, ApiError> {
+    let permit =
+        tokio::time::timeout(std::time::Duration::from_secs(5), state.hashing.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::SignInBusy)?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let verified = verify_password(&hash, password.expose_secret());
         drop(permit);
@@ -132,11 +140,6 @@ impl CookiePolicy {
     }
 }
 
-/// Compares without an early exit, so the time taken says nothing about the token.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Any valid session, also one signed in with a one-time password that must be changed: only the
 /// session and password endpoints take this. Rejects with `401` without a valid session, and with
 /// `403` when a state-changing request lacks the session's CSRF token. Carries the session's token
@@ -158,14 +161,21 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, ApiError> {
-        let token = state.cookies.token(&parts.headers).ok_or(ApiError::NotSignedIn)?;
+        let Some(token) = state.cookies.token(&parts.headers) else {
+            // A key is never a session: a valid one here is outside its scopes.
+            return Err(match KeyCaller::from_headers(&parts.headers, state).await? {
+                Some(key) => key.scope_required(),
+                None => ApiError::NotSignedIn,
+            });
+        };
         let token_hash = token_hash(&token);
         let actor =
             state.store.session_actor(&token_hash, state.clock.now()).await?.ok_or(ApiError::NotSignedIn)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if !same(sent, &actor.csrf_token) {
+            // Compared without an early exit, so the time taken says nothing about the token.
+            if !bool::from(sent.as_bytes().ct_eq(actor.csrf_token.as_bytes())) {
                 return Err(ApiError::CsrfRejected);
             }
         }
@@ -188,6 +198,150 @@ impl FromRequestParts<AppState> for Actor {
             });
         }
         Ok(actor)
+    }
+}
+
+/// A request made with an API key (`Authorization: Bearer <key>`, SPEC §12.4): for its own shop,
+/// within its scopes, never a session (no CSRF token, no sign-in).
+#[derive(Clone, Debug)]
+pub struct KeyCaller {
+    pub shop_id: i64,
+    pub key_id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// The characters of a key that find it (its digest is then compared in constant time).
+pub const KEY_PREFIX_CHARS: usize = 8;
+
+impl KeyCaller {
+    /// The key the request carries, checked: `None` without an `Authorization: Bearer` header,
+    /// `401 API_KEY_INVALID` for an unknown or revoked key.
+    pub async fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Option<KeyCaller>, ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+        let invalid = || ApiError::Unauthorized {
+            code: "API_KEY_INVALID",
+            zh: "API 密钥无效或已撤销".into(),
+            en: "The API key is unknown or revoked".into(),
+        };
+        let key =
+            value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(invalid)?;
+        if key.len() < KEY_PREFIX_CHARS || !key.is_ascii() {
+            return Err(invalid());
+        }
+        let digest = token_hash(key);
+        let candidates = state.store.api_keys_by_prefix(&key[..KEY_PREFIX_CHARS]).await?;
+        // Every candidate is compared, each in constant time.
+        let found = candidates.into_iter().fold(None, |found, c| {
+            if bool::from(c.key_hash.as_bytes().ct_eq(digest.as_bytes())) {
+                Some(c)
+            } else {
+                found
+            }
+        });
+        let key = found.filter(|k| !k.revoked).ok_or_else(invalid)?;
+        state.store.api_key_used(key.shop_id, key.id, state.clock.now()).await?;
+        Ok(Some(KeyCaller { shop_id: key.shop_id, key_id: key.id, name: key.name, scopes: key.scopes }))
+    }
+
+    /// How the audit log names what the key did.
+    pub fn actor_name(&self) -> String {
+        format!("api-key:{}", self.name)
+    }
+
+    fn scope_required(&self) -> ApiError {
+        ApiError::Forbidden {
+            code: "SCOPE_REQUIRED",
+            zh: format!("API 密钥“{}”没有执行此操作的权限范围", self.name),
+            en: format!("The API key \"{}\" has no scope for this", self.name),
+        }
+    }
+
+    fn with(self, scope: Scope) -> Result<KeyCaller, ApiError> {
+        if self.scopes.contains(&scope) {
+            Ok(self)
+        } else {
+            Err(ApiError::Forbidden {
+                code: "SCOPE_REQUIRED",
+                zh: format!("API 密钥“{}”缺少权限范围 {}", self.name, scope.as_str()),
+                en: format!("The API key \"{}\" lacks the scope {}", self.name, scope.as_str()),
+            })
+        }
+    }
+}
+
+/// Who acts for a shop where SPEC §12 lets either a person or a key act: the shop, and the name the
+/// audit log gives the actor (a username, or `api-key:<name>`).
+#[derive(Clone, Debug)]
+pub struct ShopCaller {
+    pub shop_id: i64,
+    pub actor_name: String,
+}
+
+/// Declares an extractor for a shop caller: a key with `$scope`, or a session that passes `$session`.
+macro_rules! key_or_session {
+    ($(#[$doc:meta])* $name:ident, $scope:expr, $session:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(pub ShopCaller);
+
+        impl Deref for $name {
+            type Target = ShopCaller;
+            fn deref(&self) -> &ShopCaller {
+                &self.0
+            }
+        }
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<$name, ApiError> {
+                if state.cookies.token(&parts.headers).is_none() {
+                    if let Some(key) = KeyCaller::from_headers(&parts.headers, state).await? {
+                        let key = key.with($scope)?;
+                        return Ok($name(ShopCaller { shop_id: key.shop_id, actor_name: key.actor_name() }));
+                    }
+                }
+                let actor = <$session>::from_request_parts(parts, state).await?;
+                Ok($name(ShopCaller { shop_id: actor.shop_id, actor_name: actor.username.clone() }))
+            }
+        }
+    };
+}
+
+key_or_session!(
+    /// Writes orders (SPEC §12.3): the main account, or a key with `orders:write`.
+    OrderWriter,
+    Scope::OrdersWrite,
+    MainAccount
+);
+key_or_session!(
+    /// Reads payouts: R-P1 for a person, or a key with `payouts:read`.
+    PayoutReader,
+    Scope::PayoutsRead,
+    PayoutActor
+);
+
+/// Reports balance movements (SPEC §12.5): a key with `accounts:write` (the platform's systems).
+#[derive(Clone, Debug)]
+pub struct AccountWriter(pub KeyCaller);
+
+impl FromRequestParts<AppState> for AccountWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AccountWriter, ApiError> {
+        match KeyCaller::from_headers(&parts.headers, state).await? {
+            Some(key) => Ok(AccountWriter(key.with(Scope::AccountsWrite)?)),
+            // A person signed in is not the platform.
+            None => Err(match SignedIn::from_request_parts(parts, state).await {
+                Ok(_) => ApiError::Forbidden {
+                    code: "SCOPE_REQUIRED",
+                    zh: "资金变动由平台通过带 accounts:write 权限的 API 密钥上报".into(),
+                    en: "Balance movements are reported by the platform with an API key that has accounts:write".into(),
+                },
+                Err(e) => e,
+            }),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod housekeeping;
 pub mod http;
+pub mod importer;
 pub mod json;
 pub mod notifier;
 pub mod operator;
@@ -24,6 +25,7 @@ pub mod views;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use tokio_util::sync::CancellationToken;
@@ -47,7 +49,17 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.http.request_timeout;
     let hsts = state.http.secure.then(|| HeaderValue::from_static(http::HSTS));
     let spa = spa::router(&state.dist);
+    // The order file is streamed to disk, not buffered like every other body (at most 64 KiB),
+    // and may take longer than the request deadline to arrive.
+    let import = Router::new()
+        .route(routes::import::PATH, axum::routing::post(routes::import::orders_import))
+        .layer(DefaultBodyLimit::disable())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
+        .merge(import)
         .nest("/api", api)
         .merge(spa)
         // The console must not be framed (clickjacking a payout button), run foreign scripts, or

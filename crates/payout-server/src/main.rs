@@ -1,10 +1,10 @@
 //! The payout console server. With no subcommand (or `serve`) it serves the JSON API and the built
-//! SPA on one port until Ctrl-C or SIGTERM; the operators' subcommands (`shop …`, `user …`) use the
-//! same store without the web server (SPEC §12.1).
+//! SPA on one port until Ctrl-C or SIGTERM; the operators' subcommands (`shop …`, `user …`,
+//! `orders import`) use the same store without the web server (SPEC §12.1).
 
 use clap::{Parser, Subcommand};
 use payout_server::config::Config;
-use payout_server::operator::{self, ShopCommand, UserCommand};
+use payout_server::operator::{self, OrdersCommand, ShopCommand, UserCommand};
 
 /// mimalloc gives freed memory back to the system: a burst of argon2 hashes (19 MiB each) does
 /// not leave the process at its peak size, as glibc's allocator did (105 MiB → 4.7 GB).
@@ -12,7 +12,11 @@ use payout_server::operator::{self, ShopCommand, UserCommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "payout-server", version, about = "Small-amount payout console: JSON API and SPA on one port")]
+#[command(
+    name = "payout-server",
+    version,
+    about = "Small-amount payout console: JSON API and SPA on one port"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +35,9 @@ enum Command {
     /// Accounts: reset a password.
     #[command(subcommand)]
     User(UserCommand),
+    /// Orders: import the platform's order file.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
 }
 
 #[tokio::main]
@@ -42,6 +49,7 @@ async fn main() -> std::process::ExitCode {
         // The operators' commands print their result, not logs.
         Some(Command::Shop(command)) => operator::shop(command).await.map_err(|e| e.to_string()),
         Some(Command::User(command)) => operator::user(command).await.map_err(|e| e.to_string()),
+        Some(Command::Orders(command)) => operator::orders(command).await.map_err(|e| e.to_string()),
     };
     match done {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -66,6 +66,21 @@ pub enum UserCommand {
     },
 }
 
+/// Operators' commands about orders.
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Imports the platform's order file (CSV, UTF-8 or GB18030) into a shop and prints the report:
+    /// the counts and each refused order with its line, column and reason.
+    Import {
+        #[arg(long)]
+        shop: i64,
+        /// The order file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
 /// Where the store is and how to print.
 #[derive(Debug, Args)]
 pub struct Output {
@@ -116,15 +131,26 @@ async fn one_time_password() -> Result<(OneTimePassword, NewPassword), Failed> {
         .await
         .map_err(|e| Failed(e.to_string()))?
         .map_err(|e| Failed(format!("cannot hash the password: {e}")))?;
-    Ok((OneTimePassword { one_time_password: password, expires_at }, NewPassword { hash, expires_at: Some(expires_at) }))
+    Ok((
+        OneTimePassword { one_time_password: password, expires_at },
+        NewPassword { hash, expires_at: Some(expires_at) },
+    ))
 }
 
 pub async fn shop(command: ShopCommand) -> Result<(), Failed> {
     match command {
-        ShopCommand::Create { name, qualification, main_username, main_display_name, aggregate_opened, out } => {
-            let name = validate_display_name(&name).map_err(|p| Failed(format!("--name: {}", p.message_en)))?;
-            let username =
-                validate_username(&main_username).map_err(|p| Failed(format!("--main-username: {}", p.message_en)))?;
+        ShopCommand::Create {
+            name,
+            qualification,
+            main_username,
+            main_display_name,
+            aggregate_opened,
+            out,
+        } => {
+            let name =
+                validate_display_name(&name).map_err(|p| Failed(format!("--name: {}", p.message_en)))?;
+            let username = validate_username(&main_username)
+                .map_err(|p| Failed(format!("--main-username: {}", p.message_en)))?;
             let display_name = validate_display_name(main_display_name.as_deref().unwrap_or(&name))
                 .map_err(|p| Failed(format!("--main-display-name: {}", p.message_en)))?;
             let qualification = match qualification {
@@ -163,7 +189,10 @@ pub async fn shop(command: ShopCommand) -> Result<(), Failed> {
             let text = if shops.is_empty() {
                 "no shops yet (payout-server shop create --help)".to_owned()
             } else {
-                let mut lines = vec![format!("{:>4}  {:<24}  {:<10}  {:<9}  {}", "id", "name", "qualification", "status", "main")];
+                let mut lines = vec![format!(
+                    "{:>4}  {:<24}  {:<10}  {:<9}  {}",
+                    "id", "name", "qualification", "status", "main"
+                )];
                 lines.extend(shops.iter().map(|s| {
                     format!(
                         "{:>4}  {:<24}  {:<10}  {:<9}  {}",
@@ -184,8 +213,15 @@ pub async fn shop(command: ShopCommand) -> Result<(), Failed> {
                 StatusArg::Suspended => ShopStatus::Suspended,
             };
             let store = open(&out).await?;
-            store.shop_set_status(shop, status, SystemClock.now()).await?.ok_or_else(|| Failed(format!("no shop {shop}")))?;
-            print(&out, format!("shop {shop} is {}", status.as_str()), json!({"shop_id": shop, "status": status}))
+            store
+                .shop_set_status(shop, status, SystemClock.now())
+                .await?
+                .ok_or_else(|| Failed(format!("no shop {shop}")))?;
+            print(
+                &out,
+                format!("shop {shop} is {}", status.as_str()),
+                json!({"shop_id": shop, "status": status}),
+            )
         }
     }
 }
@@ -195,9 +231,12 @@ pub async fn user(command: UserCommand) -> Result<(), Failed> {
         UserCommand::ResetPassword { username, out } => {
             let store = open(&out).await?;
             let wanted = payout_core::people::normalize_username(&username);
-            let user = store.user_by_username(&wanted).await?.ok_or_else(|| Failed(format!("no user {wanted}")))?;
+            let user =
+                store.user_by_username(&wanted).await?.ok_or_else(|| Failed(format!("no user {wanted}")))?;
             let (shown, password) = one_time_password().await?;
-            store.password_set(user.shop_id, user.user_id, By::Operator, &password, None, SystemClock.now()).await?;
+            store
+                .password_set(user.shop_id, user.user_id, By::Operator, &password, None, SystemClock.now())
+                .await?;
             let otp = shown.one_time_password.expose();
             print(
                 &out,
@@ -209,4 +248,45 @@ pub async fn user(command: UserCommand) -> Result<(), Failed> {
             )
         }
     }
+}
+
+pub async fn orders(command: OrdersCommand) -> Result<(), Failed> {
+    use payout_core::import::{choose_encoding, FileProblem, MAX_BYTES, MAX_LINES};
+    let OrdersCommand::Import { shop, file, out } = command;
+    let mut opened =
+        std::fs::File::open(&file).map_err(|e| Failed(format!("cannot read {}: {e}", file.display())))?;
+    let sniffed = crate::importer::sniff(&mut opened)
+        .map_err(|e| Failed(format!("cannot read {}: {e}", file.display())))?;
+    let refuse = |p: FileProblem| Failed(format!("{}: {}", file.display(), p.message_en));
+    if sniffed.bytes > MAX_BYTES {
+        return Err(Failed(format!("{}: larger than {} MB", file.display(), MAX_BYTES / 1024 / 1024)));
+    }
+    if sniffed.lines > MAX_LINES {
+        return Err(refuse(FileProblem::too_many_lines()));
+    }
+    let s = sniffed.finish();
+    let encoding = choose_encoding(s.starts_with_bom, s.valid_utf8, s.has_nul).map_err(refuse)?;
+    let store = open(&out).await?;
+    if !store.shops_list().await?.iter().any(|listed| listed.id == shop) {
+        return Err(Failed(format!("no shop {shop}")));
+    }
+    let report =
+        match crate::importer::import(&*store, shop, "operator", opened, encoding, SystemClock.now()).await {
+            Ok(report) => report,
+            Err(crate::importer::Failed::File(p)) => return Err(refuse(p)),
+            Err(crate::importer::Failed::Store(e)) => return Err(e.into()),
+        };
+    let mut text = format!(
+        "{} lines: {} orders created, {} updated, {} unchanged, {} rejected",
+        report.lines,
+        report.orders_created,
+        report.orders_updated,
+        report.orders_unchanged,
+        report.orders_rejected
+    );
+    for r in &report.rejected {
+        let column = r.column.map(|c| format!(" [{}]", c.as_str())).unwrap_or_default();
+        text.push_str(&format!("\nline {} · {}{column}: {} ({})", r.line, r.order_no, r.message_en, r.code));
+    }
+    print(&out, text, json!(report))
 }

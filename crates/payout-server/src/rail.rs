@@ -20,6 +20,18 @@ pub use crate::domain::Settlement;
 #[error("rail unavailable: {0}")]
 pub struct Transient(pub String);
 
+/// One payout as the rail is asked to pay it.
+#[derive(Clone, Copy, Debug)]
+pub struct Transfer<'a> {
+    /// The rail's idempotency key: [`reference`] of the payout.
+    pub reference: &'a str,
+    pub payout_id: i64,
+    pub amount: Money,
+    pub from: AccountKind,
+    /// Whom it pays: the order's buyer (SPEC §12.3).
+    pub to: Option<&'a str>,
+}
+
 /// What the rail knows of a transfer, asked by its reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransferStatus {
@@ -35,13 +47,7 @@ pub trait Rail: Send + Sync + 'static {
     /// Transfers `amount` for payout `payout_id`. `reference` (`payout-<id>`) is the rail's
     /// idempotency key. A transfer whose answer did not come (a timeout, a crash) is followed by
     /// [`Rail::status`], never sent again blindly: only `Unknown` sends it again.
-    async fn transfer(
-        &self,
-        reference: &str,
-        payout_id: i64,
-        amount: Money,
-        from: AccountKind,
-    ) -> Result<Settlement, Transient>;
+    async fn transfer(&self, transfer: &Transfer<'_>) -> Result<Settlement, Transient>;
 
     /// Asks what became of the transfer under `reference`, without moving money.
     async fn status(&self, reference: &str) -> Result<TransferStatus, Transient>;
@@ -151,15 +157,9 @@ impl SimulatedRail {
 
 #[async_trait]
 impl Rail for SimulatedRail {
-    async fn transfer(
-        &self,
-        reference: &str,
-        payout_id: i64,
-        _amount: Money,
-        _from: AccountKind,
-    ) -> Result<Settlement, Transient> {
-        self.record("transfer", reference)?;
-        let (final_at, outcome) = self.receive(reference, payout_id);
+    async fn transfer(&self, transfer: &Transfer<'_>) -> Result<Settlement, Transient> {
+        self.record("transfer", transfer.reference)?;
+        let (final_at, outcome) = self.receive(transfer.reference, transfer.payout_id);
         tokio::time::sleep_until(final_at).await;
         Ok(outcome)
     }
@@ -183,16 +183,20 @@ mod tests {
     async fn a_transfer_whose_caller_stopped_waiting_still_settles_and_status_says_so() {
         let rail = SimulatedRail::new(Duration::from_secs(5), 0);
         assert_eq!(rail.status("payout-1").await.unwrap(), TransferStatus::Unknown);
-        let call = rail.transfer("payout-1", 1, Money::ZERO, AccountKind::Custody);
+        let one = Transfer {
+            reference: "payout-1",
+            payout_id: 1,
+            amount: Money::ZERO,
+            from: AccountKind::Custody,
+            to: None,
+        };
+        let call = rail.transfer(&one);
         assert!(tokio::time::timeout(Duration::from_secs(1), call).await.is_err(), "the caller gave up");
         assert_eq!(rail.status("payout-1").await.unwrap(), TransferStatus::InProgress);
         tokio::time::sleep(Duration::from_secs(4)).await;
         assert_eq!(rail.status("payout-1").await.unwrap(), TransferStatus::Final(Settlement::Succeeded));
         // Sent again with the same reference, it is the same transfer: its outcome at once.
-        let again = tokio::time::timeout(
-            Duration::from_millis(1),
-            rail.transfer("payout-1", 1, Money::ZERO, AccountKind::Custody),
-        );
+        let again = tokio::time::timeout(Duration::from_millis(1), rail.transfer(&one));
         assert_eq!(again.await.unwrap().unwrap(), Settlement::Succeeded);
     }
 

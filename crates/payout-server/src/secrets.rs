@@ -23,7 +23,9 @@ const ISSUER: &str = "小额打款";
 /// Bytes from the operating system's random source. Failing to read it is not recoverable.
 fn os_random<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).unwrap_or_else(|e| panic!("the OS random source failed: {e}"));
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .unwrap_or_else(|e| panic!("the OS random source failed: {e}"));
     bytes
 }
 
@@ -146,8 +148,12 @@ pub fn password_problems(username: &str, known: &[&str], password: &str) -> Vec<
 fn weakness(warning: zxcvbn::feedback::Warning) -> (String, String) {
     use zxcvbn::feedback::Warning::*;
     let zh = match warning {
-        StraightRowsOfKeysAreEasyToGuess | ShortKeyboardPatternsAreEasyToGuess => "键盘上相邻的按键很容易被猜到",
-        RepeatsLikeAaaAreEasyToGuess | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => "重复的字符很容易被猜到",
+        StraightRowsOfKeysAreEasyToGuess | ShortKeyboardPatternsAreEasyToGuess => {
+            "键盘上相邻的按键很容易被猜到"
+        }
+        RepeatsLikeAaaAreEasyToGuess | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
+            "重复的字符很容易被猜到"
+        }
         ThisIsATop10Password | ThisIsATop100Password | ThisIsACommonPassword => "这是最常见的密码之一",
         ThisIsSimilarToACommonlyUsedPassword => "这个密码与常见密码相似",
         SequencesLikeAbcAreEasyToGuess => "abc、6543 这样的顺序很容易被猜到",
@@ -179,7 +185,10 @@ mod tests {
         assert_eq!(codes.len(), 10);
         let code = codes[0].expose();
         assert!(looks_like_recovery_code(code), "{code}");
-        assert_eq!(recovery_code_hash(code), recovery_code_hash(&format!(" {} ", code.to_uppercase().replace('-', ""))));
+        assert_eq!(
+            recovery_code_hash(code),
+            recovery_code_hash(&format!(" {} ", code.to_uppercase().replace('-', "")))
+        );
         assert!(!looks_like_recovery_code("123456"));
     }
 
@@ -187,7 +196,11 @@ mod tests {
     fn rfc_6238_codes_are_checked_with_one_step_of_drift() {
         // RFC 6238 appendix B's SHA-1 key, "12345678901234567890", in Base32.
         let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-        assert_eq!(totp_code(secret, 59).unwrap(), "287082", "RFC 6238 test vector (last 6 digits of 94287082)");
+        assert_eq!(
+            totp_code(secret, 59).unwrap(),
+            "287082",
+            "RFC 6238 test vector (last 6 digits of 94287082)"
+        );
         assert_eq!(totp_code(secret, 1_111_111_109).unwrap(), "081804");
         let now = 1_111_111_109;
         assert_eq!(totp_step(secret, "081804", now), Some(now / 30));

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::rail::{reference, Rail, TransferStatus};
+use crate::rail::{reference, Rail, Transfer, TransferStatus};
 use crate::store::{Claimed, PayoutKey, Settlement, Store};
 
 /// Claims taken in one transaction at most.
@@ -269,7 +269,14 @@ async fn settle_one(rail: &dyn Rail, payout: &Claimed, timeout: Duration) -> Don
             }
         }
         if !may_be_at_rail {
-            let call = rail.transfer(&reference, id, payout.amount, payout.source_account);
+            let transfer = Transfer {
+                reference: &reference,
+                payout_id: id,
+                amount: payout.amount,
+                from: payout.source_account,
+                to: payout.buyer_ref.as_deref(),
+            };
+            let call = rail.transfer(&transfer);
             match tokio::time::timeout(timeout, call).await {
                 Ok(Ok(outcome)) => return Done::Settled(payout.key, outcome),
                 Ok(Err(e)) => tracing::warn!(payout_id = id, attempt, error = %e, "rail call failed"),

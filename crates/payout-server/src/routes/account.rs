@@ -74,7 +74,10 @@ pub async fn password_update(
     let password = NewPassword { hash, expires_at: None };
     let now = state.clock.now();
     let by = By::User(&session.username);
-    state.store.password_set(session.shop_id, session.user_id, by, &password, Some(&session.token_hash), now).await?;
+    state
+        .store
+        .password_set(session.shop_id, session.user_id, by, &password, Some(&session.token_hash), now)
+        .await?;
     tracing::info!("password changed");
     let actor = state.store.session_actor(&session.token_hash, now).await?.ok_or(ApiError::NotSignedIn)?;
     Ok(axum::Json(auth::session_info(&actor)))
@@ -94,7 +97,8 @@ pub async fn two_factor_begin(
         return Err(ApiError::Conflict {
             code: "TWO_FACTOR_ALREADY_ON",
             zh: "两步验证已开启；如需更换手机，请先关闭再重新开启".into(),
-            en: "Two-step verification is on already; to move it to another phone, turn it off and on again".into(),
+            en: "Two-step verification is on already; to move it to another phone, turn it off and on again"
+                .into(),
         });
     }
     let secret = secrets::new_totp_secret();
@@ -158,7 +162,8 @@ pub async fn two_factor_off(
     ClientIp(ip): ClientIp,
     Json(body): Json<TwoFactorOff>,
 ) -> Result<StatusCode, ApiError> {
-    let security = state.store.security(session.shop_id, session.user_id).await?.ok_or(ApiError::NotSignedIn)?;
+    let security =
+        state.store.security(session.shop_id, session.user_id).await?.ok_or(ApiError::NotSignedIn)?;
     let Some(secret) = security.totp_secret else {
         return Err(ApiError::Conflict {
             code: "TWO_FACTOR_NOT_ON",
@@ -177,7 +182,10 @@ pub async fn two_factor_off(
         return Err(wrong_code());
     }
     guess.right(&state).await?;
-    state.store.two_factor_disable(session.shop_id, session.user_id, &session.token_hash, state.clock.now()).await?;
+    state
+        .store
+        .two_factor_disable(session.shop_id, session.user_id, &session.token_hash, state.clock.now())
+        .await?;
     tracing::info!("two-step verification turned off");
     Ok(StatusCode::NO_CONTENT)
 }

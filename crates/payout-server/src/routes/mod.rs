@@ -1,10 +1,13 @@
 //! The JSON API under `/api`, one module per resource.
 
 mod account;
+mod api_keys;
 mod approvals;
 mod audit;
 mod csv;
 mod health;
+pub mod import;
+mod movements;
 pub mod openapi;
 mod orders;
 mod payouts;
@@ -32,6 +35,8 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
         .merge(session::router(http))
         .merge(account::router())
         .merge(sub_accounts::router())
+        .merge(api_keys::router())
+        .merge(movements::router())
         .merge(orders::router())
         .merge(payouts::router())
         .merge(quotas::router())

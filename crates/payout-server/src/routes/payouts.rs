@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::csv::{csv_line, BOM};
 use super::orders::order_not_found;
 use super::{check_len, idempotency_key, key_reused, paging, Fingerprint};
-use crate::auth::{Payer, PayoutActor};
+use crate::auth::{Payer, PayoutActor, PayoutReader};
 use crate::error::ApiError;
 use crate::json::{Json, Path, Query};
 use crate::state::AppState;
@@ -222,7 +222,7 @@ impl PayoutQuery {
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn payouts_list(
     State(state): State<AppState>,
-    actor: PayoutActor,
+    actor: PayoutReader,
     Query(query): Query<PayoutQuery>,
 ) -> Result<axum::Json<PayoutList>, ApiError> {
     let filter = query.filter()?;
@@ -279,7 +279,7 @@ pub(crate) fn csv_record(p: &PayoutView) -> Vec<u8> {
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn payouts_export(
     State(state): State<AppState>,
-    actor: PayoutActor,
+    actor: PayoutReader,
     Query(query): Query<PayoutQuery>,
 ) -> Result<Response, ApiError> {
     let filter = query.filter()?;
@@ -310,7 +310,7 @@ pub async fn payouts_export(
     responses((status = 200, body = PayoutDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn payouts_get(
     State(state): State<AppState>,
-    actor: PayoutActor,
+    actor: PayoutReader,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<PayoutDetail>, ApiError> {
     let mut detail = state.store.payout_detail(actor.shop_id, id).await?.ok_or_else(payout_not_found)?;

@@ -14,14 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use payout_core::api::{LoginRequest, SessionInfo};
-use tower_governor::governor::GovernorConfigBuilder;
 use secrecy::SecretString;
+use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::{GovernorError, GovernorLayer};
 
 use crate::auth::{self, throttle, ClientIp, ClientIpKey, SignedIn};
-use crate::secrets;
 use crate::error::ApiError;
 use crate::json::Json;
+use crate::secrets;
 use crate::state::{AppState, HttpOptions};
 use crate::store::{Checked, Throttle};
 
@@ -44,15 +44,15 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
         }
     });
     // The flood guard covers sign-in only: the other session endpoints need a session.
-    Router::new()
-        .route("/session", post(session_create).get(session_get).delete(session_delete))
-        .route_layer(GovernorLayer::new(limit).error_handler(|e| {
+    Router::new().route("/session", post(session_create).get(session_get).delete(session_delete)).route_layer(
+        GovernorLayer::new(limit).error_handler(|e| {
             let retry_after_seconds = match e {
                 GovernorError::TooManyRequests { wait_time, .. } => wait_time.max(1),
                 _ => 1,
             };
             ApiError::RateLimited { retry_after_seconds }.into_response()
-        }))
+        }),
+    )
 }
 
 /// Signs in. Wrong username and wrong password get the same answer, after the same work. With
@@ -97,7 +97,8 @@ pub async fn session_create(
         return Err(ApiError::Unauthorized {
             code: "ONE_TIME_PASSWORD_EXPIRED",
             zh: "一次性密码已过期（有效期 72 小时），请联系主账号重置密码".into(),
-            en: "This one-time password has expired (it lasts 72 hours); ask the main account to reset it".into(),
+            en: "This one-time password has expired (it lasts 72 hours); ask the main account to reset it"
+                .into(),
         });
     }
     if let Some(secret) = &credentials.totp_secret {
@@ -155,8 +156,13 @@ pub(super) struct Guess {
 }
 
 impl Guess {
-    pub(super) async fn take(state: &AppState, username: &str, ip: std::net::IpAddr) -> Result<Guess, ApiError> {
-        let guess = Guess { pair: throttle::account_and_address(username, ip), address: throttle::address(ip) };
+    pub(super) async fn take(
+        state: &AppState,
+        username: &str,
+        ip: std::net::IpAddr,
+    ) -> Result<Guess, ApiError> {
+        let guess =
+            Guess { pair: throttle::account_and_address(username, ip), address: throttle::address(ip) };
         let keys = [
             (guess.pair.clone(), throttle::PER_ACCOUNT_AND_ADDRESS),
             (guess.address.clone(), throttle::PER_ADDRESS),
@@ -166,15 +172,24 @@ impl Guess {
             match state.store.throttle_take(&keys, state.clock.now(), throttle::WINDOW_SECONDS).await? {
                 Throttle::Taken => return Ok(guess),
                 Throttle::Locked { retry_after_seconds } => {
-                    return Err(ApiError::TooManyAttempts { retry_after_seconds: retry_after_seconds.unsigned_abs() })
+                    return Err(ApiError::TooManyAttempts {
+                        retry_after_seconds: retry_after_seconds.unsigned_abs(),
+                    })
                 }
-                Throttle::Checking if waiting_since.elapsed() < HASH_WAIT => tokio::time::sleep(CHECKING_PAUSE).await,
+                Throttle::Checking if waiting_since.elapsed() < HASH_WAIT => {
+                    tokio::time::sleep(CHECKING_PAUSE).await
+                }
                 Throttle::Checking => return Err(ApiError::SignInBusy),
             }
         }
     }
 
-    pub(super) async fn settle(self, state: &AppState, pair: Checked, address: Checked) -> Result<(), ApiError> {
+    pub(super) async fn settle(
+        self,
+        state: &AppState,
+        pair: Checked,
+        address: Checked,
+    ) -> Result<(), ApiError> {
         Ok(state.store.throttle_settle(&[(self.pair, pair), (self.address, address)]).await?)
     }
 
@@ -212,6 +227,7 @@ pub(super) fn wrong_code() -> ApiError {
     ApiError::Unauthorized {
         code: "TWO_FACTOR_INVALID",
         zh: "验证码不正确或已使用过，请输入验证器应用中最新的 6 位数字".into(),
-        en: "The code is wrong or was used already; enter the newest 6 digits from your authenticator app".into(),
+        en: "The code is wrong or was used already; enter the newest 6 digits from your authenticator app"
+            .into(),
     }
 }

@@ -42,7 +42,11 @@ pub(crate) fn username_taken(username: &str) -> ApiError {
 }
 
 fn sub_account_not_found() -> ApiError {
-    ApiError::NotFound { code: "SUB_ACCOUNT_NOT_FOUND", zh: "未找到该子账号", en: "No such sub-account in this shop" }
+    ApiError::NotFound {
+        code: "SUB_ACCOUNT_NOT_FOUND",
+        zh: "未找到该子账号",
+        en: "No such sub-account in this shop",
+    }
 }
 
 /// A one-time password, hashed like any password; valid 72 hours (SPEC §12.2).
@@ -50,7 +54,10 @@ pub(crate) async fn one_time_password(state: &AppState) -> Result<(OneTimePasswo
     let password = secrets::one_time_password();
     let expires_at = state.clock.now().plus_seconds(ONE_TIME_PASSWORD_HOURS * 3600);
     let hash = auth::hash_password_off_thread(state, SecretString::from(password.0.clone())).await?;
-    Ok((OneTimePassword { one_time_password: password, expires_at }, NewPassword { hash, expires_at: Some(expires_at) }))
+    Ok((
+        OneTimePassword { one_time_password: password, expires_at },
+        NewPassword { hash, expires_at: Some(expires_at) },
+    ))
 }
 
 #[utoipa::path(get, path = "/api/sub-accounts", tag = "people",
@@ -83,7 +90,8 @@ pub async fn sub_accounts_create(
     {
         Created::Created(sub_account) => {
             tracing::info!(sub_account_id = sub_account.id, "sub-account created");
-            Ok((StatusCode::CREATED, axum::Json(SubAccountCreated { sub_account, password: shown })).into_response())
+            Ok((StatusCode::CREATED, axum::Json(SubAccountCreated { sub_account, password: shown }))
+                .into_response())
         }
         Created::UsernameTaken => Err(username_taken(&username)),
     }
@@ -105,7 +113,14 @@ pub async fn sub_accounts_update(
     let display_name = body.display_name.as_deref().map(validate_display_name).transpose()?;
     let view = state
         .store
-        .sub_account_update(actor.shop_id, By::User(&actor.username), id, display_name.as_deref(), body.active, state.clock.now())
+        .sub_account_update(
+            actor.shop_id,
+            By::User(&actor.username),
+            id,
+            display_name.as_deref(),
+            body.active,
+            state.clock.now(),
+        )
         .await?
         .ok_or_else(sub_account_not_found)?;
     Ok(axum::Json(view))
@@ -128,6 +143,9 @@ pub async fn sub_accounts_password_reset(
         return Err(sub_account_not_found());
     }
     let (shown, stored) = one_time_password(&state).await?;
-    state.store.password_set(actor.shop_id, id, By::User(&actor.username), &stored, None, state.clock.now()).await?;
+    state
+        .store
+        .password_set(actor.shop_id, id, By::User(&actor.username), &stored, None, state.clock.now())
+        .await?;
     Ok(axum::Json(shown))
 }

@@ -6,8 +6,8 @@ use payout_core::facts::AccountFacts;
 use payout_core::reasons::{fill_template, DEFAULT_REASONS};
 use payout_core::{AccountKind, Money, PayoutType, Qualification, Role, ShopStatus, Time};
 
-use super::rows::business_date;
 use super::people::NewUser;
+use super::rows::business_date;
 use super::{PayoutKey, StoreError};
 
 /// Password of every demo login.
@@ -50,6 +50,7 @@ pub struct SeedOrder {
     pub ordered_at: Time,
     pub online_paid: bool,
     pub cross_border: bool,
+    pub buyer_ref: String,
     /// (title, amount); item ids are `{order_no}-{n}`.
     pub items: Vec<(String, Money)>,
     pub payouts: Vec<SeedPayout>,
@@ -130,6 +131,8 @@ fn order(
         ordered_at,
         online_paid: spec.online_paid,
         cross_border: spec.cross_border,
+        // A buyer id like the platform's, different per order (whom the rail pays).
+        buyer_ref: format!("dy_buyer_{}", &spec.no[spec.no.len() - 4..]),
         items: spec.items.iter().map(|(t, a)| ((*t).to_owned(), yuan(a))).collect(),
         payouts: payouts
             .into_iter()
@@ -372,8 +375,8 @@ for_each_store! {
                 }
                 for o in &shop.orders {
                     let order_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO orders (shop_id, order_no, source_app, paid_fen, ordered_at, online_paid, cross_border) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                        "INSERT INTO orders (shop_id, order_no, source_app, paid_fen, ordered_at, online_paid, cross_border, buyer_ref) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                     )
                     .bind(shop_id)
                     .bind(&o.order_no)
@@ -382,6 +385,7 @@ for_each_store! {
                     .bind(o.ordered_at.unix_millis())
                     .bind(o.online_paid)
                     .bind(o.cross_border)
+                    .bind(&o.buyer_ref)
                     .fetch_one(&mut *conn)
                     .await?;
                     for (i, (title, amount)) in o.items.iter().enumerate() {

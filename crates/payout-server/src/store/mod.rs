@@ -48,7 +48,9 @@ pub mod sqlite;
 mod approvals;
 mod audit;
 mod idempotency;
+mod keys;
 mod notifications;
+mod orders;
 mod payouts;
 mod people;
 mod quotas;
@@ -69,7 +71,9 @@ pub use crate::domain::{Actor, Settlement};
 pub use approvals::{ApprovalStore, DecideOutcome, Decision};
 pub use audit::AuditStore;
 use jiff::civil::Date;
+pub use keys::{KeyStore, MovementOutcome, StoredKey};
 pub use notifications::{Delivery, DueNotification, NotificationStore};
+pub use orders::{OrderOutcome, OrderStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
 use payout_core::{AccountKind, Draft, Facts, Money, PayoutType, Violation};
 pub use payouts::{Decide, PayoutStore};
@@ -108,7 +112,10 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("shop_id", &self.shop_id).field("user_id", &self.user_id).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("shop_id", &self.shop_id)
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -186,6 +193,8 @@ pub struct Claimed {
     /// It was `processing` already: a transfer may have reached the rail, so the rail is asked
     /// for its status before anything is sent.
     pub at_rail: bool,
+    /// Whom the rail pays: the order's buyer (SPEC §12.3).
+    pub buyer_ref: Option<String>,
 }
 
 /// What asking to take over a payout's claim for a status query came to (SPEC §11.4).
@@ -302,6 +311,8 @@ pub trait Store:
     + NotificationStore
     + ReportStore
     + PeopleStore
+    + OrderStore
+    + KeyStore
 {
     /// Answers once the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;

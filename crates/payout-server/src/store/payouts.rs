@@ -8,6 +8,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
 use payout_core::approval::needs_approval;
 use payout_core::facts::{AccountFacts, OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
+use payout_core::orders::mask_buyer_ref;
 use payout_core::reasons::Reason;
 use payout_core::time::business_day_bounds;
 use payout_core::{AccountKind, Facts, Qualification, Role, ShopStatus, Time, Violation};
@@ -72,6 +73,7 @@ row! {
         ordered_at: i64,
         online_paid: bool,
         cross_border: bool,
+        buyer_ref: Option<String>,
     }
 }
 
@@ -117,7 +119,7 @@ row! {
 // The statements of creating a payout, shared by the sqlx stores and SQLite's single writer
 // (`$N` placeholders first appear in ascending order, so both bind them by position).
 pub(super) const SELECT_ORDER: &str =
-    "SELECT id, source_app, paid_fen, ordered_at, online_paid, cross_border FROM orders \
+    "SELECT id, source_app, paid_fen, ordered_at, online_paid, cross_border, buyer_ref FROM orders \
      WHERE shop_id = $1 AND order_no = $2";
 pub(super) const SELECT_ITEMS: &str =
     "SELECT id, title, amount_fen FROM order_items WHERE shop_id = $1 AND order_id = $2 ORDER BY position";
@@ -231,6 +233,7 @@ pub(super) async fn load_facts<S: Statements>(
             online_paid: order.online_paid,
             cross_border: order.cross_border,
             items,
+            buyer: order.buyer_ref.as_deref().map(mask_buyer_ref),
         },
         usage: OrderUsage {
             counted_total: money(usage.counted_fen)?,

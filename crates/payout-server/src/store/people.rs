@@ -89,7 +89,12 @@ pub trait PeopleStore: Send + Sync + 'static {
     async fn shop_create(&self, shop: &NewShop<'_>, now: Time) -> Result<Created<(i64, i64)>, StoreError>;
     async fn shops_list(&self) -> Result<Vec<ShopListing>, StoreError>;
     /// `None` when there is no such shop.
-    async fn shop_set_status(&self, shop_id: i64, status: ShopStatus, now: Time) -> Result<Option<()>, StoreError>;
+    async fn shop_set_status(
+        &self,
+        shop_id: i64,
+        status: ShopStatus,
+        now: Time,
+    ) -> Result<Option<()>, StoreError>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRef>, StoreError>;
 
     async fn sub_accounts(&self, shop_id: i64) -> Result<Vec<SubAccountView>, StoreError>;
@@ -140,12 +145,24 @@ pub trait PeopleStore: Send + Sync + 'static {
         now: Time,
     ) -> Result<bool, StoreError>;
     /// Turns it off and ends the user's other sessions.
-    async fn two_factor_disable(&self, shop_id: i64, user_id: i64, keep: &str, now: Time) -> Result<(), StoreError>;
+    async fn two_factor_disable(
+        &self,
+        shop_id: i64,
+        user_id: i64,
+        keep: &str,
+        now: Time,
+    ) -> Result<(), StoreError>;
     /// Accepts a code's time step once: true only the first time, and only for a step later than
     /// the last one accepted (RFC 6238 §5.2), atomically across servers.
     async fn totp_step_use(&self, shop_id: i64, user_id: i64, step: i64) -> Result<bool, StoreError>;
     /// Uses a recovery code: true only the first time.
-    async fn recovery_code_use(&self, shop_id: i64, user_id: i64, hash: &str, now: Time) -> Result<bool, StoreError>;
+    async fn recovery_code_use(
+        &self,
+        shop_id: i64,
+        user_id: i64,
+        hash: &str,
+        now: Time,
+    ) -> Result<bool, StoreError>;
     /// The latest audit rows about one user (for operators and tests).
     async fn audit_of(&self, shop_id: i64, target: &str) -> Result<Vec<AuditEntry>, StoreError>;
 }

@@ -67,6 +67,7 @@ for_each_store! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
+            let movements = crate::store::KeyStore::movements(self, shop_id).await?;
             Ok(PayoutSettings {
                 qualification,
                 selected_source_account: named(&shop.selected_source_account, AccountKind::parse)?,
@@ -75,6 +76,7 @@ for_each_store! {
                 approval_threshold: shop.approval_threshold_fen.map(money).transpose()?,
                 require_reason: shop.require_reason,
                 require_two_factor: shop.require_two_factor,
+                movements,
             })
         }
 

@@ -63,7 +63,9 @@ pub trait SettlementStore: Send + Sync + 'static {
 macro_rules! claimable {
     ($($tail:literal)?) => {
         concat!(
-            "SELECT shop_id, id, amount_fen, source_account, status, claim_owner IS NOT NULL AS had_owner FROM payouts \
+            "SELECT shop_id, id, amount_fen, source_account, status, claim_owner IS NOT NULL AS had_owner, \
+                    (SELECT o.buyer_ref FROM orders o WHERE o.shop_id = payouts.shop_id AND o.id = payouts.order_id) AS buyer_ref \
+             FROM payouts \
              WHERE status IN ('pending', 'processing') \
                AND (status = 'pending' OR claim_until IS NULL OR claim_until <= $1) \
              ORDER BY id LIMIT $2"
@@ -85,12 +87,14 @@ struct ClaimRow {
     source_account: String,
     status: String,
     had_owner: bool,
+    buyer_ref: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
 struct HeldRow {
     amount_fen: i64,
     source_account: String,
+    buyer_ref: Option<String>,
 }
 
 /// A payout `settle` recorded, as its `UPDATE … RETURNING` gives it back.
@@ -138,6 +142,7 @@ for_each_store! {
                     source_account: named(&row.source_account, AccountKind::parse)?,
                     taken_over,
                     at_rail: processing,
+                    buyer_ref: row.buyer_ref.clone(),
                 });
             }
             for chunk in claimed.chunks(ROWS_PER_STATEMENT) {
@@ -306,7 +311,8 @@ for_each_store! {
                 "UPDATE payouts SET claim_owner = $1, claim_until = $2 \
                  WHERE shop_id = $3 AND id = $4 AND status = 'processing' AND updated_at < $5 \
                    AND (claim_owner IS NULL OR claim_owner NOT LIKE $6 OR claim_until <= $7) \
-                 RETURNING amount_fen, source_account",
+                 RETURNING amount_fen, source_account, \
+                   (SELECT o.buyer_ref FROM orders o WHERE o.shop_id = payouts.shop_id AND o.id = payouts.order_id) AS buyer_ref",
             )
             .bind(owner)
             .bind(lease_until.unix_millis())
@@ -354,6 +360,7 @@ for_each_store! {
                 source_account: named(&held.source_account, AccountKind::parse)?,
                 taken_over: true,
                 at_rail: true,
+                buyer_ref: held.buyer_ref,
             }))
         }
     }

@@ -12,6 +12,7 @@ mod helpers;
 mod idempotency;
 mod notifications;
 mod operation;
+mod orders;
 mod people;
 mod process;
 mod reasons;

@@ -29,7 +29,11 @@ pub fn binary() -> String {
 /// it printed on stdout and stderr.
 pub fn operator(db: &TestDb, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(binary()).args(args).args(db.args()).output().expect("run payout-server");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 pub fn free_port() -> u16 {
