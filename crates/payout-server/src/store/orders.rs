@@ -84,24 +84,16 @@ for_each_store! {
                 let mut qb = QueryBuilder::<Db>::new(
                     "SELECT id, order_no, source_app, paid_fen, ordered_at, online_paid, cross_border, buyer_ref FROM orders WHERE shop_id = ",
                 );
-                qb.push_bind(shop_id).push(" AND order_no IN (");
-                let mut list = qb.separated(", ");
-                for o in chunk {
-                    list.push_bind(o.order_no.as_str());
-                }
-                qb.push(")");
+                qb.push_bind(shop_id).push(" AND order_no");
+                This::push_in(&mut qb, chunk.iter().map(|o| o.order_no.clone()).collect());
                 for row in qb.build_query_as::<StoredOrder>().fetch_all(&mut *tx).await? {
                     stored.insert(row.order_no.clone(), row);
                 }
                 let wanted: Vec<&str> = chunk.iter().flat_map(|o| o.items.iter().map(|i| i.id.as_str())).collect();
                 for ids in wanted.chunks(ROWS) {
                     let mut qb = QueryBuilder::<Db>::new("SELECT id, order_id FROM order_items WHERE shop_id = ");
-                    qb.push_bind(shop_id).push(" AND id IN (");
-                    let mut list = qb.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    qb.push(")");
+                    qb.push_bind(shop_id).push(" AND id");
+                    This::push_in(&mut qb, ids.iter().map(|id| (*id).to_owned()).collect());
                     for (id, order_id) in qb.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await? {
                         owners.insert(id, order_id);
                     }
@@ -110,22 +102,15 @@ for_each_store! {
             let ids: Vec<i64> = stored.values().map(|o| o.id).collect();
             for chunk in ids.chunks(ROWS) {
                 let mut qb = QueryBuilder::<Db>::new("SELECT order_id, id, title, amount_fen FROM order_items WHERE shop_id = ");
-                qb.push_bind(shop_id).push(" AND order_id IN (");
-                let mut list = qb.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                qb.push(") ORDER BY order_id, position");
+                qb.push_bind(shop_id).push(" AND order_id");
+                This::push_in(&mut qb, chunk.to_vec());
+                qb.push(" ORDER BY order_id, position");
                 for row in qb.build_query_as::<StoredItem>().fetch_all(&mut *tx).await? {
                     items.entry(row.order_id).or_default().push(ItemRecord { id: row.id, title: row.title, amount: money(row.amount_fen)? });
                 }
                 let mut qb = QueryBuilder::<Db>::new("SELECT DISTINCT order_id FROM payouts WHERE shop_id = ");
-                qb.push_bind(shop_id).push(" AND order_id IN (");
-                let mut list = qb.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                qb.push(")");
+                qb.push_bind(shop_id).push(" AND order_id");
+                This::push_in(&mut qb, chunk.to_vec());
                 paid_out.extend(qb.build_query_scalar::<i64>().fetch_all(&mut *tx).await?);
             }
 
@@ -196,12 +181,8 @@ for_each_store! {
             }
             for chunk in updates.chunks(ROWS) {
                 let mut qb = QueryBuilder::<Db>::new("DELETE FROM order_items WHERE shop_id = ");
-                qb.push_bind(shop_id).push(" AND order_id IN (");
-                let mut list = qb.separated(", ");
-                for (id, _) in chunk {
-                    list.push_bind(*id);
-                }
-                qb.push(")");
+                qb.push_bind(shop_id).push(" AND order_id");
+                This::push_in(&mut qb, chunk.iter().map(|(id, _)| *id).collect());
                 qb.build().execute(&mut *tx).await?;
             }
             // Inserts: the orders' rows, many to a statement, then everyone's items.

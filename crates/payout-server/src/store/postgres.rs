@@ -93,4 +93,18 @@ impl PgStore {
     pub(super) const fn dialect(_sqlite: &'static str, postgres: &'static str) -> &'static str {
         postgres
     }
+
+    /// `= ANY($n)` with the values as one array: PostgreSQL hashes a bound array, where a list of
+    /// hundreds of parameters is compared one by one for every row the plan reads (an import's
+    /// lookups grew with the table: 0.4 s each at 30,000 items, planned on stale statistics).
+    pub(super) fn push_in<T>(qb: &mut sqlx::QueryBuilder<Postgres>, values: Vec<T>)
+    where
+        T: for<'q> sqlx::Encode<'q, Postgres>
+            + sqlx::Type<Postgres>
+            + sqlx::postgres::PgHasArrayType
+            + Send
+            + 'static,
+    {
+        qb.push(" = ANY(").push_bind(values).push(")");
+    }
 }

@@ -80,6 +80,19 @@ impl SqliteStore {
     pub(super) const fn dialect(sqlite: &'static str, _postgres: &'static str) -> &'static str {
         sqlite
     }
+
+    /// ` IN (…)` with one parameter per value (SQLite has no array parameters).
+    pub(super) fn push_in<T>(qb: &mut sqlx::QueryBuilder<Sqlite>, values: Vec<T>)
+    where
+        T: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send + 'static,
+    {
+        qb.push(" IN (");
+        let mut list = qb.separated(", ");
+        for value in values {
+            list.push_bind(value);
+        }
+        qb.push(")");
+    }
 }
 
 #[cfg(test)]

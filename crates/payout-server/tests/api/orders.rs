@@ -421,3 +421,88 @@ async fn a_client_that_hangs_up_mid_upload_imports_nothing() {
         audits["items"].as_array().unwrap().iter().filter(|e| e["action"] == "orders.imported").count();
     assert_eq!(imports, 1, "the cut-off upload recorded no import");
 }
+
+/// A file of `orders` orders from `first`, three items each, every title and amount saying which
+/// `version` wrote it, so a half-written order shows.
+fn versioned(first: u64, orders: u64, version: &str, paid: &str) -> String {
+    let mut text = String::from(
+        "order_no,item_id,item_title,item_amount,paid_amount,ordered_at,payment,source_app,buyer_ref\n",
+    );
+    for n in first..first + orders {
+        for item in 0..3 {
+            text.push_str(&format!(
+                "69202414{n:011},i-{n}-{item},{version}-{item},1.00,{paid},2026-11-20 10:00:00,online,douyin,buyer-{version}\n"
+            ));
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_overlapping_imports_at_once_leave_every_order_whole_as_one_of_them() {
+    let app = spawn_with(Spawn { second_server: true, ..Spawn::default() }).await;
+    let admin = app.login("lin.admin").await;
+    let (a, b) = (versioned(0, 3_000, "A", "30.00"), versioned(1_500, 3_000, "B", "40.00"));
+    let other = admin.on_second();
+    let (first, second) = tokio::join!(
+        admin.post_csv("/api/orders/import", a.into_bytes()),
+        other.post_csv("/api/orders/import", b.into_bytes())
+    );
+    assert_eq!((first.status, second.status), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    println!("overlapping imports: {} / {}", first.body["orders_created"], second.body["orders_created"]);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders WHERE order_no LIKE '69202414%'").await, 4_500);
+    let mixed = app
+        .scalar(
+            "SELECT COUNT(*) FROM orders o WHERE o.order_no LIKE '69202414%' AND (\
+               (SELECT COUNT(*) FROM order_items i WHERE i.shop_id = o.shop_id AND i.order_id = o.id) <> 3 \
+               OR (SELECT COUNT(DISTINCT substr(i.title, 1, 1)) FROM order_items i WHERE i.shop_id = o.shop_id AND i.order_id = o.id) <> 1 \
+               OR (o.paid_fen = 3000) <> (o.buyer_ref = 'buyer-A') \
+               OR EXISTS (SELECT 1 FROM order_items i WHERE i.shop_id = o.shop_id AND i.order_id = o.id AND substr(i.title, 1, 1) <> substr(o.buyer_ref, 7, 1)))",
+        )
+        .await;
+    assert_eq!(mixed, 0, "every order is all A or all B");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_mid_import_leaves_every_order_whole_and_the_same_file_again_completes_it() {
+    use crate::process::Server;
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::fresh(dir.path()).await;
+    let server = Server::start(&db, &[]).await;
+    let admin = Client::login(&server.url, "lin.admin").await;
+    let text = versioned(0, 20_000, "A", "30.00");
+    // The upload's answer never comes: the server dies under it.
+    let upload = {
+        let request = admin
+            .http
+            .post(format!("{}/api/orders/import", admin.url))
+            .header("content-type", "text/csv")
+            .header("X-CSRF-Token", admin.csrf.clone().unwrap())
+            .body(text.clone());
+        tokio::spawn(request.send())
+    };
+    // Kill it once it has written some batches, not all.
+    eventually(std::time::Duration::from_secs(60), "the import writes its first batches", || async {
+        db.scalar("SELECT COUNT(*) FROM orders WHERE order_no LIKE '69202414%'").await > 0
+    })
+    .await;
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let _ = upload.await;
+    let written = db.scalar("SELECT COUNT(*) FROM orders WHERE order_no LIKE '69202414%'").await;
+    println!("kill -9 mid-import: {written} of 20000 orders were written, each whole");
+    assert!(written < 20_000, "killed before the end ({written})");
+    let broken = db
+        .scalar(
+            "SELECT COUNT(*) FROM orders o WHERE o.order_no LIKE '69202414%' \
+             AND (SELECT COUNT(*) FROM order_items i WHERE i.shop_id = o.shop_id AND i.order_id = o.id) <> 3",
+        )
+        .await;
+    assert_eq!(broken, 0, "no order is half-written");
+    let restarted = Server::start(&db, &[]).await;
+    let admin = Client::login(&restarted.url, "lin.admin").await;
+    let report = admin.post_csv("/api/orders/import", text.into_bytes()).await.body;
+    assert_eq!(report["orders_unchanged"].as_i64(), Some(written), "{report}");
+    assert_eq!(report["orders_created"].as_i64(), Some(20_000 - written), "{report}");
+}
