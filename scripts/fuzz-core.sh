@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes payout-core with cargo-fuzz (libFuzzer, nightly): the amount parser (`money_parse`) and the
-# rule engine (`check_payout`), FUZZ_SECONDS (default 30) each. Prints one line per target and exits
-# non-zero when a target crashes (a panic or a broken invariant), naming the input that did it.
+# Fuzzes payout-core with cargo-fuzz (libFuzzer, nightly): the amount parser (`money_parse`), the
+# rule engine (`check_payout`) and the order file's parser (`import`), FUZZ_SECONDS (default 30)
+# each. Prints one line per target and exits non-zero when a target crashes (a panic or a broken
+# invariant), naming the input that did it.
 # A long run of one target: docs/testing.md, "Fuzzing the core".
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,7 +18,7 @@ cargo "+$FUZZ_TOOLCHAIN" fuzz build "${FLAGS[@]}" >/dev/null
 
 status=0
 summary=()
-for target in money_parse check_payout; do
+for target in money_parse check_payout import; do
   corpus="$ROOT/fuzz/corpus/$target"
   mkdir -p "$corpus"
   # The corpus grows in fuzz/corpus (ignored by git); fuzz/seeds holds a few hand-written inputs.
