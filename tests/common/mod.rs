@@ -138,6 +138,7 @@ pub fn payout(id: i64, payout_type: PayoutType, amount: &str, status: PayoutStat
         decided_at: None,
         reject_reason: None,
         buyer_notified_at: None,
+        buyer_notification_failed_at: None,
         stuck: false,
     }
 }

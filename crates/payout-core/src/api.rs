@@ -233,6 +233,9 @@ pub struct PayoutView {
     /// When the buyer's notification was delivered (SPEC §11.3).
     #[serde(default)]
     pub buyer_notified_at: Option<Time>,
+    /// When the buyer's notification was given up, undelivered for 24 h (D12).
+    #[serde(default)]
+    pub buyer_notification_failed_at: Option<Time>,
     /// `processing` for longer than the policy's `stuck_after_minutes` as of the answer (§11.4).
     #[serde(default)]
     pub stuck: bool,

@@ -25,6 +25,7 @@ pub mod statement;
 pub mod time;
 pub mod top_up;
 pub mod violation;
+pub mod webhooks;
 
 pub use facts::{AccountKind, Facts, PayoutType, Qualification, Role, ShopStatus};
 pub use meters::{meters, Meters};

@@ -238,6 +238,7 @@ mod tests {
             decided_at: None,
             reject_reason: None,
             buyer_notified_at: None,
+            buyer_notification_failed_at: None,
             stuck: false,
         }
     }

@@ -8,12 +8,12 @@
 //! every 20 ms from /proc, before and during the import; then the same file again (all unchanged)
 //! while 4 agents create payouts, to show payouts keep being made during an import.
 
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+mod common;
+
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use common::{rss_kib, sample_peak, sign_in, Server, Store};
 
 const LINES: u64 = 100_000;
 
@@ -30,77 +30,11 @@ fn order_file() -> String {
     text
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// The highest resident memory of `pid` seen every 20 ms until the task is aborted.
-fn sample_peak(pid: u32) -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
-    let peak = Arc::new(AtomicU64::new(0));
-    let seen = peak.clone();
-    let task = tokio::spawn(async move {
-        loop {
-            seen.fetch_max(rss_kib(pid), Ordering::Relaxed);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    });
-    (peak, task)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
-    let me: serde_json::Value = http
-        .post(format!("{url}/api/session"))
-        .json(&serde_json::json!({"username": username, "password": "demo-pass-2026"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["csrf_token"].as_str().expect("signed in").to_owned()
-}
-
-async fn run(store_args: Vec<String>, label: &str) {
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_payout-server"))
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--demo-data", "--sign-in-burst", "1000"])
-            .args(&store_args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start payout-server"),
-    );
-    let pid = server.0.id();
+async fn run(store: &Store) {
+    let label = store.label;
+    let server = Server::start(&store.args, &[]).await;
+    let (url, pid) = (server.url.clone(), server.pid());
     let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    for _ in 0..400 {
-        if http.get(format!("{url}/api/health")).send().await.is_ok_and(|r| r.status() == 200) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let csrf = sign_in(&http, &url, "lin.admin").await;
     let file = order_file();
     let idle = rss_kib(pid);
@@ -193,23 +127,7 @@ async fn run(store_args: Vec<String>, label: &str) {
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::args().skip_while(|a| a != "--database-url").nth(1);
-    match url {
-        None => {
-            let dir = tempfile::tempdir().unwrap();
-            let db = dir.path().join("import.sqlite");
-            run(vec!["--db".into(), db.display().to_string()], "SQLite").await;
-        }
-        Some(admin) => {
-            let name = format!("bench_import_{}", std::process::id());
-            let mut conn = PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-            let (base, _) = admin.rsplit_once('/').unwrap();
-            run(vec!["--database-url".into(), format!("{base}/{name}")], "PostgreSQL").await;
-            sqlx::query(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-    }
+    let store = Store::from_args("bench_import").await;
+    run(&store).await;
+    store.finish().await;
 }

@@ -103,6 +103,23 @@ pub struct Config {
     /// On SIGTERM, how long open requests may take to finish before the server exits anyway.
     #[arg(long, default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
+    /// Webhooks may be registered with `http://` URLs and sent to loopback, private and link-local
+    /// addresses (local testing only; by default only `https://` to public addresses).
+    #[arg(long)]
+    pub allow_insecure_webhooks: bool,
+    /// Serve Prometheus metrics (`GET /metrics`) on this address, e.g. 127.0.0.1:9100; off by
+    /// default. Not the console's port: keep it on an operators' network.
+    #[arg(long)]
+    pub metrics_addr: Option<SocketAddr>,
+    /// `text` (for people) or `json` (one object per line, for log collectors).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Config {

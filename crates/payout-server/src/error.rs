@@ -231,6 +231,7 @@ impl IntoResponse for ApiError {
 /// A store failure is ours, never the client's: a generic 500, details in the log only.
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
+        metrics::counter!("store_errors_total").increment(1);
         ApiError::Internal(e.to_string())
     }
 }

@@ -11,6 +11,7 @@ pub mod housekeeping;
 pub mod http;
 pub mod importer;
 pub mod json;
+pub mod metrics;
 pub mod notifier;
 pub mod operator;
 pub mod rail;
@@ -21,6 +22,7 @@ pub mod spa;
 pub mod state;
 pub mod store;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +32,7 @@ use axum::http::{header, HeaderValue};
 use axum::Router;
 use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -78,12 +81,23 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(http::same_origin))
         .layer(axum::middleware::from_fn(http::header_limit))
         .layer(axum::middleware::from_fn(move |request, next| http::deadline(timeout, request, next)))
+        .layer(axum::middleware::from_fn(metrics::record_request))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Every request's log lines carry its id: the client's `x-request-id`, or a new one, which
+        // the answer carries back (SPEC §12.7).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), uri = %request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
 }
 
-/// Starts the settlement worker and the buyer-notification worker; cancel the token to stop them
+/// The header that names a request in the logs and in its answer.
+pub const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// Starts the settlement worker, the buyer-notification worker and the webhook worker; cancel the token to stop them
 /// (claims in flight are let go).
 pub fn start_worker(
     state: &AppState,
@@ -108,9 +122,17 @@ pub fn start_worker(
         clock: state.clock.clone(),
         interval: Config::millis(config.settle_interval_ms),
     };
-    let (settling, notifying) = (worker.run(stop.clone()), notifications.run(stop.clone()));
+    let webhooks = webhooks::WebhookWorker {
+        store: state.store.clone(),
+        clock: state.clock.clone(),
+        interval: Config::millis(config.settle_interval_ms),
+        allow_insecure: config.allow_insecure_webhooks,
+        clients: webhooks::Clients::default(),
+    };
+    let (settling, notifying, hooking) =
+        (worker.run(stop.clone()), notifications.run(stop.clone()), webhooks.run(stop.clone()));
     let handle = tokio::spawn(async move {
-        tokio::join!(settling, notifying);
+        tokio::join!(settling, notifying, hooking);
     });
     (stop, handle)
 }
@@ -130,6 +152,9 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     let (stop, worker) = start_worker(&state, state.rail.clone(), state.owner.clone(), &config);
     let housekeeping =
         housekeeping::start(&state, Config::millis(config.housekeeping_interval_ms), stop.clone());
+    if let Some(addr) = config.metrics_addr {
+        metrics::install(addr, &state, stop.clone())?;
+    }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, db = %config.store.db.display(), "listening");
     let limits = config.connection_limits();

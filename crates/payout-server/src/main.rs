@@ -3,7 +3,7 @@
 //! `orders import`) use the same store without the web server (SPEC §12.1).
 
 use clap::{Parser, Subcommand};
-use payout_server::config::Config;
+use payout_server::config::{Config, LogFormat};
 use payout_server::operator::{self, OrdersCommand, ShopCommand, UserCommand};
 
 /// mimalloc gives freed memory back to the system: a burst of argon2 hashes (19 MiB each) does
@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the console (what `payout-server` alone does).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Create, list, suspend shops.
     #[command(subcommand)]
     Shop(ShopCommand),
@@ -45,7 +45,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let done = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(config)) => serve(config).await,
+        Some(Command::Serve(config)) => serve(*config).await,
         // The operators' commands print their result, not logs.
         Some(Command::Shop(command)) => operator::shop(command).await.map_err(|e| e.to_string()),
         Some(Command::User(command)) => operator::user(command).await.map_err(|e| e.to_string()),
@@ -61,12 +61,18 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "payout_server=info,tower_http=info".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "payout_server=info,tower_http=info".into());
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        // One JSON object per line, the request's span (its id) on each.
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+    }
     payout_server::serve(config).await.map_err(|e| {
         tracing::error!("server stopped: {e:#}");
         e.to_string()

@@ -182,6 +182,11 @@ impl Worker {
         match self.store.settle(&self.owner, unsaved, self.clock.now()).await {
             Ok(n) => {
                 tracing::info!(settled = n, "settlement batch recorded");
+                for (_, outcome) in unsaved.iter() {
+                    let outcome =
+                        if matches!(outcome, Settlement::Succeeded) { "succeeded" } else { "failed" };
+                    metrics::counter!("payouts_settled_total", "outcome" => outcome).increment(1);
+                }
                 unsaved.clear();
             }
             Err(e) => {

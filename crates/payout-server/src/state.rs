@@ -32,6 +32,8 @@ pub struct AppState {
     /// Delivers the buyer notifications (SPEC §11.3).
     pub notifier: Arc<dyn Notifier>,
     pub http: HttpOptions,
+    /// `--allow-insecure-webhooks`: http:// and private addresses (local testing).
+    pub allow_insecure_webhooks: bool,
 }
 
 /// Limits of the HTTP edge that the router needs.
@@ -92,6 +94,7 @@ impl AppState {
                 sign_in_replenish: Config::millis(config.sign_in_replenish_ms.max(1)),
                 secure: config.secure_cookies,
             },
+            allow_insecure_webhooks: config.allow_insecure_webhooks,
         })
     }
 }

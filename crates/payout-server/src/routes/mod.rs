@@ -17,6 +17,7 @@ mod reports;
 mod session;
 mod settings;
 mod sub_accounts;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
@@ -37,6 +38,7 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
         .merge(sub_accounts::router())
         .merge(api_keys::router())
         .merge(movements::router())
+        .merge(webhooks::router())
         .merge(orders::router())
         .merge(payouts::router())
         .merge(quotas::router())

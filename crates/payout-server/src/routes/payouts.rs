@@ -103,6 +103,7 @@ pub async fn payouts_create(
         CreateOutcome::Answered { answer: PayoutAnswer::Created(view), replayed } => {
             if !replayed {
                 tracing::info!(payout_id = view.id, amount = %view.amount, "payout created");
+                metrics::counter!("payouts_created_total", "status" => view.status.as_str()).increment(1);
             }
             Ok((StatusCode::CREATED, axum::Json(view)).into_response())
         }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use payout_core::api::{PayoutStatus, PayoutView};
 use payout_core::approval::{EXPIRED, SYSTEM_ACTOR};
+use payout_core::webhooks::EventType;
 use payout_core::{ShopStatus, Time};
 
 use super::audit::Audit;
@@ -107,7 +108,8 @@ for_each_store! {
             This::event(&mut *conn, key, now, PayoutStatus::Rejected, by, Some(reason)).await?;
             let target = format!("payout:{}", key.id);
             let audit = Audit { shop_id: key.shop_id, at: now, actor: by, action: "payout.rejected", target: &target, detail: reason };
-            This::audit(conn, audit).await?;
+            This::audit(&mut *conn, audit).await?;
+            This::emit_about(conn, key.shop_id, EventType::Rejected, &[key.id], now).await?;
             Ok(true)
         }
 
@@ -187,6 +189,7 @@ for_each_store! {
                     let target = format!("payout:{id}");
                     let audit = Audit { shop_id: key.shop_id, at: now, actor: &actor.username, action: "payout.approved", target: &target, detail: "" };
                     This::audit(&mut tx, audit).await?;
+                    This::emit_about(&mut tx, key.shop_id, EventType::Approved, &[key.id], now).await?;
                 }
             }
             let view = This::payout_view(&mut tx, key).await?;

@@ -61,6 +61,7 @@ mod sessions;
 mod settings;
 mod settlement;
 mod statements;
+mod webhooks;
 mod writer;
 
 use std::sync::Arc;
@@ -84,6 +85,7 @@ pub use reports::{ReportStore, ShopFigures};
 pub use sessions::{Checked, SessionStore, Throttle};
 pub use settings::{SettingsChange, SettingsStore};
 pub use settlement::{SettlementStore, STATUS_QUERY_OWNER};
+pub use webhooks::{Attempt, DueDelivery, EndpointChange, NewEndpoint, WebhookStore};
 
 /// A store failure. Never shown to clients; handlers turn it into a generic 500 and log it.
 #[derive(Debug, thiserror::Error)]
@@ -250,6 +252,8 @@ pub struct Purged {
     pub sessions: u64,
     pub idempotency_keys: u64,
     pub throttle: u64,
+    /// Finished rows of the outboxes (notifications, webhook deliveries and events).
+    pub outbox_rows: u64,
 }
 
 /// A page of rows and the total count behind the filter.
@@ -313,6 +317,7 @@ pub trait Store:
     + PeopleStore
     + OrderStore
     + KeyStore
+    + WebhookStore
 {
     /// Answers once the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;

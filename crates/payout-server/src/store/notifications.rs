@@ -25,6 +25,11 @@ pub struct DueNotification {
 
 #[async_trait]
 pub trait NotificationStore: Send + Sync + 'static {
+    /// D12: gives up the notifications still undelivered that were written before `before` (24 h
+    /// ago): marked failed, and their payouts show it. Returns how many.
+    async fn notifications_give_up(&self, before: Time, now: Time) -> Result<u64, StoreError>;
+    /// Undelivered notifications not given up, across shops (the backlog metric).
+    async fn notifications_backlog(&self) -> Result<i64, StoreError>;
     /// Takes up to `limit` undelivered notifications due at `now`, each until `lease_until`.
     async fn notifications_take(
         &self,
@@ -62,7 +67,7 @@ macro_rules! due {
     ($($tail:literal)?) => {
         concat!(
             "SELECT shop_id, id, payout_id, text, attempts FROM notifications \
-             WHERE delivered_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+             WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
             $(, $tail)?
         )
     };
@@ -75,6 +80,32 @@ const DUE_POSTGRES: &str = due!(" FOR UPDATE SKIP LOCKED");
 for_each_store! {
     #[async_trait]
     impl NotificationStore for This {
+        async fn notifications_give_up(&self, before: Time, now: Time) -> Result<u64, StoreError> {
+            let mut tx = self.begin_write(Lock::Rows).await?;
+            let given_up = sqlx::query_as::<_, (i64, i64)>(
+                "UPDATE notifications SET failed_at = $1 WHERE delivered_at IS NULL AND failed_at IS NULL AND created_at <= $2 \
+                 RETURNING shop_id, payout_id",
+            )
+            .bind(now.unix_millis())
+            .bind(before.unix_millis())
+            .fetch_all(&mut *tx)
+            .await?;
+            for chunk in given_up.chunks(ROWS_PER_STATEMENT) {
+                let mut qb = QueryBuilder::<Db>::new("UPDATE payouts SET buyer_notification_failed_at = ");
+                qb.push_bind(now.unix_millis()).push(" WHERE ");
+                This::push_keys(&mut qb, chunk.iter().map(|(shop_id, id)| PayoutKey { shop_id: *shop_id, id: *id }));
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(given_up.len() as u64)
+        }
+
+        async fn notifications_backlog(&self) -> Result<i64, StoreError> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND failed_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?)
+        }
+
         async fn notifications_take(&self, now: Time, lease_until: Time, limit: u32) -> Result<Vec<DueNotification>, StoreError> {
             let mut tx = self.begin_write(Lock::Rows).await?;
             let rows = sqlx::query_as::<_, DueRow>(This::dialect(DUE_SQLITE, DUE_POSTGRES))

@@ -22,10 +22,12 @@ use super::rows::{
     OperatorRow, PayoutRow,
 };
 use super::statements::{args, Statements};
+use super::webhooks::emit;
 use super::{
     Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutAnswer, PayoutFilter, PayoutKey, StoreError,
 };
 use crate::clock::Clock;
+use payout_core::webhooks::EventType;
 
 /// The rule engine's verdict on the facts as of an instant. Owned (with [`NewPayout`]), so a
 /// request could be handed to a writer task that decides it later.
@@ -322,6 +324,11 @@ pub(super) async fn create<S: Statements>(
     let audit = args![actor.shop_id, at.unix_millis(), &actor.username, "payout.created", &target, &detail];
     s.execute(INSERT_AUDIT, &audit).await?;
     let view = insert.view(new, id, at);
+    // The merchant's systems hear of it in the same transaction (SPEC §12.6).
+    emit(s, actor.shop_id, EventType::Created, std::slice::from_ref(&view), at).await?;
+    if insert.status == PayoutStatus::AwaitingApproval {
+        emit(s, actor.shop_id, EventType::AwaitingApproval, std::slice::from_ref(&view), at).await?;
+    }
     let view = Box::new(view);
     record_key(s, key, &Recorded::PayoutCreated { payout: view.clone() }, at).await?;
     Ok(CreateOutcome::Answered { answer: PayoutAnswer::Created(view), replayed: false })
@@ -416,6 +423,7 @@ impl Insert {
             decided_at: None,
             reject_reason: None,
             buyer_notified_at: None,
+            buyer_notification_failed_at: None,
             stuck: false,
         }
     }

@@ -63,7 +63,7 @@ macro_rules! select_payouts {
             "SELECT p.shop_id, p.id, p.order_no, p.source_account, p.payout_type, p.amount_fen, p.status, \
              p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, \
              p.created_at, p.updated_at, p.reason_id, p.reason_name_zh, p.reason_name_en, p.buyer_message, \
-             p.decided_by, p.decided_at, p.reject_reason, p.buyer_notified_at \
+             p.decided_by, p.decided_at, p.reject_reason, p.buyer_notified_at, p.buyer_notification_failed_at \
              FROM payouts p JOIN users u ON u.shop_id = p.shop_id AND u.id = p.operator_id"
             $(, " ", $rest)*
         )
@@ -96,6 +96,7 @@ pub(super) struct PayoutRow {
     decided_at: Option<i64>,
     reject_reason: Option<String>,
     buyer_notified_at: Option<i64>,
+    buyer_notification_failed_at: Option<i64>,
 }
 
 impl PayoutRow {
@@ -125,6 +126,7 @@ impl PayoutRow {
             decided_at: self.decided_at.map(time),
             reject_reason: self.reject_reason,
             buyer_notified_at: self.buyer_notified_at.map(time),
+            buyer_notification_failed_at: self.buyer_notification_failed_at.map(time),
             // Needs the policy and the clock: the handlers mark it (`views::mark_stuck`).
             stuck: false,
         })

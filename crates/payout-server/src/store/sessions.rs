@@ -26,6 +26,10 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Removes expired sessions, idempotency keys created before `keys_before`, and throttle
     /// records whose window has passed.
     async fn purge(&self, now: Time, keys_before: Time, window_seconds: i64) -> Result<Purged, StoreError>;
+    /// Removes the outboxes' finished rows: buyer notifications delivered or given up, and webhook
+    /// deliveries delivered or failed, that finished before `finished_before` (with their events
+    /// once no delivery refers to them). At most `limit` rows of each a pass.
+    async fn prune_outboxes(&self, finished_before: Time, limit: u32) -> Result<u64, StoreError>;
     async fn session_create(
         &self,
         token_hash: &str,
@@ -226,7 +230,42 @@ for_each_store! {
                 .await?
                 .rows_affected();
             tx.commit().await?;
-            Ok(Purged { sessions, idempotency_keys, throttle })
+            Ok(Purged { sessions, idempotency_keys, throttle, outbox_rows: 0 })
+        }
+
+        async fn prune_outboxes(&self, finished_before: Time, limit: u32) -> Result<u64, StoreError> {
+            let mut tx = self.begin_write(Lock::Rows).await?;
+            let before = finished_before.unix_millis();
+            let limit = i64::from(limit);
+            let mut removed = sqlx::query(
+                "DELETE FROM notifications WHERE (shop_id, id) IN (SELECT shop_id, id FROM notifications \
+                   WHERE (delivered_at IS NOT NULL AND delivered_at < $1) OR (failed_at IS NOT NULL AND failed_at < $1) LIMIT $2)",
+            )
+            .bind(before)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            removed += sqlx::query(
+                "DELETE FROM webhook_deliveries WHERE (shop_id, id) IN (SELECT shop_id, id FROM webhook_deliveries \
+                   WHERE status <> 'pending' AND finished_at < $1 LIMIT $2)",
+            )
+            .bind(before)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            removed += sqlx::query(
+                "DELETE FROM webhook_events WHERE (shop_id, id) IN (SELECT v.shop_id, v.id FROM webhook_events v \
+                   WHERE v.created_at < $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.shop_id = v.shop_id AND d.event_row = v.id) LIMIT $2)",
+            )
+            .bind(before)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(removed)
         }
 
         async fn session_create(

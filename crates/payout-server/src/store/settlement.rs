@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use payout_core::api::{PayoutStatus, SETTLEMENT_ACTOR};
 use payout_core::notification::buyer_notification;
+use payout_core::webhooks::EventType;
 use payout_core::{AccountKind, Time};
 use sqlx::QueryBuilder;
 
@@ -40,6 +41,11 @@ pub trait SettlementStore: Send + Sync + 'static {
         results: &[(PayoutKey, Settlement)],
         now: Time,
     ) -> Result<usize, StoreError>;
+    /// When the oldest payout not yet final (pending or processing) was created, if any.
+    async fn oldest_unsettled(&self) -> Result<Option<Time>, StoreError>;
+    /// Reports the payouts that became stuck (`processing` since before `stuck_before`) once each:
+    /// marked, and `payout.stuck` written for the shops that listen. Returns how many.
+    async fn report_stuck(&self, stuck_before: Time, now: Time) -> Result<u64, StoreError>;
     /// Takes the claim of a stuck payout (`processing` since before `stuck_before`, strictly) for `owner`,
     /// whichever worker holds it, so the main account can ask the rail about it (SPEC §11.4); the
     /// previous owner's result is then skipped by `settle`. A claim another status query holds
@@ -299,10 +305,44 @@ for_each_store! {
                     .map(|(action, target, detail)| Audit { shop_id, at: now, actor: SETTLEMENT_ACTOR, action, target, detail })
                     .collect();
                 This::audits(&mut tx, &audits).await?;
+                // The merchant's systems hear of it in the same transaction (SPEC §12.6).
+                for (event, status) in [(EventType::Succeeded, PayoutStatus::Succeeded), (EventType::Failed, PayoutStatus::Failed)] {
+                    let ids: Vec<i64> = done.iter().filter(|r| r.status == status.as_str()).map(|r| r.id).collect();
+                    This::emit_about(&mut tx, shop_id, event, &ids, now).await?;
+                }
                 settled += done.len();
                 tx.commit().await?;
             }
             Ok(settled)
+        }
+
+        async fn oldest_unsettled(&self) -> Result<Option<Time>, StoreError> {
+            let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(created_at) FROM payouts WHERE status IN ('pending', 'processing')")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok(oldest.map(Time::from_unix_millis))
+        }
+
+        async fn report_stuck(&self, stuck_before: Time, now: Time) -> Result<u64, StoreError> {
+            let mut tx = self.begin_write(Lock::Rows).await?;
+            let stuck = sqlx::query_as::<_, (i64, i64)>(
+                "UPDATE payouts SET stuck_reported_at = $1 WHERE (shop_id, id) IN \
+                   (SELECT shop_id, id FROM payouts WHERE status = 'processing' AND updated_at < $2 AND stuck_reported_at IS NULL LIMIT 500) \
+                 RETURNING shop_id, id",
+            )
+            .bind(now.unix_millis())
+            .bind(stuck_before.unix_millis())
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut by_shop: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for (shop_id, id) in &stuck {
+                by_shop.entry(*shop_id).or_default().push(*id);
+            }
+            for (shop_id, ids) in by_shop {
+                This::emit_about(&mut tx, shop_id, EventType::Stuck, &ids, now).await?;
+            }
+            tx.commit().await?;
+            Ok(stuck.len() as u64)
         }
 
         async fn take_over(&self, owner: &str, payout: PayoutKey, actor: &str, now: Time, lease_until: Time, stuck_before: Time) -> Result<TakeOver, StoreError> {

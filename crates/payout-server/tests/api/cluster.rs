@@ -25,6 +25,11 @@ impl Cluster {
     /// Three servers on a fresh database with `policy`, each logging its rail calls to a file of
     /// its own; started one after another (the first applies the migrations and the demo data).
     async fn start(policy: serde_json::Value, rail_latency_ms: u64) -> Cluster {
+        Cluster::start_with(policy, rail_latency_ms, &[]).await
+    }
+
+    /// The same, each server also given `extra` arguments.
+    async fn start_with(policy: serde_json::Value, rail_latency_ms: u64, extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::fresh(dir.path()).await;
         let policy_path = dir.path().join("policy.json");
@@ -48,7 +53,7 @@ impl Cluster {
                 "--rail-log",
                 log.to_str().unwrap(),
             ];
-            servers.push(Server::start(&db, &args).await);
+            servers.push(Server::start(&db, &[&args[..], extra].concat()).await);
             logs.push(log);
         }
         crate::helpers::reject_demo_approval(&servers[0].url).await;
@@ -210,4 +215,72 @@ async fn r_l4_three_servers_hold_the_shop_daily_cap_and_finish_a_killed_servers_
     let final_payouts =
         cluster.db.scalar("SELECT COUNT(*) FROM payouts WHERE status IN ('succeeded','failed')").await;
     assert_eq!(finals, final_payouts, "each payout settled exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_servers_deliver_every_webhook_at_least_once_through_a_kill_9() {
+    use crate::webhooks::{register, signed_by, Receiver};
+    let policy = json!({"cooldown_seconds": 0, "max_payouts_per_order": 1000});
+    let mut cluster = Cluster::start_with(policy, 0, &["--allow-insecure-webhooks"]).await;
+    let receiver = Receiver::start().await;
+    let admin = Client::login(&cluster.servers[0].url, "lin.admin").await;
+    let (_, secret) =
+        register(&admin, &format!("{}/steady", receiver.url), &["payout.created", "payout.succeeded"]).await;
+    // 30 payouts over the three servers: 60 events, answered a second each, at most four at once
+    // per server, so every server has deliveries out for the next several seconds.
+    for i in 0..30 {
+        let order = [O1, O2, O3][i % 3];
+        assert_eq!(cluster.via(&admin, i).create(draft(order, "1")).await.status, 201);
+    }
+    eventually(Duration::from_secs(10), "deliveries under way", || async {
+        receiver.at("/steady").len() >= 12
+    })
+    .await;
+    let victim = &mut cluster.servers[1];
+    victim.child.kill().unwrap(); // SIGKILL, mid-delivery
+    victim.child.wait().unwrap();
+    let killed_at = std::time::Instant::now();
+
+    // Every event reaches the receiver and is recorded delivered; the dead server's leases lapse.
+    cluster.wait_until_final().await;
+    assert_eq!(
+        cluster.db.scalar("SELECT COUNT(*) FROM webhook_events").await,
+        60,
+        "30 created, 30 succeeded"
+    );
+    let db = &cluster.db;
+    eventually(Duration::from_secs(60), "every delivery recorded delivered", || async {
+        db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'delivered'").await == 60
+    })
+    .await;
+    let got = receiver.at("/steady");
+    let mut times: HashMap<&str, Vec<std::time::Instant>> = HashMap::new();
+    for r in &got {
+        assert!(signed_by(&secret, r), "every attempt is signed");
+        times.entry(r.id.as_str()).or_default().push(r.at);
+    }
+    assert_eq!(times.len(), 60, "each event arrived at least once, under one webhook-id");
+    // Answered well before the kill (an answer in its last moments may not have been recorded yet,
+    // and is rightly sent again).
+    let settled_before = killed_at - Duration::from_millis(300);
+    let answered: HashSet<String> = receiver
+        .answered
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, at)| *at < settled_before)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let twice: Vec<&&str> = times.iter().filter(|(_, t)| t.len() > 1).map(|(id, _)| id).collect();
+    println!(
+        "kill -9 of one of three servers mid-delivery: 60 events, {} delivered twice (the killed server's attempts in flight)",
+        twice.len()
+    );
+    for id in &twice {
+        let first = times[**id].iter().min().unwrap();
+        assert!(*first < killed_at, "{id}: only an attempt out at the kill is repeated");
+        assert!(!answered.contains(**id), "{id}: answered before the kill, yet sent again");
+        assert_eq!(times[**id].len(), 2, "{id}: repeated once");
+    }
+    assert!(twice.len() <= 8, "at most the killed server's eight attempts in flight: {}", twice.len());
 }

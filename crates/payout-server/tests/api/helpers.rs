@@ -64,6 +64,8 @@ pub struct Spawn {
     /// Start from an empty store, as a real deployment does (no demo data); `arrange` may then
     /// write to it (e.g. with the operators' subcommands) before the server starts.
     pub empty: bool,
+    /// `--allow-insecure-webhooks`: endpoints on http://127.0.0.1 (a receiver the test runs).
+    pub insecure_webhooks: bool,
 }
 
 impl Default for Spawn {
@@ -79,6 +81,7 @@ impl Default for Spawn {
             notifier: None,
             rail_timeout_ms: None,
             empty: false,
+            insecure_webhooks: false,
         }
     }
 }
@@ -122,6 +125,7 @@ pub async fn spawn_with(options: Spawn) -> TestApp {
     // Every test's rail keeps its log: what reached the rail, and how often.
     config.rail_log = Some(dir.path().join("rail.log"));
     config.demo_data = !options.empty;
+    config.allow_insecure_webhooks = options.insecure_webhooks;
     let clock = ManualClock::new(Time::parse(options.start).unwrap());
     let url = serve_on(&config, &clock, options.notifier.clone()).await;
     let url2 = if options.second_server { Some(serve_in_process(&config, &clock).await) } else { None };

@@ -22,3 +22,4 @@ mod rules;
 mod sessions;
 mod settings;
 mod statements;
+mod webhooks;

@@ -43,7 +43,17 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts the server on `db` with the demo data and `args`, and waits until it is healthy.
     pub async fn start(db: &TestDb, args: &[&str]) -> Server {
-        Server::launch(Command::new(binary()), db, args).await
+        let mut command = Command::new(binary());
+        command.env("RUST_LOG", "payout_server=warn").stdout(Stdio::null()).stderr(Stdio::null());
+        Server::launch(command, db, args).await
+    }
+
+    /// The same, with its log (at `filter`) written to `log`.
+    pub async fn start_logged(db: &TestDb, log: &std::path::Path, filter: &str, args: &[&str]) -> Server {
+        let file = std::fs::File::create(log).expect("create the log file");
+        let mut command = Command::new(binary());
+        command.env("RUST_LOG", filter).stdout(file.try_clone().unwrap()).stderr(file);
+        Server::launch(command, db, args).await
     }
 
     /// The same, with the open-file limit's soft value lowered to `files` first (as on a small
@@ -51,6 +61,7 @@ impl Server {
     pub async fn start_with_soft_fd_limit(db: &TestDb, files: u32, args: &[&str]) -> Server {
         let mut command = Command::new("sh");
         command.arg("-c").arg(format!("ulimit -Sn {files} && exec \"$0\" \"$@\"")).arg(binary());
+        command.env("RUST_LOG", "payout_server=warn").stdout(Stdio::null()).stderr(Stdio::null());
         Server::launch(command, db, args).await
     }
 
@@ -61,9 +72,6 @@ impl Server {
             .args(db.args())
             .arg("--demo-data")
             .args(args)
-            .env("RUST_LOG", "payout_server=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .expect("start payout-server");
         // Owned by `Server` at once, so the process is killed and waited for on every path.
