@@ -557,6 +557,7 @@ async fn amounts_inside_rule_messages_are_thousands_separated_too() {
         "超出店铺今日剩余打款额度 ¥14,990.00（店铺单日上限 ¥15,000.00）"
     );
     assert_eq!(amounts_in("cap ¥20.00."), "cap ¥20.00.");
+    assert_eq!(amounts_in("上限 ¥15,000.00"), "上限 ¥15,000.00", "grouped already: unchanged");
     let mut f = facts();
     f.shop_counted_today = m("1000");
     let page = dialog(f);
