@@ -572,24 +572,22 @@ fn textarea(page: &Mounted, testid: &str) -> web_sys::Element {
 }
 
 #[wasm_bindgen_test]
-async fn r_f13_choosing_a_reason_sets_its_type_and_fills_the_buyer_message_from_its_template() {
+async fn r_f13_choosing_a_reason_sets_its_type_and_puts_its_template_in_the_buyer_message() {
     let page = dialog(facts());
     tick().await;
     // The fixture's reason 2 is 降价补差 (price difference) with a template.
     select(&page.find::<HtmlSelectElement>("payout-reason"), "2");
     settle().await;
     assert_eq!(page.find::<HtmlSelectElement>("payout-type").value(), "price_difference");
+    // The field keeps the template, placeholders and all: the server fills them from the payout.
     let message = value_of(&textarea(&page, "buyer-message"));
-    assert!(
-        message.contains("6920241100000000002")
-            && message.contains("林记家居旗舰店")
-            && message.contains("{amount}"),
-        "{message}"
+    assert_eq!(
+        message,
+        "您好，订单 {order_no} 的商品已降价，差价 ¥{amount} 已补给您，感谢您对{shop_name}的支持。"
     );
     type_into(&page.find::<HtmlInputElement>("amount-input"), "12.5");
     settle().await;
-    let message = value_of(&textarea(&page, "buyer-message"));
-    assert!(message.contains("差价 ¥12.50 已补给您"), "the amount as parsed: {message}");
+    assert_eq!(value_of(&textarea(&page, "buyer-message")), message, "typing an amount leaves the template");
     assert!(!submit_disabled(&page));
 
     // Choosing a type that does not match the reason clears the reason.
@@ -597,6 +595,42 @@ async fn r_f13_choosing_a_reason_sets_its_type_and_fills_the_buyer_message_from_
     settle().await;
     assert_eq!(page.find::<HtmlSelectElement>("payout-reason").value(), "");
     assert_eq!(value_of(&textarea(&page, "buyer-message")), "", "no reason, no template");
+    assert!(page.find_opt::<web_sys::Element>("buyer-message-preview").is_none(), "nothing to preview");
+}
+
+#[wasm_bindgen_test]
+async fn the_buyer_message_preview_shows_what_the_buyer_receives_with_the_amount_typed_now() {
+    let page = dialog(facts());
+    select(&page.find::<HtmlSelectElement>("payout-reason"), "2");
+    settle().await;
+    // No amount yet: a readable blank, never the placeholder itself.
+    let preview = page.text("buyer-message-preview-text");
+    assert_eq!(
+        preview,
+        "您好，订单 6920241100000000002 的商品已降价，差价 ¥— 已补给您，感谢您对林记家居旗舰店的支持。"
+    );
+    assert!(!page.text("buyer-message-preview").contains('{'), "{preview}");
+
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "18.8");
+    settle().await;
+    assert!(page.text("buyer-message-preview-text").contains("差价 ¥18.80 已补给您"));
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "18.9");
+    settle().await;
+    let preview = page.text("buyer-message-preview-text");
+    assert!(preview.contains("差价 ¥18.90 已补给您") && !preview.contains("18.80"), "{preview}");
+    // An amount that is not valid reads as the blank again.
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "18.999");
+    settle().await;
+    assert!(page.text("buyer-message-preview-text").contains("差价 ¥— 已补给您"));
+
+    // Placeholders the person types are filled too.
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "７");
+    type_text(&textarea(&page, "buyer-message"), "{shop_name}：订单 {order_no} 补您 {amount} 元");
+    settle().await;
+    assert_eq!(
+        page.text("buyer-message-preview-text"),
+        "林记家居旗舰店：订单 6920241100000000002 补您 7.00 元"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -630,7 +664,8 @@ async fn the_draft_sent_carries_the_reason_and_the_buyer_message_apart_from_the_
     assert_eq!(body["reason_id"], 2);
     assert_eq!(body["payout_type"], "price_difference");
     assert_eq!(body["note"], "客户来电");
-    assert!(body["buyer_message"].as_str().unwrap().contains("¥12.50"), "{body}");
+    // The template as it is: the server fills it from the payout it creates.
+    assert!(body["buyer_message"].as_str().unwrap().contains("差价 ¥{amount} 已补给您"), "{body}");
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,6 @@
 //! The payout dialog (SPEC §6.2, §11.1, §11.2): source account, reason, payout type, amount, linked
-//! product, the buyer message (filled from the reason's template) and the internal note.
+//! product, the buyer message (the reason's template, placeholders kept, with a live preview of what
+//! the buyer will receive) and the internal note.
 //!
 //! Every keystroke runs `payout_core::check_payout` on the loaded context with the corrected clock,
 //! so each message is the server's own, shown beside its field; submit stays disabled while anything
@@ -137,22 +138,23 @@ pub fn max_payable(ctx: &PayoutContext, source: Option<AccountKind>, now: Time) 
     limits.into_iter().min().unwrap_or(Money::ZERO)
 }
 
-/// The buyer message a reason's template gives: the amount as parsed (`12.50`), or `{amount}` left
-/// visible while the amount is not valid yet.
-pub fn buyer_message_for(
-    reason: &Reason,
+/// Stands for the amount in the preview while no valid amount is typed: `¥—`.
+pub const NO_AMOUNT_YET: &str = "—";
+
+/// What the buyer will receive for the buyer-message text `text` (a reason's template, or what the
+/// person wrote, placeholders and all): `payout_core`'s [`fill_template`] with this order, the
+/// amount as parsed (`18.90`) and the shop, as the server fills it when it creates the payout.
+/// While the amount is not valid yet it reads as a blank (`¥—`), never as `{amount}`.
+pub fn buyer_message_preview(
+    text: &str,
     policy: &Policy,
     order_no: &str,
     amount: &str,
     shop: &str,
 ) -> String {
     let amount =
-        parse_amount(policy, amount).map(|m| m.to_string()).unwrap_or_else(|_| "{amount}".to_owned());
-    reason
-        .buyer_message_template
-        .as_deref()
-        .map(|t| fill_template(t, order_no, &amount, shop))
-        .unwrap_or_default()
+        parse_amount(policy, amount).map(|m| m.to_string()).unwrap_or_else(|_| NO_AMOUNT_YET.to_owned());
+    fill_template(text, order_no, &amount, shop)
 }
 
 /// The dialog for one order. `prefill` is a failed payout to initiate again.
@@ -220,8 +222,9 @@ pub fn PayoutDialog(
     let type_touched = RwSignal::new(prefill.is_some() || start_draft.is_some());
 
     // The reason (SPEC §11.1): one of the shop's active reasons. Choosing one sets the payout type;
-    // choosing another type clears it. Its template fills the buyer message until the person edits
-    // that; from then on their text stays.
+    // choosing another type clears it. Its template, placeholders and all, is the buyer message
+    // until the person edits that; from then on their text stays. The server fills the placeholders
+    // from the payout it creates; the dialog shows under the field what that will give.
     let reasons: Vec<Reason> = ctx.facts.shop.reasons.iter().filter(|r| r.active).cloned().collect();
     let require_reason = ctx.facts.shop.require_reason;
     let find_reason = {
@@ -242,13 +245,14 @@ pub fn PayoutDialog(
     let shop_name = ctx.facts.shop.name.clone();
     let buyer_typed = RwSignal::new(match (&start_draft, &prefill) {
         (Some(d), _) => Some(d.buyer_message.clone().unwrap_or_default()),
-        // Pay again: the earlier message stays only if the person had written it themselves.
+        // Pay again: the earlier message stays only if the person had written it themselves; one
+        // the reason's template gave (as sent, or as the server filled it) starts from the template.
         (None, Some(p)) => p.buyer_message.clone().filter(|m| {
-            let filled = prefill_reason
-                .as_deref()
-                .and_then(&find_reason)
-                .map(|r| buyer_message_for(&r, &ctx.policy, &order_no, &p.amount.to_string(), &shop_name));
-            filled.as_ref() != Some(m)
+            let template =
+                prefill_reason.as_deref().and_then(&find_reason).and_then(|r| r.buyer_message_template);
+            !template.is_some_and(|t| {
+                t == *m || fill_template(&t, &order_no, &p.amount.to_string(), &shop_name) == *m
+            })
         }),
         _ => None,
     });
@@ -256,15 +260,18 @@ pub fn PayoutDialog(
         let find_reason = find_reason.clone();
         Memo::new(move |_| reason.with(|id| find_reason(id)))
     };
-    let buyer_message = {
-        let (policy, order_no) = (ctx.policy.clone(), order_no.clone());
+    let buyer_message = Signal::derive(move || {
+        buyer_typed.get().unwrap_or_else(|| {
+            selected_reason.get().and_then(|r| r.buyer_message_template).unwrap_or_default()
+        })
+    });
+    let buyer_preview = {
+        let (policy, order_no, shop_name) = (ctx.policy.clone(), order_no.clone(), shop_name.clone());
         Signal::derive(move || {
-            buyer_typed.get().unwrap_or_else(|| {
-                selected_reason
-                    .get()
-                    .map(|r| amount.with(|a| buyer_message_for(&r, &policy, &order_no, a, &shop_name)))
-                    .unwrap_or_default()
-            })
+            let text = buyer_message.get();
+            let text = text.trim();
+            (!text.is_empty())
+                .then(|| amount.with(|a| buyer_message_preview(text, &policy, &order_no, a, &shop_name)))
         })
     };
     let choose_reason = move || {
@@ -629,6 +636,7 @@ pub fn PayoutDialog(
                     />
 
                     <div class="texts">
+                        <div class="texts__buyer">
                         <TextAreaField
                             id="buyer-message"
                             label=Signal::derive(move || lang.get().pick("买家留言（选填）", "Buyer message (optional)").to_owned())
@@ -638,6 +646,21 @@ pub fn PayoutDialog(
                             errors=Signal::derive(move || messages(Some(Field::BuyerMessage)))
                             max_chars=MAX_TEXT_CHARS
                         />
+                        {move || {
+                            buyer_preview
+                                .get()
+                                .map(|text| {
+                                    view! {
+                                        <div class="preview" data-testid="buyer-message-preview" aria-live="polite">
+                                            <span class="preview__label">
+                                                {move || lang.get().pick("买家将收到：", "The buyer will receive:")}
+                                            </span>
+                                            <p class="preview__text" data-testid="buyer-message-preview-text">{text}</p>
+                                        </div>
+                                    }
+                                })
+                        }}
+                        </div>
                         <TextAreaField
                             id="payout-note"
                             label=Signal::derive(move || lang.get().pick("内部备注（选填）", "Internal note (optional)").to_owned())
