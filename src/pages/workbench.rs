@@ -438,11 +438,13 @@ fn OrderView(
                                 .into_any()
                         } else if cooldown() > 0 {
                             let s = cooldown();
+                            // The deployment's cooldown (SPEC §3), not a number written here.
+                            let gap = current.with(|c| c.as_ref().map_or(0, |c| c.policy.cooldown_seconds));
                             view! {
                                 <p class="verdict verdict--wait" data-testid="cooldown-notice">
                                     {match l {
-                                        Lang::Zh => format!("同一订单两次打款需间隔 60 秒，请 {s} 秒后再打款"),
-                                        Lang::En => format!("Two payouts on one order must be 60 s apart; pay again in {s} s"),
+                                        Lang::Zh => format!("同一订单两次打款需间隔 {gap} 秒，请 {s} 秒后再打款"),
+                                        Lang::En => format!("Two payouts on one order must be {gap} s apart; pay again in {s} s"),
                                     }}
                                 </p>
                             }
