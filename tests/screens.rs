@@ -140,3 +140,27 @@ async fn r_l3_the_cooldown_notice_names_the_policys_cooldown_not_a_fixed_60_seco
     assert!(!text.contains("60"), "{text}");
     assert_eq!(requests(), [format!("GET /api/orders/{ORDER}/payout-context")]);
 }
+
+#[wasm_bindgen_test]
+async fn a_stuck_payout_is_not_topped_by_the_green_all_clear() {
+    let mut f = facts();
+    f.usage.counted_count = 1;
+    f.usage.counted_total = m("8");
+    f.usage.has_processing = true;
+    f.usage.last_created_at = Some(now().plus_seconds(-3600));
+    let mut ctx = context(f);
+    let mut stuck =
+        payout(7, payout_core::PayoutType::Shipping, "8", payout_core::api::PayoutStatus::Processing);
+    stuck.created_at = now().plus_seconds(-3600);
+    stuck.stuck = true;
+    ctx.payouts = vec![stuck];
+    let page = workbench(&ctx);
+    settle().await;
+    assert!(page.text("stuck-warning").contains("请勿重复打款"), "{}", page.text("eligibility"));
+    assert!(
+        page.find_opt::<web_sys::Element>("eligible").is_none(),
+        "no 该订单可以发起小额打款 above the warning: {}",
+        page.text("eligibility")
+    );
+    assert_eq!(requests(), [format!("GET /api/orders/{ORDER}/payout-context")]);
+}

@@ -449,6 +449,9 @@ fn OrderView(
                                 </p>
                             }
                                 .into_any()
+                        } else if stuck() {
+                            // A stuck payout may still arrive: no all-clear above its warning.
+                            ().into_any()
                         } else {
                             view! {
                                 <p class="verdict verdict--ok" data-testid="eligible">
