@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         if let SessionState::SignedIn(info) = session.get() {
             if user.get_untracked().is_some_and(|u| u != info.user.id) {
-                submitter.unresolved.set(None);
+                submitter.forget();
             }
             user.set(Some(info.user.id));
             // A reload keeps this person's unanswered submission (and its key).
@@ -150,7 +150,7 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
     Effect::new(move |_| {
         if sign_out.version().get() > 0 && !sign_out.pending().get() {
             navigate("/sign-in", Default::default());
-            submitter.unresolved.set(None);
+            submitter.forget();
             session.set(SessionState::SignedOut);
         }
     });

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos::task::tick;
 use payout_console::components::lang_switch::LangSwitch;
 use payout_console::components::meter::MetersPanel;
-use payout_console::components::payout_dialog::{PayoutDialog, Submitter};
+use payout_console::components::payout_dialog::{
+    pending, Attempt, PayoutDialog, Submitter, RESEND_WITHIN_SECONDS,
+};
 use payout_console::format::ServerClock;
 use payout_console::i18n::{provide_lang, use_lang};
 use payout_core::api::{OperatorRef, PayoutContext, PayoutStatus, PayoutView};
@@ -409,6 +411,97 @@ async fn an_unresolved_submission_survives_closing_and_reopening_the_dialog() {
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].0, sent[1].0, "the same idempotency key after reopening");
     assert_eq!(s.created.get_untracked(), vec![41]);
+}
+
+/// The dialog on the fixture's order inside a screen whose submitter starts with `unresolved`.
+fn screen_with(unresolved: Option<Attempt>) -> (Mounted, Submitter) {
+    let ctx = context(facts());
+    let submitter = Submitter::new();
+    submitter.unresolved.set(unresolved);
+    let page = mount(move || {
+        let now = ctx.server_time;
+        view! { <PayoutDialog ctx=ctx.clone() now=Signal::derive(move || now) submitter on_close=|| () on_created=|_| () /> }
+    });
+    (page, submitter)
+}
+
+/// What the tab kept in `sessionStorage` for user 3: a submission of ¥12.50 on the fixture's
+/// order, made `age` seconds ago, read back as the app reads it after a reload.
+fn stored_attempt(age: i64) -> Attempt {
+    let order_no = context(facts()).order.order_no;
+    let at = now().plus_seconds(-age).to_rfc3339();
+    let stored = serde_json::json!({
+        "user_id": 3,
+        "attempt": {
+            "draft": { "order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": "12.50" },
+            "key": "key-of-the-old-attempt",
+            "created_at": at,
+        },
+    });
+    window().session_storage().unwrap().unwrap().set_item("payout.unresolved", &stored.to_string()).unwrap();
+    pending::load(3).expect("the stored attempt is read back")
+}
+
+#[wasm_bindgen_test]
+async fn a_day_old_unanswered_submission_is_not_sent_again_and_the_agent_checks_the_records() {
+    fake_fetch(&[(201, created_json("10.00"))]);
+    // Past 23 hours the server (which keeps keys 24 h) may have forgotten the key.
+    let (page, submitter) = screen_with(Some(stored_attempt(23 * 3600 + 60)));
+    settle().await;
+    let notice = page.text("stale-attempt");
+    assert!(notice.contains("超过 23 小时") && notice.contains("打款记录"), "{notice}");
+    let link: web_sys::Element = page.find("stale-attempt-records");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/records?order_no=6920241100000000002"));
+    assert!(page.find_opt::<web_sys::Element>("unresolved-notice").is_none(), "not locked to it");
+    assert_eq!(page.text("submit-payout"), "确认打款", "no 重新提交");
+    assert_eq!(submitter.unresolved.get_untracked(), None, "discarded");
+    save_for_user_3(&submitter);
+    assert_eq!(pending::load(3), None, "and gone from sessionStorage");
+
+    // A payout made now is a new submission with a new key; the old one was never sent.
+    fill(&page, "price_difference", "10").await;
+    page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    let sent = calls();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_ne!(sent[0].0, "key-of-the-old-attempt");
+}
+
+/// What the app does with the submitter's state (`App`'s effect): keep it or drop it.
+fn save_for_user_3(submitter: &Submitter) {
+    submitter.unresolved.with_untracked(|a| pending::save(Some(3), a.as_ref()));
+}
+
+#[wasm_bindgen_test]
+async fn a_submission_just_under_23_hours_old_is_still_sent_again_with_its_key() {
+    fake_fetch(&[(201, created_json("12.50"))]);
+    let (page, submitter) = screen_with(Some(stored_attempt(23 * 3600 - 120)));
+    settle().await;
+    assert!(page.find_opt::<web_sys::Element>("stale-attempt").is_none());
+    assert_eq!(page.text("submit-payout"), "重新提交");
+    page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    assert_eq!(calls().iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["key-of-the-old-attempt"]);
+    assert_eq!(submitter.unresolved.get_untracked(), None, "answered");
+}
+
+#[wasm_bindgen_test]
+fn an_attempt_kept_without_its_time_counts_as_too_old() {
+    let old = serde_json::json!({
+        "user_id": 3,
+        "attempt": { "draft": { "order_no": "6920241100000000002", "source_account": "aggregate", "payout_type": "other", "amount": "1" }, "key": "k" },
+    });
+    window().session_storage().unwrap().unwrap().set_item("payout.unresolved", &old.to_string()).unwrap();
+    let attempt = pending::load(3).unwrap();
+    assert_eq!(attempt.created_at, None);
+    assert!(attempt.is_stale(now()), "its age is unknown: never sent again");
+    let fresh = Attempt::new(attempt.draft.clone(), now());
+    pending::save(Some(3), Some(&fresh));
+    let seconds = |a: &Attempt| a.created_at.map(|t| t.unix_seconds());
+    assert_eq!(seconds(&pending::load(3).unwrap()), seconds(&fresh), "the time is kept across a reload");
+    assert!(!fresh.is_stale(now().plus_seconds(RESEND_WITHIN_SECONDS - 1)));
+    assert!(fresh.is_stale(now().plus_seconds(RESEND_WITHIN_SECONDS)));
+    pending::save(None, None);
 }
 
 #[wasm_bindgen_test]

@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use leptos::prelude::*;
 use leptos_router::components::Router;
+use payout_console::components::payout_dialog::{Attempt, Submitter};
 use payout_console::session::SessionState;
 use payout_core::api::{Permissions, SessionInfo, ShopView, UserView};
 use payout_core::facts::{Qualification, Role};
@@ -113,10 +114,16 @@ async fn settle() {
 const ORDER: &str = "6920241100000000002";
 
 fn workbench(ctx: &payout_core::api::PayoutContext) -> Mounted {
+    workbench_with(ctx, Submitter::new())
+}
+
+/// The workbench on the fixture's order, with the app's `submitter`.
+fn workbench_with(ctx: &payout_core::api::PayoutContext, submitter: Submitter) -> Mounted {
     use payout_console::pages::workbench::Workbench;
     let body = serde_json::to_string(ctx).unwrap();
     fake_api(vec![answer("GET", &format!("/api/orders/{ORDER}/payout-context"), 200, body)]);
-    at(&format!("/payout?order={ORDER}"), SessionState::SignedIn(session(Role::Sub, true)), || {
+    at(&format!("/payout?order={ORDER}"), SessionState::SignedIn(session(Role::Sub, true)), move || {
+        provide_context(submitter);
         view! { <Workbench /> }
     })
 }
@@ -163,4 +170,26 @@ async fn a_stuck_payout_is_not_topped_by_the_green_all_clear() {
         page.text("eligibility")
     );
     assert_eq!(requests(), [format!("GET /api/orders/{ORDER}/payout-context")]);
+}
+
+// --- an unanswered submission a day old (issue 18, item 3) --------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_day_old_unanswered_submission_sends_the_agent_to_the_orders_records_not_to_resend() {
+    let ctx = context(facts());
+    let draft = payout_core::api::PayoutDraft {
+        order_no: ORDER.into(),
+        source_account: "aggregate".into(),
+        payout_type: "other".into(),
+        amount: "12.50".into(),
+        ..Default::default()
+    };
+    let submitter = Submitter::new();
+    submitter.unresolved.set(Some(Attempt::new(draft, ctx.server_time.plus_seconds(-24 * 3600))));
+    let page = workbench_with(&ctx, submitter);
+    settle().await;
+    assert!(page.text("stale-attempt").contains("查看该订单的打款记录"), "{}", page.text("eligibility"));
+    assert!(page.find_opt::<web_sys::Element>("unresolved-order").is_none(), "no 重新提交 invitation");
+    assert_eq!(page.text("open-payout"), "发起打款", "not 确认上次提交");
+    assert_eq!(submitter.unresolved.get_untracked(), None);
 }

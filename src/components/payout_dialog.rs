@@ -10,7 +10,9 @@
 //! 4xx): after no answer, a timeout or a 5xx the payout may exist, so the dialog locks the form to
 //! that submission and its only way forward is to send the very same request again (the server
 //! answers it once). The [`Submitter`] that holds it belongs to the screen, so closing and opening
-//! the dialog again does not lose it.
+//! the dialog again does not lose it. An attempt keeps the time it was made: the server forgets a
+//! key after 24 h, so past [`RESEND_WITHIN_SECONDS`] a resend could pay twice. Such an attempt is
+//! never sent again; the dialog and the workbench send the agent to the order's payout records.
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutContext, PayoutDraft, PayoutView};
@@ -28,15 +30,35 @@ use crate::components::field::{SelectField, TextAreaField};
 use crate::format;
 use crate::i18n::{use_lang, Lang};
 
-/// One submission: the draft as sent and its idempotency key.
+/// How long after its first sending an unanswered submission may still be sent again with its
+/// idempotency key: the server keeps keys for 24 hours, and an hour is left for clocks and queues.
+pub const RESEND_WITHIN_SECONDS: i64 = 23 * 3600;
+
+/// One submission: the draft as sent, its idempotency key and when it was first sent (the
+/// server's clock as the dialog knows it).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attempt {
     pub draft: PayoutDraft,
     pub key: String,
+    /// `None` for an attempt kept before the time was recorded: its age is unknown.
+    #[serde(default)]
+    pub created_at: Option<Time>,
 }
 
-/// The unanswered submission kept in the tab's `sessionStorage`, with whose it is, so a reload (or
-/// a crash of the page) does not lose its key while the payout may exist.
+impl Attempt {
+    /// A new submission of `draft` with a fresh idempotency key, made at `now`.
+    pub fn new(draft: PayoutDraft, now: Time) -> Attempt {
+        Attempt { draft, key: api::new_idempotency_key(), created_at: Some(now) }
+    }
+
+    /// Too old to send again: the server may have forgotten its key (or its age is unknown).
+    pub fn is_stale(&self, now: Time) -> bool {
+        self.created_at.is_none_or(|at| now.seconds_since(at) >= RESEND_WITHIN_SECONDS)
+    }
+}
+
+/// The unanswered submission kept in the tab's `sessionStorage`, with whose it is and when it was
+/// made, so a reload (or a crash of the page) does not lose its key while the payout may exist.
 pub mod pending {
     use super::Attempt;
 
@@ -84,13 +106,23 @@ pub struct Submitter {
     /// The submission whose answer was ambiguous; its order's dialog is locked to it until a retry
     /// gets a definite answer.
     pub unresolved: RwSignal<Option<Attempt>>,
+    /// An unanswered submission that became too old to send again ([`Attempt::is_stale`]): no
+    /// longer kept, only remembered so the agent is told to look at the order's records.
+    pub stale: RwSignal<Option<Attempt>>,
 }
 
 impl Submitter {
     pub fn new() -> Submitter {
         let unresolved = RwSignal::new(None::<Attempt>);
+        let stale = RwSignal::new(None::<Attempt>);
         let action = Action::new_local(move |a: &Attempt| {
             let a = a.clone();
+            // A new submission on the order: the agent has moved on from the stale one.
+            stale.try_update(|s| {
+                if s.as_ref().is_some_and(|s| s.draft.order_no == a.draft.order_no) {
+                    *s = None;
+                }
+            });
             async move {
                 let result = api::create_payout(&a.draft, &a.key).await;
                 match &result {
@@ -108,12 +140,61 @@ impl Submitter {
                 result
             }
         });
-        Submitter { action, unresolved }
+        Submitter { action, unresolved, stale }
     }
 
     /// The unresolved submission on this order, if any (reactive).
     pub fn unresolved_for(&self, order_no: &str) -> Option<Attempt> {
         self.unresolved.with(|u| u.as_ref().filter(|a| a.draft.order_no == order_no).cloned())
+    }
+
+    /// The order's unanswered submission that was discarded as too old, if any (reactive).
+    pub fn stale_for(&self, order_no: &str) -> Option<Attempt> {
+        self.stale.with(|s| s.as_ref().filter(|a| a.draft.order_no == order_no).cloned())
+    }
+
+    /// Discards the unresolved submission if it is too old to send again at `now`, remembering it
+    /// as [`Submitter::stale`] (the app then drops it from `sessionStorage` too).
+    pub fn retire_stale(&self, now: Time) {
+        if self.unresolved.with_untracked(|u| u.as_ref().is_some_and(|a| a.is_stale(now))) {
+            let old = self.unresolved.try_update(Option::take).flatten();
+            self.stale.set(old);
+        }
+    }
+
+    /// Forgets every submission (another person signs in, or sign-out).
+    pub fn forget(&self) {
+        self.unresolved.set(None);
+        self.stale.set(None);
+    }
+}
+
+/// Says that the order's last submission got no answer and is too old to send again, and where to
+/// look instead: the payout records of the order.
+#[component]
+pub fn StaleAttemptNotice(
+    /// The order the submission was for.
+    order_no: String,
+) -> impl IntoView {
+    let lang = use_lang();
+    let href = format!("/records?order_no={order_no}");
+    view! {
+        <div class="notice notice--warn" role="alert" data-testid="stale-attempt">
+            <strong>{move || lang.get().pick("上次提交已超过 23 小时仍没有明确结果", "The last submission is over 23 hours old and never got a definite answer")}</strong>
+            <p class="notice__text">
+                {move || {
+                    lang.get()
+                        .pick(
+                            "为避免重复打款，系统不会再重发这次提交。请先查看该订单的打款记录，确认是否已经打款，再决定是否重新发起。",
+                            "To avoid paying twice it is not sent again. Check this order's payout records to see whether it was paid before you pay again.",
+                        )
+                }}
+                " "
+                <a class="link" href=href data-testid="stale-attempt-records">
+                    {move || lang.get().pick("查看该订单的打款记录", "See this order's payout records")}
+                </a>
+            </p>
+        </div>
     }
 }
 
@@ -179,6 +260,14 @@ pub fn PayoutDialog(
 ) -> impl IntoView {
     let lang = use_lang();
     let order_no = ctx.order.order_no.clone();
+    // Too old to send again: discarded before anything is shown (and later while open).
+    submitter.retire_stale(now.get_untracked());
+    Effect::new(move |_| submitter.retire_stale(now.get()));
+    let stale = {
+        let order_no = order_no.clone();
+        Memo::new(move |_| submitter.stale_for(&order_no).is_some())
+    };
+    let stale_order = order_no.clone();
     let unresolved = {
         let order_no = order_no.clone();
         Memo::new(move |_| submitter.unresolved_for(&order_no))
@@ -401,9 +490,13 @@ pub fn PayoutDialog(
     let locked = move || unresolved.with(Option::is_some);
     let blocked = move || !locked() && !violations.with(|v| v.is_empty());
     let send = move || {
-        let attempt = unresolved
-            .get_untracked()
-            .unwrap_or_else(|| Attempt { draft: draft.get_untracked(), key: api::new_idempotency_key() });
+        let t = now.get_untracked();
+        if unresolved.get_untracked().is_some_and(|a| a.is_stale(t)) {
+            // It aged past the limit while the dialog was open: not sent, the notice says why.
+            submitter.retire_stale(t);
+            return;
+        }
+        let attempt = unresolved.get_untracked().unwrap_or_else(|| Attempt::new(draft.get_untracked(), t));
         failure.set(None);
         sent.set_value(Some(attempt.clone()));
         action.dispatch(attempt);
@@ -513,6 +606,9 @@ pub fn PayoutDialog(
                 } else {
                     ().into_any()
                 }}
+                <Show when=move || stale.get()>
+                    <StaleAttemptNotice order_no=stale_order.clone() />
+                </Show>
                 <Show when=locked>
                     <div class="notice notice--warn" role="alert" data-testid="unresolved-notice">
                         <strong>{move || lang.get().pick("上次提交没有收到明确结果", "The last submission got no definite answer")}</strong>
