@@ -40,3 +40,86 @@ async fn the_day_chart_stacks_each_days_types_and_gives_screen_readers_the_same_
     let first = rows.item(0).unwrap().text_content().unwrap();
     assert_eq!(first, "2026-11-24¥10.00¥0.00¥0.00¥5.00¥15.00");
 }
+
+// --- what the headlines say (issue 18, item 4) -------------------------------------------------
+
+use payout_console::session::SessionState;
+use payout_core::api::PayoutStatus;
+use payout_core::facts::Role;
+
+fn main_account() -> SessionState {
+    SessionState::SignedIn(common::session(Role::Main, true))
+}
+
+#[wasm_bindgen_test]
+async fn the_statement_leads_with_what_went_out_and_what_is_counted_and_keeps_rejected_apart() {
+    use payout_console::pages::admin::Statements;
+    use PayoutStatus::*;
+    let payouts = vec![
+        common::payout(1, PayoutType::Shipping, "8", Succeeded),
+        common::payout(2, PayoutType::Other, "150", AwaitingApproval),
+        common::payout(3, PayoutType::Other, "300", Rejected),
+        common::payout(4, PayoutType::Other, "12", Failed),
+        common::payout(5, PayoutType::Other, "20", Processing),
+    ];
+    let s = payout_core::statement::statement("2026-11-24".into(), payouts);
+    common::fake_api(vec![common::answer(
+        "GET",
+        "/api/statements/2026-11-24",
+        200,
+        serde_json::to_string(&s).unwrap(),
+    )]);
+    let page = common::at("/statements?date=2026-11-24", main_account(), || view! { <Statements /> });
+    common::settle_page().await;
+    let fact = |id: &str| (page.text(&format!("{id}-amount")), page.text(&format!("{id}-count")));
+    assert_eq!(fact("total-succeeded"), ("¥8.00".into(), "1 笔".into()), "what went out");
+    assert_eq!(
+        fact("total-counted"),
+        ("¥178.00".into(), "3 笔".into()),
+        "8 + 150 + 20: not the rejected 300"
+    );
+    assert_eq!(fact("total-awaiting"), ("¥150.00".into(), "1 笔".into()));
+    assert_eq!(fact("total-rejected"), ("¥300.00".into(), "1 笔".into()));
+    assert_eq!(fact("total-failed"), ("¥12.00".into(), "1 笔".into()));
+    let totals = page.text("statement-totals");
+    assert!(!totals.contains("¥490.00"), "no headline mixes rejected and awaiting into one sum: {totals}");
+}
+
+#[wasm_bindgen_test]
+async fn the_overview_counts_today_as_its_counted_sum_does_and_shows_rejected_apart() {
+    use payout_console::pages::admin::Overview;
+    let overview = payout_core::statement::Overview {
+        date: "2026-11-24".into(),
+        shop_daily_cap: m("15000"),
+        shop_counted_today: m("162.50"),
+        shop_remaining: m("14837.50"),
+        payouts_today: 3,
+        counted_today: 2,
+        succeeded_today: 1,
+        succeeded_today_amount: m("12.50"),
+        failed_today: 0,
+        rejected_today: 1,
+        awaiting_approval: 1,
+        stuck: 0,
+        agents: vec![],
+        days: vec![],
+    };
+    common::fake_api(vec![common::answer(
+        "GET",
+        "/api/overview",
+        200,
+        serde_json::to_string(&overview).unwrap(),
+    )]);
+    let page = common::at("/overview", main_account(), || view! { <Overview /> });
+    common::settle_page().await;
+    assert_eq!(page.text("overview-today"), "2今日计入笔数", "the rejected one is not counted");
+    assert!(
+        page.text("overview-shop").contains("今日已计入 ¥162.50（2 笔）"),
+        "{}",
+        page.text("overview-shop")
+    );
+    assert_eq!(page.text("overview-rejected"), "1今日已驳回（不计入）");
+    assert_eq!(page.text("overview-paid"), "¥12.50 · 1今日已出款 · 笔数");
+    let href = page.find::<web_sys::Element>("overview-rejected").get_attribute("href");
+    assert_eq!(href.as_deref(), Some("/records?status=rejected&from=2026-11-24&to=2026-11-24"));
+}

@@ -44,6 +44,11 @@ async fn meters_show_what_is_left_and_r_l3_the_cooldown_counts_down() {
     tick().await;
     assert_eq!(page.text("meter-order-value"), "¥100.00");
     assert!(page.text("meter-order").contains("还可打 3 次"), "{}", page.text("meter-order"));
+    assert!(
+        page.text("meter-order").contains("已计入 ¥28.00"),
+        "counted, not paid: {}",
+        page.text("meter-order")
+    );
     assert_eq!(page.text("meter-operator-value"), "¥1,850.00");
     assert_eq!(page.text("meter-shop-value"), "¥14,000.00");
     let first = page.text("cooldown");

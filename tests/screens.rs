@@ -7,109 +7,13 @@ mod common;
 
 use common::*;
 use leptos::prelude::*;
-use leptos_router::components::Router;
 use payout_console::components::payout_dialog::{Attempt, Submitter};
 use payout_console::session::SessionState;
-use payout_core::api::{Permissions, SessionInfo, ShopView, UserView};
-use payout_core::facts::{Qualification, Role};
+use payout_core::facts::Role;
 use payout_core::meters;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// One fake answer: for requests whose method is `method` and whose path (with the query) starts
-/// with `path`.
-struct Answer {
-    method: &'static str,
-    path: String,
-    status: u16,
-    body: String,
-    headers: Vec<(&'static str, String)>,
-}
-
-fn answer(method: &'static str, path: &str, status: u16, body: String) -> Answer {
-    Answer { method, path: path.to_owned(), status, body, headers: vec![] }
-}
-
-/// Replaces `window.fetch` with one that answers from `answers` (the first that matches; a `404`
-/// when none does) and records every request in `window.__requests` as `METHOD path`.
-fn fake_api(answers: Vec<Answer>) {
-    let list = js_sys::Array::new();
-    for a in answers {
-        let o = js_sys::Object::new();
-        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &k.into(), &v).unwrap();
-        set("method", a.method.into());
-        set("path", a.path.as_str().into());
-        set("status", a.status.into());
-        set("body", a.body.as_str().into());
-        let headers = js_sys::Object::new();
-        for (k, v) in &a.headers {
-            js_sys::Reflect::set(&headers, &(*k).into(), &v.as_str().into()).unwrap();
-        }
-        set("headers", headers.into());
-        list.push(&o);
-    }
-    js_sys::Function::new_with_args(
-        "answers",
-        "window.__requests = [];
-         window.fetch = async (input, init) => {
-           const req = input instanceof Request ? input : new Request(input, init);
-           const url = new URL(req.url);
-           const path = url.pathname + url.search;
-           window.__requests.push(req.method + ' ' + path);
-           const a = answers.find((a) => a.method === req.method && path.startsWith(a.path));
-           if (!a) return new Response('{}', { status: 404, headers: { 'content-type': 'application/json' } });
-           return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json', ...a.headers } });
-         };",
-    )
-    .call1(&JsValue::NULL, &list)
-    .unwrap();
-}
-
-/// Every request the fake answered, as `METHOD path`.
-fn requests() -> Vec<String> {
-    let r = js_sys::Reflect::get(&window(), &"__requests".into()).unwrap();
-    js_sys::Array::from(&r).iter().filter_map(|v| v.as_string()).collect()
-}
-
-fn session(role: Role, payout: bool) -> SessionInfo {
-    SessionInfo {
-        user: UserView { id: 3, username: "lin.agent2".into(), display_name: "小周".into(), role },
-        shop: ShopView {
-            id: 1,
-            name: "林记家居旗舰店".into(),
-            qualification: Qualification::Enterprise,
-            status: "active".into(),
-        },
-        permissions: Permissions {
-            payout,
-            manage_quotas: role == Role::Main,
-            manage_settings: role == Role::Main,
-        },
-        csrf_token: "csrf".into(),
-    }
-}
-
-/// `screen` inside a router at `address`, with `session` signed in.
-fn at<F, V>(address: &str, session: SessionState, screen: F) -> Mounted
-where
-    F: Fn() -> V + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    window().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(address)).unwrap();
-    mount(move || {
-        provide_context(RwSignal::new(session.clone()));
-        view! { <Router>{screen()}</Router> }
-    })
-}
-
-async fn settle() {
-    for _ in 0..15 {
-        sleep(20).await;
-        leptos::task::tick().await;
-    }
-}
 
 const ORDER: &str = "6920241100000000002";
 
@@ -140,7 +44,7 @@ async fn r_l3_the_cooldown_notice_names_the_policys_cooldown_not_a_fixed_60_seco
     ctx.policy.cooldown_seconds = 90;
     ctx.meters = meters(&ctx.policy, &ctx.facts, ctx.server_time);
     let page = workbench(&ctx);
-    settle().await;
+    settle_page().await;
     let text = page.text("cooldown-notice");
     assert!(text.contains("同一订单两次打款需间隔 90 秒"), "{text}");
     assert!(text.contains("请 80 秒后再打款") || text.contains("请 79 秒后再打款"), "{text}");
@@ -162,7 +66,7 @@ async fn a_stuck_payout_is_not_topped_by_the_green_all_clear() {
     stuck.stuck = true;
     ctx.payouts = vec![stuck];
     let page = workbench(&ctx);
-    settle().await;
+    settle_page().await;
     assert!(page.text("stuck-warning").contains("请勿重复打款"), "{}", page.text("eligibility"));
     assert!(
         page.find_opt::<web_sys::Element>("eligible").is_none(),
@@ -187,9 +91,57 @@ async fn a_day_old_unanswered_submission_sends_the_agent_to_the_orders_records_n
     let submitter = Submitter::new();
     submitter.unresolved.set(Some(Attempt::new(draft, ctx.server_time.plus_seconds(-24 * 3600))));
     let page = workbench_with(&ctx, submitter);
-    settle().await;
+    settle_page().await;
     assert!(page.text("stale-attempt").contains("查看该订单的打款记录"), "{}", page.text("eligibility"));
     assert!(page.find_opt::<web_sys::Element>("unresolved-order").is_none(), "no 重新提交 invitation");
     assert_eq!(page.text("open-payout"), "发起打款", "not 确认上次提交");
     assert_eq!(submitter.unresolved.get_untracked(), None);
+}
+
+// --- what the totals say (issue 18, item 4) ----------------------------------------------------
+
+/// The order page of the fixture's order with `payouts` (their events: none), signed in as `role`.
+fn order_page(payouts: Vec<payout_core::api::PayoutView>, role: Role) -> Mounted {
+    use payout_console::pages::order_detail::OrderDetail;
+    let mut ctx = context(facts());
+    ctx.payouts = payouts.clone();
+    let mut answers = vec![answer(
+        "GET",
+        &format!("/api/orders/{ORDER}/payout-context"),
+        200,
+        serde_json::to_string(&ctx).unwrap(),
+    )];
+    for p in payouts {
+        let detail = payout_core::api::PayoutDetail { payout: p.clone(), events: vec![] };
+        answers.push(answer(
+            "GET",
+            &format!("/api/payouts/{}", p.id),
+            200,
+            serde_json::to_string(&detail).unwrap(),
+        ));
+    }
+    answers.push(answer("GET", "/api/operators", 200, r#"{"items":[]}"#.into()));
+    fake_api(answers);
+    at(&format!("/orders/{ORDER}"), SessionState::SignedIn(session(role, true)), || {
+        use leptos_router::components::{Route, Routes};
+        use leptos_router::path;
+        view! {
+            <Routes fallback=|| "no route">
+                <Route path=path!("/orders/:order_no") view=OrderDetail />
+            </Routes>
+        }
+    })
+}
+
+#[wasm_bindgen_test]
+async fn the_order_page_totals_a_payout_awaiting_approval_under_its_own_label_not_in_progress() {
+    use payout_core::api::PayoutStatus::*;
+    use payout_core::PayoutType::*;
+    let page = order_page(
+        vec![payout(2, Other, "150", AwaitingApproval), payout(1, Shipping, "8", Processing)],
+        Role::Sub,
+    );
+    settle_page().await;
+    assert_eq!(page.text("total-awaiting"), "待审核¥150.00");
+    assert_eq!(page.text("total-in-progress"), "处理中¥8.00", "the rail has only the ¥8.00");
 }
