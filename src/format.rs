@@ -167,14 +167,13 @@ pub fn status(lang: Lang, s: PayoutStatus) -> &'static str {
     lang.pick(s.label_zh(), s.label_en())
 }
 
-/// Who made a state change: a username, the settlement worker, or the system (an expiry).
-pub fn actor(lang: Lang, actor: &str) -> String {
-    if actor == payout_core::api::SETTLEMENT_ACTOR {
-        lang.pick("系统结算", "Settlement").to_owned()
-    } else if actor == payout_core::approval::SYSTEM_ACTOR {
-        lang.pick("系统", "System").to_owned()
+/// What a payout's event says beyond its status: an approval in words, an expiry in words, any
+/// other reason (a rejection's, a failure's) in the chosen language.
+pub fn event_reason(lang: Lang, reason: &str) -> String {
+    if reason == payout_core::approval::APPROVED {
+        lang.pick("审核通过", "Approved").to_owned()
     } else {
-        actor.to_owned()
+        reject_reason(lang, reason)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod format;
 pub mod i18n;
 pub mod nav;
 pub mod pages;
+pub mod people;
 pub mod session;
 
 use leptos::prelude::*;
@@ -34,6 +35,7 @@ use crate::session::{provide_session, reload_session, use_permissions, SessionSt
 pub fn App() -> impl IntoView {
     provide_lang();
     let session = provide_session();
+    people::People::provide();
     // Payouts are sent through one submitter for the whole session, so a submission that got no
     // definite answer keeps its idempotency key even when the agent goes to another page. It is
     // never carried over to another person signing in on this browser.

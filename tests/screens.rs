@@ -100,27 +100,35 @@ async fn a_day_old_unanswered_submission_sends_the_agent_to_the_orders_records_n
 
 // --- what the totals say (issue 18, item 4) ----------------------------------------------------
 
+/// The shop's accounts as `GET /api/operators` lists them.
+const OPERATORS: &str = r#"{"items":[{"id":1,"username":"lin.admin","display_name":"林记管理员"},{"id":3,"username":"lin.agent2","display_name":"客服主管阿杰"}]}"#;
+
 /// The order page of the fixture's order with `payouts` (their events: none), signed in as `role`.
 fn order_page(payouts: Vec<payout_core::api::PayoutView>, role: Role) -> Mounted {
+    let details = payouts.into_iter().map(|payout| payout_core::api::PayoutDetail { payout, events: vec![] });
+    order_page_with(details.collect(), role)
+}
+
+/// The order page of the fixture's order with these payouts and their events.
+fn order_page_with(details: Vec<payout_core::api::PayoutDetail>, role: Role) -> Mounted {
     use payout_console::pages::order_detail::OrderDetail;
     let mut ctx = context(facts());
-    ctx.payouts = payouts.clone();
+    ctx.payouts = details.iter().map(|d| d.payout.clone()).collect();
     let mut answers = vec![answer(
         "GET",
         &format!("/api/orders/{ORDER}/payout-context"),
         200,
         serde_json::to_string(&ctx).unwrap(),
     )];
-    for p in payouts {
-        let detail = payout_core::api::PayoutDetail { payout: p.clone(), events: vec![] };
+    for d in details {
         answers.push(answer(
             "GET",
-            &format!("/api/payouts/{}", p.id),
+            &format!("/api/payouts/{}", d.payout.id),
             200,
-            serde_json::to_string(&detail).unwrap(),
+            serde_json::to_string(&d).unwrap(),
         ));
     }
-    answers.push(answer("GET", "/api/operators", 200, r#"{"items":[]}"#.into()));
+    answers.push(answer("GET", "/api/operators", 200, OPERATORS.into()));
     fake_api(answers);
     at(&format!("/orders/{ORDER}"), SessionState::SignedIn(session(role, true)), || {
         use leptos_router::components::{Route, Routes};
@@ -144,4 +152,49 @@ async fn the_order_page_totals_a_payout_awaiting_approval_under_its_own_label_no
     settle_page().await;
     assert_eq!(page.text("total-awaiting"), "待审核¥150.00");
     assert_eq!(page.text("total-in-progress"), "处理中¥8.00", "the rail has only the ¥8.00");
+}
+
+// --- words on the screen (issue 18, item 5) ----------------------------------------------------
+
+/// A payout of ¥150.00 by lin.agent2 that waited for approval, was approved by lin.admin and paid.
+fn approved_and_paid() -> payout_core::api::PayoutDetail {
+    use payout_core::api::{PayoutEvent, PayoutStatus::*};
+    let mut p = payout(9, payout_core::PayoutType::Other, "150", Succeeded);
+    p.decided_by = Some("lin.admin".into());
+    p.decided_at = Some(now());
+    let event = |status, actor: &str, reason: Option<&str>| PayoutEvent {
+        at: now(),
+        status,
+        actor: actor.into(),
+        reason: reason.map(Into::into),
+    };
+    payout_core::api::PayoutDetail {
+        payout: p,
+        events: vec![
+            event(AwaitingApproval, "lin.agent2", None),
+            event(Pending, "lin.admin", Some(payout_core::approval::APPROVED)),
+            event(Processing, payout_core::api::SETTLEMENT_ACTOR, None),
+            event(Succeeded, payout_core::api::SETTLEMENT_ACTOR, None),
+        ],
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_payouts_history_says_every_event_in_words_and_names_people_by_display_name() {
+    let page = order_page_with(vec![approved_and_paid()], Role::Main);
+    settle_page().await;
+    let history = page.text("history");
+    assert!(history.contains("审核通过"), "the approval in words: {history}");
+    assert!(!history.contains("approved"), "no raw event kind: {history}");
+    assert!(history.contains("林记管理员") && history.contains("客服主管阿杰"), "{history}");
+    assert!(!history.contains("lin.admin") && !history.contains("lin.agent2"), "no logins: {history}");
+    assert!(page.text("pinfo-decision").contains("林记管理员"), "{}", page.text("pinfo-decision"));
+    let actor = page.root.query_selector(".events [data-testid=actor]").unwrap().unwrap();
+    assert_eq!(actor.get_attribute("title").as_deref(), Some("lin.agent2"), "the login stays at hand");
+    assert_eq!(
+        requests().iter().filter(|r| r.starts_with("GET /api/operators")).count(),
+        1,
+        "the accounts are asked for once: {:?}",
+        requests()
+    );
 }

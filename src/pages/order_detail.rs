@@ -16,6 +16,7 @@ use crate::components::payout_info::{PayoutInfo, Requery};
 use crate::components::status_badge::StatusBadge;
 use crate::format;
 use crate::i18n::use_lang;
+use crate::people::Actor;
 
 #[derive(Params, Clone, Debug, PartialEq)]
 struct OrderParams {
@@ -218,8 +219,8 @@ fn HistoryItem(d: PayoutDetail) -> impl IntoView {
                                 " "
                                 <StatusBadge status=e.status />
                                 " "
-                                <span class="muted">{move || format::actor(lang.get(), &e.actor)}</span>
-                                {e.reason.map(|r| view! { <span>" · " {move || format::reject_reason(lang.get(), &r)}</span> })}
+                                <span class="muted"><Actor login=e.actor /></span>
+                                {e.reason.map(|r| view! { <span data-testid="event-reason">" · " {move || format::event_reason(lang.get(), &r)}</span> })}
                             </li>
                         }
                     })

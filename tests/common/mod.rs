@@ -240,6 +240,7 @@ where
     window().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(address)).unwrap();
     mount(move || {
         provide_context(RwSignal::new(session.clone()));
+        payout_console::people::People::provide();
         view! { <Router>{screen()}</Router> }
     })
 }

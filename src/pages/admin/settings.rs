@@ -17,6 +17,7 @@ use crate::components::field::TextField;
 use crate::components::switch::Switch;
 use crate::format;
 use crate::i18n::use_lang;
+use crate::people::Actor;
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -314,7 +315,7 @@ fn TopUp(
                 <h3 class="card__subtitle">{move || lang.get().pick("最近充值", "Recent top-ups")}</h3>
                 <ul class="plain-list">
                     {top_ups.into_iter().map(|t| view! {
-                        <li>{format::time(t.created_at)} " · " {format::money(t.amount)} " · " <span class="mono">{t.reference}</span> " · " {t.actor}</li>
+                        <li>{format::time(t.created_at)} " · " {format::money(t.amount)} " · " <span class="mono">{t.reference}</span> " · " <Actor login=t.actor /></li>
                     }).collect_view()}
                 </ul>
             })}
