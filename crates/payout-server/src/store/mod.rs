@@ -72,7 +72,7 @@ use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
 use payout_core::{AccountKind, Facts, Money, PayoutType, Violation};
 pub use payouts::{Decide, PayoutStore};
 pub use quotas::QuotaStore;
-pub use reasons::ReasonStore;
+pub use reasons::{ReasonSaved, ReasonStore};
 pub use reports::{ReportStore, ShopFigures};
 pub use sessions::SessionStore;
 pub use settings::{SettingsChange, SettingsStore};
