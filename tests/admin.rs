@@ -123,3 +123,33 @@ async fn the_overview_counts_today_as_its_counted_sum_does_and_shows_rejected_ap
     let href = page.find::<web_sys::Element>("overview-rejected").get_attribute("href");
     assert_eq!(href.as_deref(), Some("/records?status=rejected&from=2026-11-24&to=2026-11-24"));
 }
+
+// --- reasons (issue 18, item 5) -----------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_reason_name_takes_the_30_characters_its_check_allows_and_a_taken_name_is_said_in_the_form() {
+    use payout_console::pages::admin::Reasons;
+    let list = r#"{"items":[{"id":1,"name_zh":"退货运费补偿","name_en":"Return shipping refund","payout_type":"shipping","buyer_message_template":null,"active":true,"position":1}]}"#;
+    let taken = r#"{"error":{"code":"REASON_NAME_TAKEN","message_zh":"店铺已有名为“退货运费补偿”的打款原因，请换一个名称","message_en":"The shop already has a reason named \"退货运费补偿\"; choose another name"}}"#;
+    common::fake_api(vec![
+        common::answer("GET", "/api/reasons", 200, list.into()),
+        common::answer("POST", "/api/reasons", 409, taken.into()),
+    ]);
+    let page = common::at("/reasons", main_account(), || view! { <Reasons /> });
+    common::settle_page().await;
+    page.find::<web_sys::HtmlButtonElement>("reason-add").click();
+    common::settle_page().await;
+    for id in ["reason-name-zh", "reason-name-en"] {
+        let input: web_sys::HtmlInputElement = page.find(id);
+        assert_eq!(input.max_length(), payout_core::reasons::MAX_NAME_CHARS as i32, "{id}");
+    }
+    common::type_text(&page.find::<web_sys::Element>("reason-name-zh"), "退货运费补偿");
+    common::select(&page.find::<web_sys::HtmlSelectElement>("reason-type"), "shipping");
+    page.find::<web_sys::HtmlButtonElement>("reason-save").click();
+    common::settle_page().await;
+    assert!(
+        page.text("reason-save-error").contains("店铺已有名为“退货运费补偿”的打款原因"),
+        "{}",
+        page.text("reason-save-error")
+    );
+}
