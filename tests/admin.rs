@@ -10,6 +10,7 @@ use leptos::task::tick;
 use payout_console::components::day_chart::DayChart;
 use payout_core::statement::{DaySums, TypeSum};
 use payout_core::PayoutType;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -152,4 +153,53 @@ async fn a_reason_name_takes_the_30_characters_its_check_allows_and_a_taken_name
         "{}",
         page.text("reason-save-error")
     );
+}
+
+// --- quotas (issue 18, item 5) ------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_sub_account_without_payout_permission_has_no_quota_switch_that_says_on() {
+    use payout_console::pages::admin::Quotas;
+    use payout_core::api::{QuotaList, QuotaView};
+    let quota = |id: i64, username: &str, name: &str, payout_permission: bool| QuotaView {
+        sub_account_id: id,
+        username: username.into(),
+        display_name: name.into(),
+        payout_permission,
+        enabled: true,
+        per_payout_limit: m("50"),
+        daily_limit: m("300"),
+        used_today: m("0"),
+        manage_quotas: false,
+    };
+    let list = QuotaList {
+        items: vec![quota(2, "lin.agent1", "客服小林", true), quota(4, "lin.viewer", "仓库小王", false)],
+        policy: payout_core::Policy::default(),
+    };
+    common::fake_api(vec![common::answer("GET", "/api/quotas", 200, serde_json::to_string(&list).unwrap())]);
+    let page = common::at("/quotas", main_account(), || view! { <Quotas /> });
+    common::settle_page().await;
+    let row = |u: &str| page.find::<web_sys::HtmlElement>(&format!("quota-{u}"));
+    let viewer = row("lin.viewer");
+    assert!(
+        viewer.query_selector("[data-testid=quota-enabled]").unwrap().is_none(),
+        "no switch saying 已开启"
+    );
+    let na = viewer.query_selector("[data-testid=quota-enabled-na]").unwrap().unwrap();
+    assert_eq!(na.text_content().unwrap(), "不适用（未授予打款岗位）");
+    let agent = row("lin.agent1");
+    let switch = agent.query_selector("[data-testid=quota-enabled]").unwrap().unwrap();
+    assert_eq!(switch.get_attribute("aria-checked").as_deref(), Some("true"));
+
+    // Its limits are checked as typed, the bound written as people read amounts.
+    agent
+        .query_selector("[data-testid=quota-edit]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    common::settle_page().await;
+    common::type_text(&page.find::<web_sys::Element>("daily-lin.agent1"), "20000");
+    common::settle_page().await;
+    assert_eq!(page.text("daily-lin.agent1-error"), "不能超过 ¥15,000.00");
 }
