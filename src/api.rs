@@ -32,6 +32,8 @@ pub struct ApiError {
     pub message_zh: String,
     pub message_en: String,
     pub violations: Vec<Violation>,
+    /// For a `429`: how many seconds the server asks to wait (its `Retry-After` header).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -48,6 +50,7 @@ impl ApiError {
             message_zh: "网络异常，请检查网络后重试".into(),
             message_en: "Network problem; check your connection and try again".into(),
             violations: vec![],
+            retry_after: None,
         }
     }
 
@@ -58,6 +61,7 @@ impl ApiError {
             message_zh: format!("服务暂时不可用（{status}），请稍后重试"),
             message_en: format!("The service is unavailable ({status}); try again later"),
             violations: vec![],
+            retry_after: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl ApiError {
             message_zh: "订单号应为 19 位数字，请检查后重新输入".into(),
             message_en: "An order number is 19 digits; check it and try again".into(),
             violations: vec![],
+            retry_after: None,
         }
     }
 
@@ -79,6 +84,36 @@ impl ApiError {
 
     pub fn message(&self, lang: Lang) -> &str {
         lang.pick(&self.message_zh, &self.message_en)
+    }
+
+    /// The message, saying when to try again if the server said so (`429` with `Retry-After`):
+    /// "请稍后再试" becomes "请 30 秒后再试" / "请 2 分钟后再试".
+    pub fn message_with_wait(&self, lang: Lang) -> String {
+        let message = self.message(lang);
+        let Some(seconds) = self.retry_after.filter(|_| self.status == 429) else {
+            return message.to_owned();
+        };
+        let wait = crate::format::wait(lang, seconds);
+        match lang {
+            Lang::Zh => {
+                let base = message.trim_end_matches(['。', '.']);
+                match base.strip_suffix("请稍后再试") {
+                    Some(head) => format!("{head}请 {wait}后再试"),
+                    None => format!("{base}，请 {wait}后再试"),
+                }
+            }
+            Lang::En => {
+                let base = message.trim_end_matches('.');
+                let head = ["try again later", "try again shortly"]
+                    .iter()
+                    .find_map(|tail| base.strip_suffix(tail))
+                    .map(|h| h.trim_end_matches([';', ',', ' ']));
+                match head {
+                    Some(head) => format!("{head}; try again in {wait}"),
+                    None => format!("{base}; try again in {wait}"),
+                }
+            }
+        }
     }
 }
 
@@ -125,6 +160,8 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
             }
         });
     }
+    // Whole seconds (the form the server sends); an HTTP date is left alone.
+    let retry_after = res.headers().get("retry-after").and_then(|v| v.trim().parse::<u32>().ok());
     match res.json::<ErrorBody>().await {
         Ok(body) => Err(ApiError {
             status,
@@ -132,6 +169,7 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
             message_zh: body.error.message_zh,
             message_en: body.error.message_en,
             violations: body.error.violations.unwrap_or_default(),
+            retry_after,
         }),
         Err(_) => Err(ApiError::bad_response(status)),
     }

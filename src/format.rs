@@ -115,6 +115,19 @@ pub fn add_days(date: &str, days: i64) -> Option<String> {
     Some(day(noon.plus_seconds(days * 86_400)))
 }
 
+/// How long to wait, rounded up: `30 秒` / `30 seconds` under a minute, else `2 分钟` / `2 minutes`.
+pub fn wait(lang: Lang, seconds: u32) -> String {
+    let seconds = seconds.max(1);
+    match (lang, seconds) {
+        (Lang::Zh, s @ ..60) => format!("{s} 秒"),
+        (Lang::Zh, s) => format!("{} 分钟", s.div_ceil(60)),
+        (Lang::En, 1) => "1 second".to_owned(),
+        (Lang::En, s @ ..60) => format!("{s} seconds"),
+        (Lang::En, s) if s.div_ceil(60) == 1 => "1 minute".to_owned(),
+        (Lang::En, s) => format!("{} minutes", s.div_ceil(60)),
+    }
+}
+
 /// `5 小时 12 分` / `5 h 12 min` (whole minutes, at least one).
 pub fn duration(lang: Lang, seconds: i64) -> String {
     let minutes = (seconds.max(0) + 59) / 60;

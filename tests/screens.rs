@@ -198,3 +198,65 @@ async fn a_payouts_history_says_every_event_in_words_and_names_people_by_display
         requests()
     );
 }
+
+// --- sign-in (issue 18, item 5) -----------------------------------------------------------------
+
+fn sign_in_page() -> Mounted {
+    use payout_console::pages::sign_in::SignIn;
+    at("/sign-in", SessionState::SignedOut, || view! { <SignIn /> })
+}
+
+fn click(page: &Mounted, testid: &str) {
+    page.find::<web_sys::HtmlElement>(testid).click();
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_sign_in_form_names_the_empty_field_and_sends_nothing() {
+    fake_api(vec![answer("POST", "/api/session", 401, "{}".into())]);
+    let page = sign_in_page();
+    settle_page().await;
+    click(&page, "signin-submit");
+    settle_page().await;
+    assert_eq!(page.text("username-error"), "请输入账号");
+    assert_eq!(page.text("password-error"), "请输入密码");
+    assert_eq!(page.text("signin-error"), "", "not 账号或密码错误");
+    type_text(&page.find::<web_sys::Element>("username"), "lin.agent1");
+    settle_page().await;
+    assert_eq!(page.text("username-error"), "", "filled in");
+    click(&page, "signin-submit");
+    settle_page().await;
+    assert_eq!(page.text("password-error"), "请输入密码");
+    assert_eq!(requests(), Vec::<String>::new(), "nothing was sent");
+    assert_eq!(document().active_element().and_then(|e| e.get_attribute("id")).as_deref(), Some("password"));
+}
+
+/// The sign-in page answered `429` with `Retry-After: seconds` and the throttle's message.
+async fn throttled(seconds: &str, lang: payout_console::i18n::Lang) -> String {
+    let body = r#"{"error":{"code":"TOO_MANY_ATTEMPTS","message_zh":"登录失败次数过多，请稍后再试","message_en":"Too many failed sign-in attempts; try again later"}}"#;
+    let mut a = answer("POST", "/api/session", 429, body.into());
+    a.headers.push(("Retry-After", seconds.into()));
+    fake_api(vec![a]);
+    let page = mount(move || {
+        payout_console::i18n::provide_lang().set(lang);
+        use payout_console::pages::sign_in::SignIn;
+        provide_context(RwSignal::new(SessionState::SignedOut));
+        view! { <leptos_router::components::Router><SignIn /></leptos_router::components::Router> }
+    });
+    settle_page().await;
+    type_text(&page.find::<web_sys::Element>("username"), "lin.agent1");
+    type_text(&page.find::<web_sys::Element>("password"), "wrong-pass");
+    click(&page, "signin-submit");
+    settle_page().await;
+    let text = page.text("signin-error");
+    let _ = window().local_storage().unwrap().unwrap().set_item("payout.lang", "zh-CN");
+    text
+}
+
+#[wasm_bindgen_test]
+async fn a_throttled_sign_in_says_when_to_try_again() {
+    use payout_console::i18n::Lang;
+    assert_eq!(throttled("45", Lang::Zh).await, "登录失败次数过多，请 45 秒后再试");
+    assert_eq!(throttled("900", Lang::Zh).await, "登录失败次数过多，请 15 分钟后再试");
+    assert_eq!(throttled("61", Lang::En).await, "Too many failed sign-in attempts; try again in 2 minutes");
+    assert_eq!(throttled("1", Lang::En).await, "Too many failed sign-in attempts; try again in 1 second");
+}
