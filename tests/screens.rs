@@ -260,3 +260,50 @@ async fn a_throttled_sign_in_says_when_to_try_again() {
     assert_eq!(throttled("61", Lang::En).await, "Too many failed sign-in attempts; try again in 2 minutes");
     assert_eq!(throttled("1", Lang::En).await, "Too many failed sign-in attempts; try again in 1 second");
 }
+
+// --- the whole app: signed out, the session is not asked for -----------------------------------
+
+fn set_marker() {
+    js_sys::Reflect::set(
+        &document(),
+        &"cookie".into(),
+        &"payout_signed_in=1; Path=/; SameSite=Strict".into(),
+    )
+    .unwrap();
+}
+
+fn app_at(address: &str) -> Mounted {
+    window()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(address))
+        .unwrap();
+    mount(|| view! { <payout_console::App /> })
+}
+
+fn location() -> String {
+    let l = window().location();
+    format!("{}{}", l.pathname().unwrap(), l.search().unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn signed_out_the_app_asks_no_session_and_goes_to_sign_in_with_the_deep_link() {
+    payout_console::api::forget_session_marker();
+    fake_api(vec![]);
+    let page = app_at(&format!("/payout?order={ORDER}"));
+    settle_page().await;
+    assert_eq!(requests(), Vec::<String>::new(), "no GET /api/session to be answered 401");
+    assert_eq!(location(), format!("/sign-in?next=%2Fpayout%3Forder%3D{ORDER}"));
+    assert!(page.find_opt::<web_sys::Element>("signin-submit").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn with_the_marker_the_session_is_asked_for_and_a_401_drops_the_marker() {
+    set_marker();
+    fake_api(vec![answer("GET", "/api/session", 401, "{}".into())]);
+    let _page = app_at("/payout");
+    settle_page().await;
+    assert_eq!(requests(), ["GET /api/session"]);
+    assert!(!payout_console::api::may_be_signed_in(), "an ended session's marker is dropped");
+    assert!(location().starts_with("/sign-in"), "{}", location());
+}

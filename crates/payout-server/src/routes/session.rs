@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use payout_core::api::{LoginRequest, SessionInfo};
@@ -50,7 +50,7 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
 
 /// Signs in. Wrong username and wrong password get the same answer, after the same work.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo, description = "Signed in; sets the session cookie"),
+    responses((status = 200, body = SessionInfo, description = "Signed in; sets the session cookie and the page-readable marker `payout_signed_in=1`"),
         (status = 401, body = payout_core::api::ErrorBody, description = "INVALID_CREDENTIALS"),
         (status = 403, body = payout_core::api::ErrorBody, description = "CROSS_SITE_REQUEST"),
         (status = 429, body = payout_core::api::ErrorBody, description = "TOO_MANY_ATTEMPTS, TOO_MANY_REQUESTS or SIGN_IN_BUSY")))]
@@ -104,7 +104,9 @@ pub async fn session_create(
     state.store.session_create(&hash, &credentials, &csrf, now, expires).await?;
     let actor = state.store.session_actor(&hash, now).await?.ok_or(ApiError::NotSignedIn)?;
     let info = auth::session_info(&actor);
-    Ok(([(header::SET_COOKIE, state.cookies.set(&token))], axum::Json(info)).into_response())
+    let cookies =
+        [(header::SET_COOKIE, state.cookies.set(&token)), (header::SET_COOKIE, state.cookies.marker_set())];
+    Ok((AppendHeaders(cookies), axum::Json(info)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/session", tag = "session",
@@ -124,5 +126,7 @@ pub async fn session_delete(
     if let Some(token) = state.cookies.token(&headers) {
         state.store.session_delete(&auth::token_hash(&token)).await?;
     }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.cookies.clear())]).into_response())
+    let cookies =
+        [(header::SET_COOKIE, state.cookies.clear()), (header::SET_COOKIE, state.cookies.marker_clear())];
+    Ok((StatusCode::NO_CONTENT, AppendHeaders(cookies)).into_response())
 }
