@@ -71,17 +71,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/payout") view=Workbench />
                     <Route path=path!("/records") view=Records />
                     <Route path=path!("/orders/:order_no") view=OrderDetail />
-                    <AdminRoutes />
+                    <AdminAndUnknownRoutes />
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
 
-/// The main account's screens: only in the full bundle (`dist/admin/`).
+/// The main account's screens, only in the full bundle (`dist/admin/`), then any other address:
+/// "page not found" inside the shell, with the header and the navigation as the way back. (The
+/// catch-all is last and in here: a child that matches every path, even an empty one, ends the
+/// search among the shell's children.)
 #[cfg(feature = "admin")]
 #[component(transparent)]
-fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     use crate::pages::admin::*;
     view! {
         <Route path=path!("/quotas") view=Quotas />
@@ -90,16 +93,18 @@ fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
         <Route path=path!("/reasons") view=Reasons />
         <Route path=path!("/statements") view=Statements />
         <Route path=path!("/overview") view=Overview />
+        <Route path=path!("/*any") view=NotFoundPage />
     }
     .into_inner()
     .into_any_nested_route()
 }
 
-/// The agents' bundle has none of them: its links there load the page (`nav`).
+/// The agents' bundle has none of the main account's screens: its links there load the page
+/// (`nav`).
 #[cfg(not(feature = "admin"))]
 #[component(transparent)]
-fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
-    ().into_any_nested_route()
+fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! { <Route path=path!("/*any") view=NotFoundPage /> }.into_inner().into_any_nested_route()
 }
 
 /// The signed-in layout. Signed out (or the session expired), it sends the person to sign in with
@@ -220,19 +225,30 @@ fn Home() -> impl IntoView {
     }
 }
 
+/// An address the console does not have, shown inside the shell (`Shell`'s last route).
 #[component]
-fn NotFound() -> impl IntoView {
+fn NotFoundPage() -> impl IntoView {
     let lang = use_lang();
     view! {
+        <section class="page" data-testid="not-found">
+            <h1>{move || lang.get().pick("页面不存在", "Page not found")}</h1>
+            <p>
+                {move || lang.get().pick("地址可能有误，或页面已经移走。", "The address may be mistyped, or the page has moved.")}
+                " "
+                <a class="link" href="/" data-testid="not-found-home">
+                    {move || lang.get().pick("返回首页", "Back to the start")}
+                </a>
+            </p>
+        </section>
+    }
+}
+
+/// The router's own fallback (every address has a route above, so it is not expected to show).
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
         <main id="main" class="app">
-            <section class="page">
-                <h1>{move || lang.get().pick("页面不存在", "Page not found")}</h1>
-                <p>
-                    <a class="link" href="/">
-                        {move || lang.get().pick("返回首页", "Back to the start")}
-                    </a>
-                </p>
-            </section>
+            <NotFoundPage />
         </main>
     }
 }

@@ -261,7 +261,7 @@ async fn a_throttled_sign_in_says_when_to_try_again() {
     assert_eq!(throttled("1", Lang::En).await, "Too many failed sign-in attempts; try again in 1 second");
 }
 
-// --- the whole app: signed out, the session is not asked for -----------------------------------
+// --- the whole app: signed out, the session is not asked for; a 404 keeps the shell -----------
 
 fn set_marker() {
     js_sys::Reflect::set(
@@ -306,4 +306,26 @@ async fn with_the_marker_the_session_is_asked_for_and_a_401_drops_the_marker() {
     assert_eq!(requests(), ["GET /api/session"]);
     assert!(!payout_console::api::may_be_signed_in(), "an ended session's marker is dropped");
     assert!(location().starts_with("/sign-in"), "{}", location());
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_address_says_page_not_found_inside_the_shell_with_a_way_back() {
+    set_marker();
+    let me = serde_json::to_string(&session(Role::Sub, true)).unwrap();
+    fake_api(vec![answer("GET", "/api/session", 200, me)]);
+    let page = app_at("/no-such-page");
+    settle_page().await;
+    assert!(page.text("not-found").contains("页面不存在"), "{}", page.root.text_content().unwrap());
+    assert!(
+        page.find_opt::<web_sys::Element>("shop-name").is_some(),
+        "the header is there: {} {:?}",
+        page.root.inner_html(),
+        requests()
+    );
+    assert_eq!(page.text("shop-name"), "林记家居旗舰店");
+    assert!(page.find_opt::<web_sys::Element>("sign-out").is_some());
+    assert!(page.find_opt::<web_sys::Element>("nav-payout").is_some(), "and the navigation");
+    let home: web_sys::Element = page.find("not-found-home");
+    assert_eq!(home.get_attribute("href").as_deref(), Some("/"));
+    payout_console::api::forget_session_marker();
 }
