@@ -92,7 +92,8 @@ test('r_a_agent2_pays_150_with_a_reason_it_waits_the_admin_approves_once_and_the
   await admin.goto(`${server.url}/orders/${ORDER(3)}`);
   const item = admin.locator(`[data-testid=history-item][data-status=succeeded]`).filter({ hasText: '¥150.00' });
   await item.getByTestId('pinfo-notified').filter({ hasText: '买家已通知' }).waitFor(LONG);
-  assert.match(await item.getByTestId('pinfo-decision').textContent(), /审核通过.*林记管理员/);
+  // By display name (the shop's accounts arrive a moment after the page).
+  await item.getByTestId('pinfo-decision').filter({ hasText: /审核通过.*林记管理员/ }).waitFor();
   // The server fills the template's placeholders from the payout (issue 18, server side). Until
   // that change is merged with this one, a server of this branch keeps the text as sent.
   assert.match(await item.getByTestId('pinfo-buyer-message').textContent(), /差价 ¥(150\.00|\{amount\})/);
@@ -134,7 +135,7 @@ test('r_a1_a_second_150_payout_is_rejected_with_a_reason_which_the_agent_then_re
   assert.equal(await record.getAttribute('data-status'), 'rejected');
   assert.match(await record.getByTestId('status-badge').textContent(), /已驳回/);
   assert.match(await record.getByTestId('pinfo-reject-reason').textContent(), /金额偏高，请按 80 元重新发起/);
-  assert.match(await record.getByTestId('pinfo-decision').textContent(), /驳回.*林记管理员/);
+  await record.getByTestId('pinfo-decision').filter({ hasText: /驳回.*林记管理员/ }).waitFor();
   await agent.goto(`${server.url}/orders/${ORDER(11)}`);
   const item = agent.locator('[data-testid=history-item][data-status=rejected]');
   await item.getByTestId('pinfo-reject-reason').filter({ hasText: '金额偏高' }).waitFor();
@@ -163,6 +164,12 @@ test('the_statement_of_today_totals_equal_the_sum_of_its_rows_and_downloads_as_c
   await headline('total-rejected', (s) => s === 'rejected');
   await headline('total-failed', (s) => s === 'failed');
   await headline('total-awaiting', (s) => s === 'awaiting_approval');
+  // In English at 1280 px every grouping's table shows its last column whole (issue 18).
+  await admin.getByTestId('lang-en').click();
+  await admin.getByTestId('statement-totals').filter({ hasText: 'Paid out (succeeded)' }).waitFor();
+  const cut = await admin.$$eval('.buckets .table-wrap', (ws) => ws.map((w) => w.scrollWidth - w.clientWidth));
+  assert.deepEqual(cut, cut.map(() => 0), `px of each grouping's table hidden behind its scroll bar: ${cut}`);
+  await admin.getByTestId('lang-zh-CN').click();
   // Every grouping adds up to the same total (its footer), and its lines to that footer.
   for (const key of ['status', 'type', 'reason', 'account', 'operator']) {
     const { lines, foot } = await admin.$eval(`[data-testid=bucket-${key}]`, (t) => ({
