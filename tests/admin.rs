@@ -120,7 +120,7 @@ async fn the_overview_counts_today_as_its_counted_sum_does_and_shows_rejected_ap
         page.text("overview-shop")
     );
     assert_eq!(page.text("overview-rejected"), "1今日已驳回（不计入）");
-    assert_eq!(page.text("overview-paid"), "¥12.50 · 1今日已出款 · 笔数");
+    assert_eq!(page.text("overview-paid"), "¥12.50今日已出款（1 笔）");
     let href = page.find::<web_sys::Element>("overview-rejected").get_attribute("href");
     assert_eq!(href.as_deref(), Some("/records?status=rejected&from=2026-11-24&to=2026-11-24"));
 }
