@@ -20,7 +20,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 use payout_core::Role;
 
-use crate::components::feedback::{ErrorView, Loading};
+use crate::components::feedback::ErrorView;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::payout_dialog::{pending, Submitter};
 use crate::i18n::{provide_lang, use_lang};
@@ -115,7 +115,7 @@ fn Shell() -> impl IntoView {
     let location = use_location();
     let lang = use_lang();
     move || match session.get() {
-        SessionState::Loading => view! { <div class="boot"><Loading /></div> }.into_any(),
+        SessionState::Loading => view! { <BootSkeleton /> }.into_any(),
         SessionState::Failed(e) => view! {
             <div class="boot">
                 <ErrorView error=e on_retry=move || reload_session(session) />
@@ -141,6 +141,26 @@ fn Shell() -> impl IntoView {
             </main>
         }
         .into_any(),
+    }
+}
+
+/// While the session is asked for: the very skeleton `index.html` shows before the app has loaded
+/// (its styles are there, under this id), so the page does not jump from it to a loading card and
+/// back to the shell (layout shift).
+#[component]
+fn BootSkeleton() -> impl IntoView {
+    view! {
+        <div id="boot-skeleton" role="status" aria-busy="true" aria-label="加载中 · Loading">
+            <div class="bs-top">"小额打款 · 商家后台"</div>
+            <div class="bs-nav"></div>
+            <div class="bs-page">
+                <span class="bs-bar bs-bar--title"></span>
+                <span class="bs-bar bs-bar--short"></span>
+                <span class="bs-bar"></span>
+                <span class="bs-bar"></span>
+                <span class="bs-bar bs-bar--short"></span>
+            </div>
+        </div>
     }
 }
 
