@@ -201,8 +201,8 @@ fn BucketTable(
                         <th scope="col"><span class="sr-only">{move || lang.get().pick(zh, en)}</span></th>
                         {th("笔数", "Count")}
                         {th("金额", "Amount")}
-                        {th("成功笔数", "Succeeded")}
-                        {th("成功金额", "Succeeded amount")}
+                        {th("成功笔数", "Paid")}
+                        {th("成功金额", "Paid amount")}
                     </tr>
                 </thead>
                 <tbody>{buckets.into_iter().map(|b| row(b, false)).collect_view()}</tbody>
