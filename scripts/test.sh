@@ -25,7 +25,7 @@ PG_URL="$("$ROOT/scripts/pg.sh" start "$PG_DIR")"
 step "the same server API tests on PostgreSQL (a fresh database per test)"
 PAYOUT_TEST_STORE=postgres PAYOUT_TEST_DATABASE_URL="$PG_URL" cargo test -p payout-server
 
-step "core fuzzing (cargo-fuzz: amount parser and rule engine, ${FUZZ_SECONDS:-30} s each)"
+step "core fuzzing (cargo-fuzz: amount parser, rule engine, order file; ${FUZZ_SECONDS:-30} s each)"
 "$ROOT/scripts/fuzz-core.sh"
 
 step "SPA component tests in headless Chromium (wasm-bindgen-test), as the agents' bundle and as the full one"

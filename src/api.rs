@@ -119,6 +119,7 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
     }
     let status = res.status();
     if status == 401 && !session_call {
+        forget_session_marker();
         ON_UNAUTHORIZED.with(|h| {
             if let Some(h) = h.borrow().as_ref() {
                 h()
@@ -158,15 +159,49 @@ fn seg(text: &str) -> String {
 
 // --- session ---------------------------------------------------------------------------------
 
-/// `GET /api/session`: `Ok(None)` when nobody is signed in.
+/// The cookie the server sets beside the (`HttpOnly`) session cookie to say that a session was
+/// started in this browser (`__Host-…` over HTTPS). It holds no secret.
+const MARKERS: [&str; 2] = ["payout_signed_in", "__Host-payout_signed_in"];
+
+fn document_cookie() -> String {
+    let document = leptos::prelude::document();
+    js_sys::Reflect::get(&document, &"cookie".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+}
+
+/// Whether this browser may hold a session: without the marker nobody is signed in here.
+pub fn may_be_signed_in() -> bool {
+    document_cookie()
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .any(|(k, v)| MARKERS.contains(&k) && !v.is_empty())
+}
+
+/// Drops the marker (the session it stood for has ended: expired, or signed out elsewhere).
+pub fn forget_session_marker() {
+    let document = leptos::prelude::document();
+    for (name, secure) in [(MARKERS[0], ""), (MARKERS[1], "; Secure")] {
+        let expired = format!("{name}=; Max-Age=0; Path=/; SameSite=Strict{secure}");
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &expired.into());
+    }
+}
+
+/// `GET /api/session`: `Ok(None)` when nobody is signed in. Without the marker cookie the server
+/// is not asked: its answer would be a `401`, which browsers log as an error on every signed-out
+/// page load.
 pub async fn session() -> Result<Option<SessionInfo>, ApiError> {
+    if !may_be_signed_in() {
+        return Ok(None);
+    }
     match answer(Request::get("/api/session").send().await, true).await {
         Ok(res) => {
             let info: SessionInfo = json(res).await?;
             remember(&info);
             Ok(Some(info))
         }
-        Err(e) if e.status == 401 => Ok(None),
+        Err(e) if e.status == 401 => {
+            forget_session_marker();
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }
@@ -179,7 +214,12 @@ pub async fn sign_in(login: &LoginRequest) -> Result<SessionInfo, ApiError> {
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
-    answer(csrf(Request::delete("/api/session")).send().await, true).await?;
+    let result = answer(csrf(Request::delete("/api/session")).send().await, true).await;
+    if result.is_ok() || result.as_ref().is_err_and(|e| e.status == 401) {
+        // The server cleared it with the session; a session that had already ended leaves it.
+        forget_session_marker();
+    }
+    result?;
     CSRF.with(|c| *c.borrow_mut() = None);
     Ok(())
 }

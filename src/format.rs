@@ -7,9 +7,10 @@ use payout_core::{AccountKind, Money, PayoutType, Time};
 
 use crate::i18n::Lang;
 
-/// `¥12.50`, `¥15,000.00`: thousands separated, always two decimals.
+/// `¥12.50`, `¥15,000.00`: thousands separated, always two decimals (`payout_core`'s grouped form,
+/// the one its messages use).
 pub fn money(m: Money) -> String {
-    format!("¥{}", group_thousands(&m.to_string()))
+    format!("¥{}", m.grouped())
 }
 
 /// `15000.00` → `15,000.00` (the integer part only; a leading `-` is kept).
@@ -29,8 +30,9 @@ pub fn group_thousands(plain: &str) -> String {
     }
 }
 
-/// A message with amounts written by the rules or the server (`¥15000.00`), with the amounts
-/// thousands-separated like everywhere else on screen (`¥15,000.00`).
+/// A message with amounts written in the plain form (`¥15000.00`, e.g. by a server older than this
+/// console), with the amounts thousands-separated like everywhere else on screen (`¥15,000.00`).
+/// `payout-core`'s own messages are grouped already; a grouped amount passes unchanged.
 pub fn amounts_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut rest = text;
@@ -165,14 +167,13 @@ pub fn status(lang: Lang, s: PayoutStatus) -> &'static str {
     lang.pick(s.label_zh(), s.label_en())
 }
 
-/// Who made a state change: a username, the settlement worker, or the system (an expiry).
-pub fn actor(lang: Lang, actor: &str) -> String {
-    if actor == payout_core::api::SETTLEMENT_ACTOR {
-        lang.pick("系统结算", "Settlement").to_owned()
-    } else if actor == payout_core::approval::SYSTEM_ACTOR {
-        lang.pick("系统", "System").to_owned()
+/// What a payout's event says beyond its status: an approval in words, an expiry in words, any
+/// other reason (a rejection's, a failure's) in the chosen language.
+pub fn event_reason(lang: Lang, reason: &str) -> String {
+    if reason == payout_core::approval::APPROVED {
+        lang.pick("审核通过", "Approved").to_owned()
     } else {
-        actor.to_owned()
+        reject_reason(lang, reason)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod format;
 pub mod i18n;
 pub mod nav;
 pub mod pages;
+pub mod people;
 pub mod session;
 
 use leptos::prelude::*;
@@ -19,7 +20,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 use payout_core::Role;
 
-use crate::components::feedback::{ErrorView, Loading};
+use crate::components::feedback::ErrorView;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::payout_dialog::{pending, Submitter};
 use crate::i18n::{provide_lang, use_lang};
@@ -34,6 +35,7 @@ use crate::session::{provide_session, reload_session, use_permissions, SessionSt
 pub fn App() -> impl IntoView {
     provide_lang();
     let session = provide_session();
+    people::People::provide();
     // Payouts are sent through one submitter for the whole session, so a submission that got no
     // definite answer keeps its idempotency key even when the agent goes to another page. It is
     // never carried over to another person signing in on this browser.
@@ -43,7 +45,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         if let SessionState::SignedIn(info) = session.get() {
             if user.get_untracked().is_some_and(|u| u != info.user.id) {
-                submitter.unresolved.set(None);
+                submitter.forget();
             }
             user.set(Some(info.user.id));
             // A reload keeps this person's unanswered submission (and its key).
@@ -69,17 +71,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/payout") view=Workbench />
                     <Route path=path!("/records") view=Records />
                     <Route path=path!("/orders/:order_no") view=OrderDetail />
-                    <AdminRoutes />
+                    <AdminAndUnknownRoutes />
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
 
-/// The main account's screens: only in the full bundle (`dist/admin/`).
+/// The main account's screens, only in the full bundle (`dist/admin/`), then any other address:
+/// "page not found" inside the shell, with the header and the navigation as the way back. (The
+/// catch-all is last and in here: a child that matches every path, even an empty one, ends the
+/// search among the shell's children.)
 #[cfg(feature = "admin")]
 #[component(transparent)]
-fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     use crate::pages::admin::*;
     view! {
         <Route path=path!("/quotas") view=Quotas />
@@ -88,16 +93,18 @@ fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
         <Route path=path!("/reasons") view=Reasons />
         <Route path=path!("/statements") view=Statements />
         <Route path=path!("/overview") view=Overview />
+        <Route path=path!("/*any") view=NotFoundPage />
     }
     .into_inner()
     .into_any_nested_route()
 }
 
-/// The agents' bundle has none of them: its links there load the page (`nav`).
+/// The agents' bundle has none of the main account's screens: its links there load the page
+/// (`nav`).
 #[cfg(not(feature = "admin"))]
 #[component(transparent)]
-fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
-    ().into_any_nested_route()
+fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! { <Route path=path!("/*any") view=NotFoundPage /> }.into_inner().into_any_nested_route()
 }
 
 /// The signed-in layout. Signed out (or the session expired), it sends the person to sign in with
@@ -108,7 +115,7 @@ fn Shell() -> impl IntoView {
     let location = use_location();
     let lang = use_lang();
     move || match session.get() {
-        SessionState::Loading => view! { <div class="boot"><Loading /></div> }.into_any(),
+        SessionState::Loading => view! { <BootSkeleton /> }.into_any(),
         SessionState::Failed(e) => view! {
             <div class="boot">
                 <ErrorView error=e on_retry=move || reload_session(session) />
@@ -137,6 +144,26 @@ fn Shell() -> impl IntoView {
     }
 }
 
+/// While the session is asked for: the very skeleton `index.html` shows before the app has loaded
+/// (its styles are there, under this id), so the page does not jump from it to a loading card and
+/// back to the shell (layout shift).
+#[component]
+fn BootSkeleton() -> impl IntoView {
+    view! {
+        <div id="boot-skeleton" role="status" aria-busy="true" aria-label="加载中 · Loading">
+            <div class="bs-top">"小额打款 · 商家后台"</div>
+            <div class="bs-nav"></div>
+            <div class="bs-page">
+                <span class="bs-bar bs-bar--title"></span>
+                <span class="bs-bar bs-bar--short"></span>
+                <span class="bs-bar"></span>
+                <span class="bs-bar"></span>
+                <span class="bs-bar bs-bar--short"></span>
+            </div>
+        </div>
+    }
+}
+
 #[component]
 fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
     let lang = use_lang();
@@ -150,7 +177,7 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
     Effect::new(move |_| {
         if sign_out.version().get() > 0 && !sign_out.pending().get() {
             navigate("/sign-in", Default::default());
-            submitter.unresolved.set(None);
+            submitter.forget();
             session.set(SessionState::SignedOut);
         }
     });
@@ -218,19 +245,30 @@ fn Home() -> impl IntoView {
     }
 }
 
+/// An address the console does not have, shown inside the shell (`Shell`'s last route).
 #[component]
-fn NotFound() -> impl IntoView {
+fn NotFoundPage() -> impl IntoView {
     let lang = use_lang();
     view! {
+        <section class="page" data-testid="not-found">
+            <h1>{move || lang.get().pick("页面不存在", "Page not found")}</h1>
+            <p>
+                {move || lang.get().pick("地址可能有误，或页面已经移走。", "The address may be mistyped, or the page has moved.")}
+                " "
+                <a class="link" href="/" data-testid="not-found-home">
+                    {move || lang.get().pick("返回首页", "Back to the start")}
+                </a>
+            </p>
+        </section>
+    }
+}
+
+/// The router's own fallback (every address has a route above, so it is not expected to show).
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
         <main id="main" class="app">
-            <section class="page">
-                <h1>{move || lang.get().pick("页面不存在", "Page not found")}</h1>
-                <p>
-                    <a class="link" href="/">
-                        {move || lang.get().pick("返回首页", "Back to the start")}
-                    </a>
-                </p>
-            </section>
+            <NotFoundPage />
         </main>
     }
 }

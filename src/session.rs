@@ -1,4 +1,5 @@
-//! Who is signed in. Loaded once at start (`GET /api/session`); any `401` later sends the person
+//! Who is signed in. Loaded once at start (`GET /api/session`, asked only when the server's
+//! marker cookie says a session was started in this browser); any `401` later sends the person
 //! back to sign in, and from there to the page they were on.
 
 use leptos::prelude::*;
@@ -26,6 +27,12 @@ pub fn provide_session() -> RwSignal<SessionState> {
 }
 
 pub fn reload_session(session: RwSignal<SessionState>) {
+    // No marker cookie, no session: known at once, without asking (and without a skeleton that
+    // the sign-in form then replaces).
+    if !api::may_be_signed_in() {
+        session.set(SessionState::SignedOut);
+        return;
+    }
     session.set(SessionState::Loading);
     spawn_local(async move {
         session.set(match api::session().await {

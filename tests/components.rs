@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos::task::tick;
 use payout_console::components::lang_switch::LangSwitch;
 use payout_console::components::meter::MetersPanel;
-use payout_console::components::payout_dialog::{PayoutDialog, Submitter};
+use payout_console::components::payout_dialog::{
+    pending, Attempt, PayoutDialog, Submitter, RESEND_WITHIN_SECONDS,
+};
 use payout_console::format::ServerClock;
 use payout_console::i18n::{provide_lang, use_lang};
 use payout_core::api::{OperatorRef, PayoutContext, PayoutStatus, PayoutView};
@@ -42,6 +44,11 @@ async fn meters_show_what_is_left_and_r_l3_the_cooldown_counts_down() {
     tick().await;
     assert_eq!(page.text("meter-order-value"), "¥100.00");
     assert!(page.text("meter-order").contains("还可打 3 次"), "{}", page.text("meter-order"));
+    assert!(
+        page.text("meter-order").contains("已计入 ¥28.00"),
+        "counted, not paid: {}",
+        page.text("meter-order")
+    );
     assert_eq!(page.text("meter-operator-value"), "¥1,850.00");
     assert_eq!(page.text("meter-shop-value"), "¥14,000.00");
     let first = page.text("cooldown");
@@ -426,6 +433,97 @@ async fn an_unresolved_submission_survives_closing_and_reopening_the_dialog() {
     assert_eq!(s.created.get_untracked(), vec![41]);
 }
 
+/// The dialog on the fixture's order inside a screen whose submitter starts with `unresolved`.
+fn screen_with(unresolved: Option<Attempt>) -> (Mounted, Submitter) {
+    let ctx = context(facts());
+    let submitter = Submitter::new();
+    submitter.unresolved.set(unresolved);
+    let page = mount(move || {
+        let now = ctx.server_time;
+        view! { <PayoutDialog ctx=ctx.clone() now=Signal::derive(move || now) submitter on_close=|| () on_created=|_| () /> }
+    });
+    (page, submitter)
+}
+
+/// What the tab kept in `sessionStorage` for user 3: a submission of ¥12.50 on the fixture's
+/// order, made `age` seconds ago, read back as the app reads it after a reload.
+fn stored_attempt(age: i64) -> Attempt {
+    let order_no = context(facts()).order.order_no;
+    let at = now().plus_seconds(-age).to_rfc3339();
+    let stored = serde_json::json!({
+        "user_id": 3,
+        "attempt": {
+            "draft": { "order_no": order_no, "source_account": "aggregate", "payout_type": "price_difference", "amount": "12.50" },
+            "key": "key-of-the-old-attempt",
+            "created_at": at,
+        },
+    });
+    window().session_storage().unwrap().unwrap().set_item("payout.unresolved", &stored.to_string()).unwrap();
+    pending::load(3).expect("the stored attempt is read back")
+}
+
+#[wasm_bindgen_test]
+async fn a_day_old_unanswered_submission_is_not_sent_again_and_the_agent_checks_the_records() {
+    fake_fetch(&[(201, created_json("10.00"))]);
+    // Past 23 hours the server (which keeps keys 24 h) may have forgotten the key.
+    let (page, submitter) = screen_with(Some(stored_attempt(23 * 3600 + 60)));
+    settle().await;
+    let notice = page.text("stale-attempt");
+    assert!(notice.contains("超过 23 小时") && notice.contains("打款记录"), "{notice}");
+    let link: web_sys::Element = page.find("stale-attempt-records");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/records?order_no=6920241100000000002"));
+    assert!(page.find_opt::<web_sys::Element>("unresolved-notice").is_none(), "not locked to it");
+    assert_eq!(page.text("submit-payout"), "确认打款", "no 重新提交");
+    assert_eq!(submitter.unresolved.get_untracked(), None, "discarded");
+    save_for_user_3(&submitter);
+    assert_eq!(pending::load(3), None, "and gone from sessionStorage");
+
+    // A payout made now is a new submission with a new key; the old one was never sent.
+    fill(&page, "price_difference", "10").await;
+    page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    let sent = calls();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_ne!(sent[0].0, "key-of-the-old-attempt");
+}
+
+/// What the app does with the submitter's state (`App`'s effect): keep it or drop it.
+fn save_for_user_3(submitter: &Submitter) {
+    submitter.unresolved.with_untracked(|a| pending::save(Some(3), a.as_ref()));
+}
+
+#[wasm_bindgen_test]
+async fn a_submission_just_under_23_hours_old_is_still_sent_again_with_its_key() {
+    fake_fetch(&[(201, created_json("12.50"))]);
+    let (page, submitter) = screen_with(Some(stored_attempt(23 * 3600 - 120)));
+    settle().await;
+    assert!(page.find_opt::<web_sys::Element>("stale-attempt").is_none());
+    assert_eq!(page.text("submit-payout"), "重新提交");
+    page.find::<HtmlButtonElement>("submit-payout").click();
+    settle().await;
+    assert_eq!(calls().iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["key-of-the-old-attempt"]);
+    assert_eq!(submitter.unresolved.get_untracked(), None, "answered");
+}
+
+#[wasm_bindgen_test]
+fn an_attempt_kept_without_its_time_counts_as_too_old() {
+    let old = serde_json::json!({
+        "user_id": 3,
+        "attempt": { "draft": { "order_no": "6920241100000000002", "source_account": "aggregate", "payout_type": "other", "amount": "1" }, "key": "k" },
+    });
+    window().session_storage().unwrap().unwrap().set_item("payout.unresolved", &old.to_string()).unwrap();
+    let attempt = pending::load(3).unwrap();
+    assert_eq!(attempt.created_at, None);
+    assert!(attempt.is_stale(now()), "its age is unknown: never sent again");
+    let fresh = Attempt::new(attempt.draft.clone(), now());
+    pending::save(Some(3), Some(&fresh));
+    let seconds = |a: &Attempt| a.created_at.map(|t| t.unix_seconds());
+    assert_eq!(seconds(&pending::load(3).unwrap()), seconds(&fresh), "the time is kept across a reload");
+    assert!(!fresh.is_stale(now().plus_seconds(RESEND_WITHIN_SECONDS - 1)));
+    assert!(fresh.is_stale(now().plus_seconds(RESEND_WITHIN_SECONDS)));
+    pending::save(None, None);
+}
+
 #[wasm_bindgen_test]
 async fn a_definite_refusal_releases_the_key_so_the_next_submission_is_new() {
     fake_fetch(&[(422, rejected_json()), (201, created_json("10.00"))]);
@@ -573,6 +671,7 @@ async fn amounts_inside_rule_messages_are_thousands_separated_too() {
         "超出店铺今日剩余打款额度 ¥14,990.00（店铺单日上限 ¥15,000.00）"
     );
     assert_eq!(amounts_in("cap ¥20.00."), "cap ¥20.00.");
+    assert_eq!(amounts_in("上限 ¥15,000.00"), "上限 ¥15,000.00", "grouped already: unchanged");
     let mut f = facts();
     f.shop_counted_today = m("1000");
     let page = dialog(f);
@@ -587,24 +686,22 @@ fn textarea(page: &Mounted, testid: &str) -> web_sys::Element {
 }
 
 #[wasm_bindgen_test]
-async fn r_f13_choosing_a_reason_sets_its_type_and_fills_the_buyer_message_from_its_template() {
+async fn r_f13_choosing_a_reason_sets_its_type_and_puts_its_template_in_the_buyer_message() {
     let page = dialog(facts());
     tick().await;
     // The fixture's reason 2 is 降价补差 (price difference) with a template.
     select(&page.find::<HtmlSelectElement>("payout-reason"), "2");
     settle().await;
     assert_eq!(page.find::<HtmlSelectElement>("payout-type").value(), "price_difference");
+    // The field keeps the template, placeholders and all: the server fills them from the payout.
     let message = value_of(&textarea(&page, "buyer-message"));
-    assert!(
-        message.contains("6920241100000000002")
-            && message.contains("林记家居旗舰店")
-            && message.contains("{amount}"),
-        "{message}"
+    assert_eq!(
+        message,
+        "您好，订单 {order_no} 的商品已降价，差价 ¥{amount} 已补给您，感谢您对{shop_name}的支持。"
     );
     type_into(&page.find::<HtmlInputElement>("amount-input"), "12.5");
     settle().await;
-    let message = value_of(&textarea(&page, "buyer-message"));
-    assert!(message.contains("差价 ¥12.50 已补给您"), "the amount as parsed: {message}");
+    assert_eq!(value_of(&textarea(&page, "buyer-message")), message, "typing an amount leaves the template");
     assert!(!submit_disabled(&page));
 
     // Choosing a type that does not match the reason clears the reason.
@@ -612,6 +709,42 @@ async fn r_f13_choosing_a_reason_sets_its_type_and_fills_the_buyer_message_from_
     settle().await;
     assert_eq!(page.find::<HtmlSelectElement>("payout-reason").value(), "");
     assert_eq!(value_of(&textarea(&page, "buyer-message")), "", "no reason, no template");
+    assert!(page.find_opt::<web_sys::Element>("buyer-message-preview").is_none(), "nothing to preview");
+}
+
+#[wasm_bindgen_test]
+async fn the_buyer_message_preview_shows_what_the_buyer_receives_with_the_amount_typed_now() {
+    let page = dialog(facts());
+    select(&page.find::<HtmlSelectElement>("payout-reason"), "2");
+    settle().await;
+    // No amount yet: a readable blank, never the placeholder itself.
+    let preview = page.text("buyer-message-preview-text");
+    assert_eq!(
+        preview,
+        "您好，订单 6920241100000000002 的商品已降价，差价 ¥— 已补给您，感谢您对林记家居旗舰店的支持。"
+    );
+    assert!(!page.text("buyer-message-preview").contains('{'), "{preview}");
+
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "18.8");
+    settle().await;
+    assert!(page.text("buyer-message-preview-text").contains("差价 ¥18.80 已补给您"));
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "18.9");
+    settle().await;
+    let preview = page.text("buyer-message-preview-text");
+    assert!(preview.contains("差价 ¥18.90 已补给您") && !preview.contains("18.80"), "{preview}");
+    // An amount that is not valid reads as the blank again.
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "18.999");
+    settle().await;
+    assert!(page.text("buyer-message-preview-text").contains("差价 ¥— 已补给您"));
+
+    // Placeholders the person types are filled too.
+    type_into(&page.find::<HtmlInputElement>("amount-input"), "７");
+    type_text(&textarea(&page, "buyer-message"), "{shop_name}：订单 {order_no} 补您 {amount} 元");
+    settle().await;
+    assert_eq!(
+        page.text("buyer-message-preview-text"),
+        "林记家居旗舰店：订单 6920241100000000002 补您 7.00 元"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -645,7 +778,8 @@ async fn the_draft_sent_carries_the_reason_and_the_buyer_message_apart_from_the_
     assert_eq!(body["reason_id"], 2);
     assert_eq!(body["payout_type"], "price_difference");
     assert_eq!(body["note"], "客户来电");
-    assert!(body["buyer_message"].as_str().unwrap().contains("¥12.50"), "{body}");
+    // The template as it is: the server fills it from the payout it creates.
+    assert!(body["buyer_message"].as_str().unwrap().contains("差价 ¥{amount} 已补给您"), "{body}");
 }
 
 #[wasm_bindgen_test]

@@ -84,11 +84,11 @@ pub fn MetersPanel(
                     let m = m();
                     match lang.get() {
                         crate::i18n::Lang::Zh => format!(
-                            "上限 {} · 已打款 {} · 还可打 {} 次（已 {} 次）",
+                            "上限 {} · 已计入 {} · 还可打 {} 次（已计入 {} 次）",
                             money(m.order_cap), money(m.order_counted), m.order_payouts_left, m.order_payout_count
                         ),
                         crate::i18n::Lang::En => format!(
-                            "cap {} · paid {} · {} payouts left ({} made)",
+                            "cap {} · counted {} · {} payouts left ({} counted)",
                             money(m.order_cap), money(m.order_counted), m.order_payouts_left, m.order_payout_count
                         ),
                     }

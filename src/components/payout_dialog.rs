@@ -1,5 +1,6 @@
 //! The payout dialog (SPEC §6.2, §11.1, §11.2): source account, reason, payout type, amount, linked
-//! product, the buyer message (filled from the reason's template) and the internal note.
+//! product, the buyer message (the reason's template, placeholders kept, with a live preview of what
+//! the buyer will receive) and the internal note.
 //!
 //! Every keystroke runs `payout_core::check_draft` on the loaded context with the corrected clock,
 //! so each message is the server's own, shown beside its field; submit stays disabled while anything
@@ -9,7 +10,9 @@
 //! 4xx): after no answer, a timeout or a 5xx the payout may exist, so the dialog locks the form to
 //! that submission and its only way forward is to send the very same request again (the server
 //! answers it once). The [`Submitter`] that holds it belongs to the screen, so closing and opening
-//! the dialog again does not lose it.
+//! the dialog again does not lose it. An attempt keeps the time it was made: the server forgets a
+//! key after 24 h, so past [`RESEND_WITHIN_SECONDS`] a resend could pay twice. Such an attempt is
+//! never sent again; the dialog and the workbench send the agent to the order's payout records.
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutContext, PayoutDraft, PayoutView};
@@ -27,15 +30,35 @@ use crate::components::field::{SelectField, TextAreaField};
 use crate::format;
 use crate::i18n::{use_lang, Lang};
 
-/// One submission: the draft as sent and its idempotency key.
+/// How long after its first sending an unanswered submission may still be sent again with its
+/// idempotency key: the server keeps keys for 24 hours, and an hour is left for clocks and queues.
+pub const RESEND_WITHIN_SECONDS: i64 = 23 * 3600;
+
+/// One submission: the draft as sent, its idempotency key and when it was first sent (the
+/// server's clock as the dialog knows it).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attempt {
     pub draft: PayoutDraft,
     pub key: String,
+    /// `None` for an attempt kept before the time was recorded: its age is unknown.
+    #[serde(default)]
+    pub created_at: Option<Time>,
 }
 
-/// The unanswered submission kept in the tab's `sessionStorage`, with whose it is, so a reload (or
-/// a crash of the page) does not lose its key while the payout may exist.
+impl Attempt {
+    /// A new submission of `draft` with a fresh idempotency key, made at `now`.
+    pub fn new(draft: PayoutDraft, now: Time) -> Attempt {
+        Attempt { draft, key: api::new_idempotency_key(), created_at: Some(now) }
+    }
+
+    /// Too old to send again: the server may have forgotten its key (or its age is unknown).
+    pub fn is_stale(&self, now: Time) -> bool {
+        self.created_at.is_none_or(|at| now.seconds_since(at) >= RESEND_WITHIN_SECONDS)
+    }
+}
+
+/// The unanswered submission kept in the tab's `sessionStorage`, with whose it is and when it was
+/// made, so a reload (or a crash of the page) does not lose its key while the payout may exist.
 pub mod pending {
     use super::Attempt;
 
@@ -83,13 +106,23 @@ pub struct Submitter {
     /// The submission whose answer was ambiguous; its order's dialog is locked to it until a retry
     /// gets a definite answer.
     pub unresolved: RwSignal<Option<Attempt>>,
+    /// An unanswered submission that became too old to send again ([`Attempt::is_stale`]): no
+    /// longer kept, only remembered so the agent is told to look at the order's records.
+    pub stale: RwSignal<Option<Attempt>>,
 }
 
 impl Submitter {
     pub fn new() -> Submitter {
         let unresolved = RwSignal::new(None::<Attempt>);
+        let stale = RwSignal::new(None::<Attempt>);
         let action = Action::new_local(move |a: &Attempt| {
             let a = a.clone();
+            // A new submission on the order: the agent has moved on from the stale one.
+            stale.try_update(|s| {
+                if s.as_ref().is_some_and(|s| s.draft.order_no == a.draft.order_no) {
+                    *s = None;
+                }
+            });
             async move {
                 let result = api::create_payout(&a.draft, &a.key).await;
                 match &result {
@@ -107,12 +140,61 @@ impl Submitter {
                 result
             }
         });
-        Submitter { action, unresolved }
+        Submitter { action, unresolved, stale }
     }
 
     /// The unresolved submission on this order, if any (reactive).
     pub fn unresolved_for(&self, order_no: &str) -> Option<Attempt> {
         self.unresolved.with(|u| u.as_ref().filter(|a| a.draft.order_no == order_no).cloned())
+    }
+
+    /// The order's unanswered submission that was discarded as too old, if any (reactive).
+    pub fn stale_for(&self, order_no: &str) -> Option<Attempt> {
+        self.stale.with(|s| s.as_ref().filter(|a| a.draft.order_no == order_no).cloned())
+    }
+
+    /// Discards the unresolved submission if it is too old to send again at `now`, remembering it
+    /// as [`Submitter::stale`] (the app then drops it from `sessionStorage` too).
+    pub fn retire_stale(&self, now: Time) {
+        if self.unresolved.with_untracked(|u| u.as_ref().is_some_and(|a| a.is_stale(now))) {
+            let old = self.unresolved.try_update(Option::take).flatten();
+            self.stale.set(old);
+        }
+    }
+
+    /// Forgets every submission (another person signs in, or sign-out).
+    pub fn forget(&self) {
+        self.unresolved.set(None);
+        self.stale.set(None);
+    }
+}
+
+/// Says that the order's last submission got no answer and is too old to send again, and where to
+/// look instead: the payout records of the order.
+#[component]
+pub fn StaleAttemptNotice(
+    /// The order the submission was for.
+    order_no: String,
+) -> impl IntoView {
+    let lang = use_lang();
+    let href = format!("/records?order_no={order_no}");
+    view! {
+        <div class="notice notice--warn" role="alert" data-testid="stale-attempt">
+            <strong>{move || lang.get().pick("上次提交已超过 23 小时仍没有明确结果", "The last submission is over 23 hours old and never got a definite answer")}</strong>
+            <p class="notice__text">
+                {move || {
+                    lang.get()
+                        .pick(
+                            "为避免重复打款，系统不会再重发这次提交。请先查看该订单的打款记录，确认是否已经打款，再决定是否重新发起。",
+                            "To avoid paying twice it is not sent again. Check this order's payout records to see whether it was paid before you pay again.",
+                        )
+                }}
+                " "
+                <a class="link" href=href data-testid="stale-attempt-records">
+                    {move || lang.get().pick("查看该订单的打款记录", "See this order's payout records")}
+                </a>
+            </p>
+        </div>
     }
 }
 
@@ -137,22 +219,23 @@ pub fn max_payable(ctx: &PayoutContext, source: Option<AccountKind>, now: Time) 
     limits.into_iter().min().unwrap_or(Money::ZERO)
 }
 
-/// The buyer message a reason's template gives: the amount as parsed (`12.50`), or `{amount}` left
-/// visible while the amount is not valid yet.
-pub fn buyer_message_for(
-    reason: &Reason,
+/// Stands for the amount in the preview while no valid amount is typed: `¥—`.
+pub const NO_AMOUNT_YET: &str = "—";
+
+/// What the buyer will receive for the buyer-message text `text` (a reason's template, or what the
+/// person wrote, placeholders and all): `payout_core`'s [`fill_template`] with this order, the
+/// amount as parsed (`18.90`) and the shop, as the server fills it when it creates the payout.
+/// While the amount is not valid yet it reads as a blank (`¥—`), never as `{amount}`.
+pub fn buyer_message_preview(
+    text: &str,
     policy: &Policy,
     order_no: &str,
     amount: &str,
     shop: &str,
 ) -> String {
     let amount =
-        parse_amount(policy, amount).map(|m| m.to_string()).unwrap_or_else(|_| "{amount}".to_owned());
-    reason
-        .buyer_message_template
-        .as_deref()
-        .map(|t| fill_template(t, order_no, &amount, shop))
-        .unwrap_or_default()
+        parse_amount(policy, amount).map(|m| m.to_string()).unwrap_or_else(|_| NO_AMOUNT_YET.to_owned());
+    fill_template(text, order_no, &amount, shop)
 }
 
 /// The dialog for one order. `prefill` is a failed payout to initiate again.
@@ -177,6 +260,14 @@ pub fn PayoutDialog(
 ) -> impl IntoView {
     let lang = use_lang();
     let order_no = ctx.order.order_no.clone();
+    // Too old to send again: discarded before anything is shown (and later while open).
+    submitter.retire_stale(now.get_untracked());
+    Effect::new(move |_| submitter.retire_stale(now.get()));
+    let stale = {
+        let order_no = order_no.clone();
+        Memo::new(move |_| submitter.stale_for(&order_no).is_some())
+    };
+    let stale_order = order_no.clone();
     let unresolved = {
         let order_no = order_no.clone();
         Memo::new(move |_| submitter.unresolved_for(&order_no))
@@ -220,8 +311,9 @@ pub fn PayoutDialog(
     let type_touched = RwSignal::new(prefill.is_some() || start_draft.is_some());
 
     // The reason (SPEC §11.1): one of the shop's active reasons. Choosing one sets the payout type;
-    // choosing another type clears it. Its template fills the buyer message until the person edits
-    // that; from then on their text stays.
+    // choosing another type clears it. Its template, placeholders and all, is the buyer message
+    // until the person edits that; from then on their text stays. The server fills the placeholders
+    // from the payout it creates; the dialog shows under the field what that will give.
     let reasons: Vec<Reason> = ctx.facts.shop.reasons.iter().filter(|r| r.active).cloned().collect();
     let require_reason = ctx.facts.shop.require_reason;
     let find_reason = {
@@ -242,13 +334,14 @@ pub fn PayoutDialog(
     let shop_name = ctx.facts.shop.name.clone();
     let buyer_typed = RwSignal::new(match (&start_draft, &prefill) {
         (Some(d), _) => Some(d.buyer_message.clone().unwrap_or_default()),
-        // Pay again: the earlier message stays only if the person had written it themselves.
+        // Pay again: the earlier message stays only if the person had written it themselves; one
+        // the reason's template gave (as sent, or as the server filled it) starts from the template.
         (None, Some(p)) => p.buyer_message.clone().filter(|m| {
-            let filled = prefill_reason
-                .as_deref()
-                .and_then(&find_reason)
-                .map(|r| buyer_message_for(&r, &ctx.policy, &order_no, &p.amount.to_string(), &shop_name));
-            filled.as_ref() != Some(m)
+            let template =
+                prefill_reason.as_deref().and_then(&find_reason).and_then(|r| r.buyer_message_template);
+            !template.is_some_and(|t| {
+                t == *m || fill_template(&t, &order_no, &p.amount.to_string(), &shop_name) == *m
+            })
         }),
         _ => None,
     });
@@ -256,15 +349,18 @@ pub fn PayoutDialog(
         let find_reason = find_reason.clone();
         Memo::new(move |_| reason.with(|id| find_reason(id)))
     };
-    let buyer_message = {
-        let (policy, order_no) = (ctx.policy.clone(), order_no.clone());
+    let buyer_message = Signal::derive(move || {
+        buyer_typed.get().unwrap_or_else(|| {
+            selected_reason.get().and_then(|r| r.buyer_message_template).unwrap_or_default()
+        })
+    });
+    let buyer_preview = {
+        let (policy, order_no, shop_name) = (ctx.policy.clone(), order_no.clone(), shop_name.clone());
         Signal::derive(move || {
-            buyer_typed.get().unwrap_or_else(|| {
-                selected_reason
-                    .get()
-                    .map(|r| amount.with(|a| buyer_message_for(&r, &policy, &order_no, a, &shop_name)))
-                    .unwrap_or_default()
-            })
+            let text = buyer_message.get();
+            let text = text.trim();
+            (!text.is_empty())
+                .then(|| amount.with(|a| buyer_message_preview(text, &policy, &order_no, a, &shop_name)))
         })
     };
     let choose_reason = move || {
@@ -394,9 +490,13 @@ pub fn PayoutDialog(
     let locked = move || unresolved.with(Option::is_some);
     let blocked = move || !locked() && !violations.with(|v| v.is_empty());
     let send = move || {
-        let attempt = unresolved
-            .get_untracked()
-            .unwrap_or_else(|| Attempt { draft: draft.get_untracked(), key: api::new_idempotency_key() });
+        let t = now.get_untracked();
+        if unresolved.get_untracked().is_some_and(|a| a.is_stale(t)) {
+            // It aged past the limit while the dialog was open: not sent, the notice says why.
+            submitter.retire_stale(t);
+            return;
+        }
+        let attempt = unresolved.get_untracked().unwrap_or_else(|| Attempt::new(draft.get_untracked(), t));
         failure.set(None);
         sent.set_value(Some(attempt.clone()));
         action.dispatch(attempt);
@@ -506,6 +606,9 @@ pub fn PayoutDialog(
                 } else {
                     ().into_any()
                 }}
+                <Show when=move || stale.get()>
+                    <StaleAttemptNotice order_no=stale_order.clone() />
+                </Show>
                 <Show when=locked>
                     <div class="notice notice--warn" role="alert" data-testid="unresolved-notice">
                         <strong>{move || lang.get().pick("上次提交没有收到明确结果", "The last submission got no definite answer")}</strong>
@@ -629,6 +732,7 @@ pub fn PayoutDialog(
                     />
 
                     <div class="texts">
+                        <div class="texts__buyer">
                         <TextAreaField
                             id="buyer-message"
                             label=Signal::derive(move || lang.get().pick("买家留言（选填）", "Buyer message (optional)").to_owned())
@@ -638,6 +742,21 @@ pub fn PayoutDialog(
                             errors=Signal::derive(move || messages(Some(Field::BuyerMessage)))
                             max_chars=MAX_TEXT_CHARS
                         />
+                        {move || {
+                            buyer_preview
+                                .get()
+                                .map(|text| {
+                                    view! {
+                                        <div class="preview" data-testid="buyer-message-preview" aria-live="polite">
+                                            <span class="preview__label">
+                                                {move || lang.get().pick("买家将收到：", "The buyer will receive:")}
+                                            </span>
+                                            <p class="preview__text" data-testid="buyer-message-preview-text">{text}</p>
+                                        </div>
+                                    }
+                                })
+                        }}
+                        </div>
                         <TextAreaField
                             id="payout-note"
                             label=Signal::derive(move || lang.get().pick("内部备注（选填）", "Internal note (optional)").to_owned())

@@ -5,12 +5,12 @@
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutStatus, PayoutView};
-use payout_core::approval::SYSTEM_ACTOR;
 
 use crate::api::{self, ApiError};
 use crate::components::feedback::error_text;
 use crate::format;
 use crate::i18n::{use_lang, Lang};
+use crate::people::Actor;
 use crate::session::use_permissions;
 
 /// Asks the payment rail again about a stuck payout (main account). A page provides it and keys its
@@ -43,15 +43,6 @@ pub fn has_info(p: &PayoutView) -> bool {
         || p.stuck
 }
 
-/// Who decided, as a person reads it: a username, or "system" for an expiry.
-fn decider(lang: Lang, who: &str) -> String {
-    if who == SYSTEM_ACTOR {
-        lang.pick("系统", "System").to_owned()
-    } else {
-        who.to_owned()
-    }
-}
-
 /// The payout's texts and state notes as a short labelled list.
 #[component]
 pub fn PayoutInfo(p: PayoutView) -> impl IntoView {
@@ -81,7 +72,7 @@ pub fn PayoutInfo(p: PayoutView) -> impl IntoView {
                 <dt>
                     {move || if rejected { lang.get().pick("驳回", "Rejected by") } else { lang.get().pick("审核通过", "Approved by") }}
                 </dt>
-                <dd>{move || format!("{} · {}", decider(lang.get(), &who), format::time(at))}</dd>
+                <dd><Actor login=who /> " · " {format::time(at)}</dd>
             </div>
         }
     });

@@ -16,6 +16,7 @@ use crate::components::payout_info::{PayoutInfo, Requery};
 use crate::components::status_badge::StatusBadge;
 use crate::format;
 use crate::i18n::use_lang;
+use crate::people::Actor;
 
 #[derive(Params, Clone, Debug, PartialEq)]
 struct OrderParams {
@@ -142,12 +143,14 @@ fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
     let lang = use_lang();
     let m = ctx.meters.clone();
     let succeeded = sum(&details, |s| s == PayoutStatus::Succeeded);
-    let in_flight = sum(&details, |s| !s.is_final());
+    // Waiting for the main account is not "in progress": nothing was sent to the rail yet.
+    let awaiting = sum(&details, |s| s == PayoutStatus::AwaitingApproval);
+    let in_flight = sum(&details, |s| matches!(s, PayoutStatus::Pending | PayoutStatus::Processing));
     let failed = sum(&details, |s| s == PayoutStatus::Failed);
     let rejected = sum(&details, |s| s == PayoutStatus::Rejected);
-    let fact = move |zh: &'static str, en: &'static str, value: String| {
+    let fact = move |testid: &'static str, zh: &'static str, en: &'static str, value: String| {
         view! {
-            <div>
+            <div data-testid=testid>
                 <dt>{move || lang.get().pick(zh, en)}</dt>
                 <dd>{value}</dd>
             </div>
@@ -159,14 +162,15 @@ fn Detail(ctx: PayoutContext, details: Vec<PayoutDetail>) -> impl IntoView {
             <OrderSummary current=Signal::derive(move || Some(summary.clone())) />
             <h2 class="card__title">{move || lang.get().pick("合计", "Totals")}</h2>
             <dl class="facts facts--totals" data-testid="totals">
-                {fact("订单打款上限", "Order cap", format::money(m.order_cap))}
-                {fact("已计入额度", "Counted", format::money(m.order_counted))}
-                {fact("剩余可打款", "Remaining", format::money(m.order_remaining))}
-                {fact("打款成功", "Succeeded", format::money(succeeded))}
-                {fact("处理中", "In progress", format::money(in_flight))}
-                {fact("打款失败（不计入）", "Failed (not counted)", format::money(failed))}
-                {fact("已驳回（不计入）", "Rejected (not counted)", format::money(rejected))}
-                {fact("计入笔数", "Counted payouts", format!("{} / {}", m.order_payout_count, ctx.policy.max_payouts_per_order))}
+                {fact("total-cap", "订单打款上限", "Order cap", format::money(m.order_cap))}
+                {fact("total-counted", "已计入额度", "Counted", format::money(m.order_counted))}
+                {fact("total-remaining", "剩余可打款", "Remaining", format::money(m.order_remaining))}
+                {fact("total-succeeded", "打款成功", "Succeeded", format::money(succeeded))}
+                {fact("total-awaiting", "待审核", "Awaiting approval", format::money(awaiting))}
+                {fact("total-in-progress", "处理中", "In progress", format::money(in_flight))}
+                {fact("total-failed", "打款失败（不计入）", "Failed (not counted)", format::money(failed))}
+                {fact("total-rejected", "已驳回（不计入）", "Rejected (not counted)", format::money(rejected))}
+                {fact("total-count", "计入笔数", "Counted payouts", format!("{} / {}", m.order_payout_count, ctx.policy.max_payouts_per_order))}
             </dl>
         </article>
         <section class="card" aria-labelledby="history-title">
@@ -215,8 +219,8 @@ fn HistoryItem(d: PayoutDetail) -> impl IntoView {
                                 " "
                                 <StatusBadge status=e.status />
                                 " "
-                                <span class="muted">{move || format::actor(lang.get(), &e.actor)}</span>
-                                {e.reason.map(|r| view! { <span>" · " {move || format::reject_reason(lang.get(), &r)}</span> })}
+                                <span class="muted"><Actor login=e.actor /></span>
+                                {e.reason.map(|r| view! { <span data-testid="event-reason">" · " {move || format::event_reason(lang.get(), &r)}</span> })}
                             </li>
                         }
                     })

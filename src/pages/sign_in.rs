@@ -1,10 +1,14 @@
-//! Sign in (SPEC §6.1): username and password; wrong credentials give one generic message. After
-//! signing in the person goes to `?next=` (the page they asked for), or to the start; a page of the
-//! other bundle (`crate::nav`) is loaded from the server.
+//! Sign in (SPEC §6.1): username and password; wrong credentials give one generic message, an
+//! empty field is named in the form (and nothing is sent), a throttled sign-in says when to try
+//! again (the server's message names the wait). After signing in the person goes to `?next=` (the
+//! page they asked for), or to the start; a page of the other bundle (`crate::nav`) is loaded from
+//! the server.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use payout_core::api::LoginRequest;
+use payout_core::people::SecretText;
+use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::components::field::TextField;
@@ -30,6 +34,25 @@ pub fn SignIn() -> impl IntoView {
 
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    // An empty field is said in the form, beside that field; nothing is sent for it.
+    let attempted = RwSignal::new(false);
+    // A username is sent trimmed; a password exactly as typed.
+    let missing = move |empty: fn(RwSignal<String>) -> bool,
+                        value: RwSignal<String>,
+                        zh: &'static str,
+                        en: &'static str| {
+        Signal::derive(move || {
+            if attempted.get() && empty(value) {
+                vec![lang.get().pick(zh, en).to_owned()]
+            } else {
+                vec![]
+            }
+        })
+    };
+    let username_errors =
+        missing(|u| u.with(|u| u.trim().is_empty()), username, "请输入账号", "Enter your username");
+    let password_errors =
+        missing(|p| p.with(String::is_empty), password, "请输入密码", "Enter your password");
     let sign_in = Action::new_local(move |login: &LoginRequest| {
         let login = login.clone();
         async move {
@@ -49,9 +72,20 @@ pub fn SignIn() -> impl IntoView {
             <form
                 class="signin__card"
                 aria-labelledby="signin-title"
+                novalidate
                 on:submit=move |ev| {
                     ev.prevent_default();
-                    sign_in.dispatch(LoginRequest { username: username.get_untracked().trim().to_owned(), password: password.get_untracked() });
+                    attempted.set(true);
+                    let (user, pass) = (username.get_untracked().trim().to_owned(), password.get_untracked());
+                    let empty = if user.is_empty() { Some("username") } else if pass.is_empty() { Some("password") } else { None };
+                    if let Some(id) = empty {
+                        sign_in.value().set(None);
+                        if let Some(el) = document().get_element_by_id(id) {
+                            let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+                        }
+                        return;
+                    }
+                    sign_in.dispatch(LoginRequest { username: user, password: SecretText(pass), code: None });
                 }
             >
                 <h1 id="signin-title">{move || lang.get().pick("登录商家后台", "Sign in to the merchant console")}</h1>
@@ -60,12 +94,14 @@ pub fn SignIn() -> impl IntoView {
                     id="username"
                     label=Signal::derive(move || lang.get().pick("账号", "Username").to_owned())
                     value=username
+                    errors=username_errors
                     autocomplete="username"
                 />
                 <TextField
                     id="password"
                     label=Signal::derive(move || lang.get().pick("密码", "Password").to_owned())
                     value=password
+                    errors=password_errors
                     kind="password"
                     autocomplete="current-password"
                 />

@@ -17,7 +17,7 @@ use crate::api::{self, ApiError};
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading, ProcessingWarning, StuckWarning};
 use crate::components::meter::MetersPanel;
 use crate::components::order_summary::OrderSummary;
-use crate::components::payout_dialog::{PayoutDialog, Submitter};
+use crate::components::payout_dialog::{PayoutDialog, StaleAttemptNotice, Submitter};
 use crate::components::payout_info::Requery;
 use crate::components::payout_table::{PayoutTable, RowActions};
 use crate::components::status_badge::StatusBadge;
@@ -391,8 +391,15 @@ fn OrderView(
     let cooldown = move || live_meters.with(|m| m.cooldown_seconds_left);
     let processing = move || current.with(|c| c.as_ref().is_some_and(|c| c.facts.usage.has_processing));
     let stuck = move || current.with(|c| c.as_ref().is_some_and(|c| c.payouts.iter().any(|p| p.stuck)));
+    // A submission too old to send again is discarded here too (the server's clock), and said so.
+    Effect::new(move |_| submitter.retire_stale(now.get()));
     let unresolved = move || {
         current.with(|c| c.as_ref().and_then(|c| submitter.unresolved_for(&c.order.order_no))).is_some()
+    };
+    let stale_order = move || {
+        current.with(|c| {
+            c.as_ref().map(|c| c.order.order_no.clone()).filter(|o| submitter.stale_for(o).is_some())
+        })
     };
     // A submission with no answer yet must stay reachable to be confirmed, whatever the order shows.
     let can_pay = move || unresolved() || (hard.with(Vec::is_empty) && cooldown() == 0);
@@ -438,15 +445,20 @@ fn OrderView(
                                 .into_any()
                         } else if cooldown() > 0 {
                             let s = cooldown();
+                            // The deployment's cooldown (SPEC §3), not a number written here.
+                            let gap = current.with(|c| c.as_ref().map_or(0, |c| c.policy.cooldown_seconds));
                             view! {
                                 <p class="verdict verdict--wait" data-testid="cooldown-notice">
                                     {match l {
-                                        Lang::Zh => format!("同一订单两次打款需间隔 60 秒，请 {s} 秒后再打款"),
-                                        Lang::En => format!("Two payouts on one order must be 60 s apart; pay again in {s} s"),
+                                        Lang::Zh => format!("同一订单两次打款需间隔 {gap} 秒，请 {s} 秒后再打款"),
+                                        Lang::En => format!("Two payouts on one order must be {gap} s apart; pay again in {s} s"),
                                     }}
                                 </p>
                             }
                                 .into_any()
+                        } else if stuck() {
+                            // A stuck payout may still arrive: no all-clear above its warning.
+                            ().into_any()
                         } else {
                             view! {
                                 <p class="verdict verdict--ok" data-testid="eligible">
@@ -463,6 +475,7 @@ fn OrderView(
                 <Show when=move || processing() && !stuck()>
                     <ProcessingWarning />
                 </Show>
+                {move || stale_order().map(|order_no| view! { <StaleAttemptNotice order_no /> })}
                 <Show when=unresolved>
                     <p class="notice notice--warn" data-testid="unresolved-order">
                         {move || {

@@ -4,12 +4,15 @@
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
+use leptos_router::components::Router;
+use payout_console::session::SessionState;
 use payout_core::api::{
-    Eligibility, OperatorRef, PayoutContext, PayoutStatus, PayoutView, SourceAccountView,
+    Eligibility, OperatorRef, PayoutContext, PayoutStatus, PayoutView, Permissions, SessionInfo, ShopView,
+    SourceAccountView, UserView,
 };
 use payout_core::facts::*;
 use payout_core::{meters, Policy, Time};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, HtmlElement, HtmlInputElement};
 
 #[allow(unused_imports)] // not every test binary needs it
@@ -152,4 +155,108 @@ pub fn value_of(el: &web_sys::Element) -> String {
 pub fn type_text(el: &web_sys::Element, text: &str) {
     js_sys::Reflect::set(el, &"value".into(), &text.into()).unwrap();
     el.dispatch_event(&Event::new("input").unwrap()).unwrap();
+}
+
+// --- whole screens: a router at an address, a session, a fake API --------------------------
+
+/// One fake answer: for requests whose method is `method` and whose path (with the query) starts
+/// with `path`.
+pub struct Answer {
+    pub method: &'static str,
+    pub path: String,
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+pub fn answer(method: &'static str, path: &str, status: u16, body: String) -> Answer {
+    Answer { method, path: path.to_owned(), status, body, headers: vec![] }
+}
+
+/// Replaces `window.fetch` with one that answers from `answers` (the first that matches; a `404`
+/// when none does) and records every request in `window.__requests` as `METHOD path`.
+pub fn fake_api(answers: Vec<Answer>) {
+    let list = js_sys::Array::new();
+    for a in answers {
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &k.into(), &v).unwrap();
+        set("method", a.method.into());
+        set("path", a.path.as_str().into());
+        set("status", a.status.into());
+        set("body", a.body.as_str().into());
+        let headers = js_sys::Object::new();
+        for (k, v) in &a.headers {
+            js_sys::Reflect::set(&headers, &(*k).into(), &v.as_str().into()).unwrap();
+        }
+        set("headers", headers.into());
+        list.push(&o);
+    }
+    js_sys::Function::new_with_args(
+        "answers",
+        "window.__requests = [];
+         window.fetch = async (input, init) => {
+           const req = input instanceof Request ? input : new Request(input, init);
+           const url = new URL(req.url);
+           const path = url.pathname + url.search;
+           window.__requests.push(req.method + ' ' + path);
+           const a = answers.find((a) => a.method === req.method && path.startsWith(a.path));
+           if (!a) return new Response('{}', { status: 404, headers: { 'content-type': 'application/json' } });
+           return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json', ...a.headers } });
+         };",
+    )
+    .call1(&JsValue::NULL, &list)
+    .unwrap();
+}
+
+/// Every request the fake answered, as `METHOD path`.
+pub fn requests() -> Vec<String> {
+    let r = js_sys::Reflect::get(&window(), &"__requests".into()).unwrap();
+    js_sys::Array::from(&r).iter().filter_map(|v| v.as_string()).collect()
+}
+
+pub fn session(role: Role, payout: bool) -> SessionInfo {
+    SessionInfo {
+        user: UserView {
+            id: 3,
+            username: "lin.agent2".into(),
+            display_name: "小周".into(),
+            role,
+            two_factor: false,
+        },
+        shop: ShopView {
+            id: 1,
+            name: "林记家居旗舰店".into(),
+            qualification: Qualification::Enterprise,
+            status: payout_core::ShopStatus::Active,
+        },
+        permissions: Permissions {
+            payout,
+            manage_quotas: role == Role::Main,
+            manage_settings: role == Role::Main,
+        },
+        csrf_token: "csrf".into(),
+        password_change_required: false,
+        two_factor_setup_required: false,
+    }
+}
+
+/// `screen` inside a router at `address`, with `session` signed in.
+pub fn at<F, V>(address: &str, session: SessionState, screen: F) -> Mounted
+where
+    F: Fn() -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    window().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(address)).unwrap();
+    mount(move || {
+        provide_context(RwSignal::new(session.clone()));
+        payout_console::people::People::provide();
+        view! { <Router>{screen()}</Router> }
+    })
+}
+
+pub async fn settle_page() {
+    for _ in 0..15 {
+        sleep(20).await;
+        leptos::task::tick().await;
+    }
 }

@@ -48,13 +48,19 @@ async function payWithReason(page, order, reason, amount) {
 test('r_a_agent2_pays_150_with_a_reason_it_waits_the_admin_approves_once_and_the_buyer_is_notified', { timeout: 90_000 }, async () => {
   const agent = await signedIn('lin.agent2', `/payout?order=${ORDER(3)}`);
   await agent.getByTestId('open-payout').click();
-  // The reason sets the type and fills the buyer message from its template.
+  // The reason sets the type and puts its template in the buyer message; under it, a live preview
+  // of what the buyer will read.
   await agent.getByTestId('payout-reason').selectOption({ label: '降价补差（差价补偿）' });
   assert.equal(await agent.getByTestId('payout-type').inputValue(), 'price_difference');
   const message = agent.getByTestId('buyer-message');
-  assert.match(await message.inputValue(), new RegExp(`订单 ${ORDER(3)} .*差价 ¥\\{amount\\}.*林记家居旗舰店`));
+  assert.match(await message.inputValue(), /订单 \{order_no\} .*差价 ¥\{amount\}.*\{shop_name\}/);
+  const preview = agent.getByTestId('buyer-message-preview-text');
+  assert.match(await preview.textContent(), new RegExp(`订单 ${ORDER(3)} .*差价 ¥— .*林记家居旗舰店`));
+  await agent.getByTestId('amount-input').fill('18.8');
+  await preview.filter({ hasText: '差价 ¥18.80' }).waitFor();
   await agent.getByTestId('amount-input').fill('150');
-  await agent.waitForFunction(() => document.querySelector('[data-testid=buyer-message]').value.includes('差价 ¥150.00'));
+  await preview.filter({ hasText: '差价 ¥150.00' }).waitFor();
+  assert.doesNotMatch(await preview.textContent(), /18\.80|\{/);
   // At or above the threshold (100.00) the dialog says the main account decides.
   assert.equal(await agent.getByTestId('approval-notice').textContent(), '金额达到 ¥100.00 审核门槛，提交后需主账号审核');
   await agent.getByTestId('payout-note').fill('买家来电，核实降价');
@@ -86,7 +92,9 @@ test('r_a_agent2_pays_150_with_a_reason_it_waits_the_admin_approves_once_and_the
   await admin.goto(`${server.url}/orders/${ORDER(3)}`);
   const item = admin.locator(`[data-testid=history-item][data-status=succeeded]`).filter({ hasText: '¥150.00' });
   await item.getByTestId('pinfo-notified').filter({ hasText: '买家已通知' }).waitFor(LONG);
-  assert.match(await item.getByTestId('pinfo-decision').textContent(), /审核通过.*lin\.admin/);
+  // By display name (the shop's accounts arrive a moment after the page).
+  await item.getByTestId('pinfo-decision').filter({ hasText: /审核通过.*林记管理员/ }).waitFor();
+  // The server filled the template's placeholders from the payout itself (R-F14).
   assert.match(await item.getByTestId('pinfo-buyer-message').textContent(), /差价 ¥150\.00/);
   assert.match(await item.getByTestId('pinfo-note').textContent(), /内部备注.*买家来电，核实降价/);
   await agent.context().close();
@@ -126,7 +134,7 @@ test('r_a1_a_second_150_payout_is_rejected_with_a_reason_which_the_agent_then_re
   assert.equal(await record.getAttribute('data-status'), 'rejected');
   assert.match(await record.getByTestId('status-badge').textContent(), /已驳回/);
   assert.match(await record.getByTestId('pinfo-reject-reason').textContent(), /金额偏高，请按 80 元重新发起/);
-  assert.match(await record.getByTestId('pinfo-decision').textContent(), /驳回.*lin\.admin/);
+  await record.getByTestId('pinfo-decision').filter({ hasText: /驳回.*林记管理员/ }).waitFor();
   await agent.goto(`${server.url}/orders/${ORDER(11)}`);
   const item = agent.locator('[data-testid=history-item][data-status=rejected]');
   await item.getByTestId('pinfo-reject-reason').filter({ hasText: '金额偏高' }).waitFor();
@@ -138,12 +146,29 @@ test('the_statement_of_today_totals_equal_the_sum_of_its_rows_and_downloads_as_c
   const admin = await signedIn('lin.admin', '/statements');
   const totals = admin.getByTestId('statement-totals');
   await totals.waitFor();
-  const rows = await admin.$$eval('[data-testid=statement-row]', (r) => r.map((x) => ({ amount: x.dataset.amount, id: x.dataset.id })));
+  const rows = await admin.$$eval('[data-testid=statement-row]', (r) => r.map((x) => ({ amount: x.dataset.amount, id: x.dataset.id, status: x.dataset.status })));
   assert.ok(rows.length >= 3, `today's payouts: ${rows.length}`);
   const sum = rows.reduce((a, r) => a + fen(r.amount), 0);
   assert.equal(fen(await totals.getAttribute('data-amount')), sum);
-  assert.equal(fen(await admin.getByTestId('total-amount').textContent()), sum);
-  assert.equal(Number(await admin.getByTestId('total-count').textContent()), rows.length);
+  assert.equal(Number(await totals.getAttribute('data-count')), rows.length);
+  // The headline: what went out and what is counted, rejected and failed apart (issue 18).
+  const of = (keep) => rows.filter((r) => keep(r.status));
+  const headline = async (id, keep) => {
+    const picked = of(keep);
+    assert.equal(fen(await admin.getByTestId(`${id}-amount`).textContent()), picked.reduce((a, r) => a + fen(r.amount), 0), id);
+    assert.equal(Number(await admin.getByTestId(id).getAttribute('data-count')), picked.length, id);
+  };
+  await headline('total-succeeded', (s) => s === 'succeeded');
+  await headline('total-counted', (s) => s !== 'failed' && s !== 'rejected');
+  await headline('total-rejected', (s) => s === 'rejected');
+  await headline('total-failed', (s) => s === 'failed');
+  await headline('total-awaiting', (s) => s === 'awaiting_approval');
+  // In English at 1280 px every grouping's table shows its last column whole (issue 18).
+  await admin.getByTestId('lang-en').click();
+  await admin.getByTestId('statement-totals').filter({ hasText: 'Paid out (succeeded)' }).waitFor();
+  const cut = await admin.$$eval('.buckets .table-wrap', (ws) => ws.map((w) => w.scrollWidth - w.clientWidth));
+  assert.deepEqual(cut, cut.map(() => 0), `px of each grouping's table hidden behind its scroll bar: ${cut}`);
+  await admin.getByTestId('lang-zh-CN').click();
   // Every grouping adds up to the same total (its footer), and its lines to that footer.
   for (const key of ['status', 'type', 'reason', 'account', 'operator']) {
     const { lines, foot } = await admin.$eval(`[data-testid=bucket-${key}]`, (t) => ({
@@ -201,9 +226,11 @@ test('reasons_page_adds_a_reason_checked_as_typed_which_then_appears_in_the_dial
   assert.ok(!options.some((o) => o.startsWith('其他')), 'a switched-off reason is not offered');
   await agent.getByTestId('payout-reason').selectOption({ label: '补发配件运费（运费补偿）' });
   assert.equal(await agent.getByTestId('payout-type').inputValue(), 'shipping');
+  // The field keeps the template (the server fills it in); under it, what the buyer will read.
+  assert.equal(await agent.getByTestId('buyer-message').inputValue(), '订单 {order_no} 补发配件运费 ¥{amount}，{shop_name}');
+  assert.equal(await agent.getByTestId('buyer-message-preview-text').textContent(), `订单 ${ORDER(2)} 补发配件运费 ¥—，林记家居旗舰店`);
   await agent.getByTestId('amount-input').fill('8');
-  await agent.waitForFunction((o) => document.querySelector('[data-testid=buyer-message]').value
-    === `订单 ${o} 补发配件运费 ¥8.00，林记家居旗舰店`, ORDER(2));
+  await agent.getByTestId('buyer-message-preview-text').filter({ hasText: `订单 ${ORDER(2)} 补发配件运费 ¥8.00，林记家居旗舰店` }).waitFor();
   // The internal note is labelled apart from what the buyer sees.
   assert.match(await agent.locator('label[for=payout-note]').textContent(), /内部备注.*仅本店可见/);
   assert.match(await agent.locator('label[for=buyer-message]').textContent(), /买家留言.*买家会看到/);

@@ -296,7 +296,9 @@ test('d6_d7_the_main_account_grants_and_revokes_and_a_quota_manager_sees_the_gra
   assert.match(await own.getByTestId('quota-locked').textContent(), /不能修改自己的配额/);
   const noPermission = agent2.getByTestId('quota-lin.viewer');
   assert.equal(await noPermission.getByTestId('quota-edit').isDisabled(), true);
-  assert.equal(await noPermission.getByTestId('quota-enabled').isDisabled(), true);
+  // Without payout permission there is no quota to switch (issue 18: it read 已开启).
+  assert.equal(await noPermission.getByTestId('quota-enabled').count(), 0);
+  assert.match(await noPermission.getByTestId('quota-enabled-na').textContent(), /不适用/);
   assert.match(await noPermission.getByTestId('quota-locked').textContent(), /打款岗位/);
   assert.equal(await agent2.getByTestId('quota-lin.agent1').getByTestId('quota-edit').isDisabled(), false);
   await agent2.context().close();

@@ -13,6 +13,8 @@ use crate::violation::{Code, Violation};
 
 /// What `reject_reason` says of a payout nobody decided in time.
 pub const EXPIRED: &str = "expired";
+/// The `reason` of the event an approval records (the payout goes on as `pending`).
+pub const APPROVED: &str = "approved";
 /// The actor of decisions nobody made (expiry).
 pub const SYSTEM_ACTOR: &str = "system";
 

@@ -42,7 +42,7 @@ impl MoneyError {
             Self::Negative => "金额不能为负数".into(),
             Self::TooManyDecimals => "金额最多保留 2 位小数".into(),
             Self::Zero => "金额必须大于 0".into(),
-            Self::TooLarge { max } => format!("金额不能超过 ¥{max}"),
+            Self::TooLarge { max } => format!("金额不能超过 ¥{max:#}"),
         }
     }
 
@@ -53,7 +53,7 @@ impl MoneyError {
             Self::Negative => "The amount cannot be negative".into(),
             Self::TooManyDecimals => "Use at most 2 decimal places".into(),
             Self::Zero => "The amount must be greater than 0".into(),
-            Self::TooLarge { max } => format!("The amount cannot exceed ¥{max}"),
+            Self::TooLarge { max } => format!("The amount cannot exceed ¥{max:#}"),
         }
     }
 }
@@ -180,10 +180,31 @@ fn halfwidth(c: char) -> char {
     }
 }
 
+/// `15000.00`: how the API and the store write an amount (SPEC §8). The alternate form `{:#}` is how
+/// a person reads it, thousands separated: `15,000.00` (see [`Money::grouped`]).
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let fen = self.to_fen();
-        write!(f, "{}.{:02}", fen / 100, fen % 100)
+        let (yuan, fen) = (fen / 100, fen % 100);
+        if !f.alternate() {
+            return write!(f, "{yuan}.{fen:02}");
+        }
+        let digits = yuan.to_string();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{c}")?;
+        }
+        write!(f, ".{fen:02}")
+    }
+}
+
+impl Money {
+    /// `15,000.00`: the amount as messages and screens show it, thousands separated. JSON, the CSV
+    /// and the store keep the plain form (`15000.00`, `Display`).
+    pub fn grouped(self) -> String {
+        format!("{self:#}")
     }
 }
 
@@ -292,6 +313,22 @@ mod tests {
         assert_eq!(serde_json::to_string(&m).unwrap(), "\"12.50\"");
         assert_eq!(serde_json::from_str::<Money>("\"12.50\"").unwrap(), m);
         assert!(serde_json::from_str::<Money>("12.5").is_err(), "a JSON number is not money");
+    }
+
+    #[test]
+    fn people_read_amounts_thousands_separated_and_json_keeps_the_plain_form() {
+        let m = |s: &str| Money::parse(s).unwrap();
+        assert_eq!(m("15000").grouped(), "15,000.00");
+        assert_eq!(format!("¥{:#}", m("1234567.5")), "¥1,234,567.50");
+        assert_eq!(m("999.99").grouped(), "999.99");
+        assert_eq!(m("0.01").grouped(), "0.01");
+        assert_eq!(m("100000").grouped(), "100,000.00");
+        assert_eq!(Money::from_fen(MAX_FEN).unwrap().grouped(), "999,999,999,999.99");
+        assert_eq!(m("15000").to_string(), "15000.00", "Display stays plain");
+        assert_eq!(serde_json::to_string(&m("15000")).unwrap(), "\"15000.00\"");
+        let too_large = MoneyError::TooLarge { max: m("15000") };
+        assert_eq!(too_large.message_zh(), "金额不能超过 ¥15,000.00");
+        assert_eq!(too_large.message_en(), "The amount cannot exceed ¥15,000.00");
     }
 
     #[test]
@@ -420,6 +457,12 @@ mod tests {
         #[test]
         fn parser_never_panics_on_numberish_strings(s in "[-+¥￥ 0-9０-９.．eE,]{0,24}") {
             let _ = Money::parse(&s);
+        }
+
+        #[test]
+        fn the_grouped_form_is_the_plain_one_with_commas(fen in 0..=MAX_FEN) {
+            let m = Money::from_fen(fen).unwrap();
+            prop_assert_eq!(m.grouped().replace(',', ""), m.to_string());
         }
 
         #[test]

@@ -25,8 +25,8 @@ pub fn validate_quota(
         Ok(m) if m > max => {
             errors.push(QuotaError {
                 field,
-                message_zh: format!("不能超过 ¥{max}"),
-                message_en: format!("Cannot exceed ¥{max}"),
+                message_zh: format!("不能超过 ¥{max:#}"),
+                message_en: format!("Cannot exceed ¥{max:#}"),
             });
             None
         }
@@ -42,8 +42,8 @@ pub fn validate_quota(
         if per > day {
             errors.push(QuotaError {
                 field: "per_payout_limit",
-                message_zh: format!("单笔限额不能大于每日限额 ¥{day}"),
-                message_en: format!("The per-payout limit cannot exceed the daily limit of ¥{day}"),
+                message_zh: format!("单笔限额不能大于每日限额 ¥{day:#}"),
+                message_en: format!("The per-payout limit cannot exceed the daily limit of ¥{day:#}"),
             });
         }
     }
@@ -79,6 +79,15 @@ mod tests {
         assert_eq!(validate_quota(&p, "500", "15000"), Ok((m("500"), m("15000"))), "both at their bound");
         assert_eq!(validate_quota(&p, "200", "200"), Ok((m("200"), m("200"))), "per-payout equal to daily");
         assert_eq!(fields(validate_quota(&p, "200.01", "200")), ["per_payout_limit"]);
+    }
+
+    #[test]
+    fn r_p2_the_daily_bound_is_written_thousands_separated() {
+        let e = validate_quota(&Policy::default(), "100", "20000").unwrap_err();
+        assert_eq!(
+            (e[0].message_zh.as_str(), e[0].message_en.as_str()),
+            ("不能超过 ¥15,000.00", "Cannot exceed ¥15,000.00")
+        );
     }
 
     fn m(s: &str) -> Money {

@@ -9,8 +9,9 @@ use crate::api::{PayoutStatus, PayoutView};
 use crate::facts::{AccountKind, PayoutType};
 use crate::money::Money;
 
-/// Count and sum of the payouts in one group, and of those of them that succeeded (money that
-/// actually left the shop).
+/// Count and sum of the payouts in one group (every status: what was submitted), of those of them
+/// that succeeded (money that actually left the shop) and of those that are counted (SPEC §3:
+/// awaiting approval, pending, processing or succeeded; what takes up the limits).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bucket {
@@ -18,10 +19,16 @@ pub struct Bucket {
     pub key: String,
     pub label_zh: String,
     pub label_en: String,
+    /// Every payout of the group, failed and rejected ones too.
     pub count: u64,
     pub amount: Money,
     pub succeeded_count: u64,
     pub succeeded_amount: Money,
+    /// The counted payouts of the group (failed and rejected ones left out).
+    #[serde(default)]
+    pub counted_count: u64,
+    #[serde(default)]
+    pub counted_amount: Money,
 }
 
 impl Bucket {
@@ -34,6 +41,8 @@ impl Bucket {
             amount: Money::ZERO,
             succeeded_count: 0,
             succeeded_amount: Money::ZERO,
+            counted_count: 0,
+            counted_amount: Money::ZERO,
         }
     }
 
@@ -43,6 +52,10 @@ impl Bucket {
         if p.status == PayoutStatus::Succeeded {
             self.succeeded_count += 1;
             self.succeeded_amount = self.succeeded_amount.saturating_add(p.amount);
+        }
+        if p.status.is_counted() {
+            self.counted_count += 1;
+            self.counted_amount = self.counted_amount.saturating_add(p.amount);
         }
     }
 }
@@ -61,6 +74,13 @@ pub struct Statement {
     pub by_operator: Vec<Bucket>,
     /// Every payout of the day, oldest first.
     pub payouts: Vec<PayoutView>,
+}
+
+impl Statement {
+    /// The day's line for one status (every status has one).
+    pub fn status(&self, status: PayoutStatus) -> Option<&Bucket> {
+        self.by_status.iter().find(|b| b.key == status.as_str())
+    }
 }
 
 /// Groups `payouts` (those created on `date`) into a statement. Every status, type and account
@@ -169,7 +189,22 @@ pub struct Overview {
     pub shop_daily_cap: Money,
     pub shop_counted_today: Money,
     pub shop_remaining: Money,
+    /// Every payout created today, failed and rejected ones too.
     pub payouts_today: u64,
+    /// Today's counted payouts (SPEC §3): the payouts behind `shop_counted_today`.
+    #[serde(default)]
+    pub counted_today: u64,
+    /// Today's payouts that succeeded: the money that went out.
+    #[serde(default)]
+    pub succeeded_today: u64,
+    #[serde(default)]
+    pub succeeded_today_amount: Money,
+    /// Today's failed and rejected payouts (never counted), apart.
+    #[serde(default)]
+    pub failed_today: u64,
+    #[serde(default)]
+    pub rejected_today: u64,
+    /// Payouts awaiting approval, of any day.
     pub awaiting_approval: u64,
     pub stuck: u64,
     pub agents: Vec<AgentUsage>,
@@ -267,6 +302,36 @@ mod tests {
     }
 
     #[test]
+    fn the_headline_keeps_what_went_out_and_what_is_counted_apart_from_rejected_and_failed() {
+        let s = statement(
+            "2026-11-24".into(),
+            vec![
+                payout(1, PayoutStatus::Succeeded, PayoutType::Shipping, "8", 2, None),
+                payout(2, PayoutStatus::AwaitingApproval, PayoutType::Other, "150", 3, None),
+                payout(3, PayoutStatus::Rejected, PayoutType::Other, "300", 3, None),
+                payout(4, PayoutStatus::Failed, PayoutType::Other, "12", 2, None),
+                payout(5, PayoutStatus::Processing, PayoutType::Other, "20", 2, None),
+                payout(6, PayoutStatus::Pending, PayoutType::Other, "1", 2, None),
+            ],
+        );
+        assert_eq!((s.total.succeeded_count, s.total.succeeded_amount), (1, m("8")), "what went out");
+        assert_eq!(
+            (s.total.counted_count, s.total.counted_amount),
+            (4, m("179")),
+            "awaiting approval, pending, processing and succeeded"
+        );
+        let line = |st| s.status(st).map(|b| (b.count, b.amount)).unwrap();
+        assert_eq!(line(PayoutStatus::Rejected), (1, m("300")));
+        assert_eq!(line(PayoutStatus::Failed), (1, m("12")));
+        assert_eq!(line(PayoutStatus::AwaitingApproval), (1, m("150")));
+        assert_eq!(s.status(PayoutStatus::Rejected).unwrap().counted_count, 0);
+        for groups in [&s.by_status, &s.by_payout_type, &s.by_reason, &s.by_source_account, &s.by_operator] {
+            let counted = groups.iter().fold(Money::ZERO, |a, b| a.saturating_add(b.counted_amount));
+            assert_eq!(counted, s.total.counted_amount);
+        }
+    }
+
+    #[test]
     fn the_chart_series_covers_every_day_with_zeros_between() {
         let today: jiff::civil::Date = "2026-11-24".parse().unwrap();
         let days = day_series(
@@ -295,11 +360,14 @@ mod tests {
                 p
             }).collect();
             let want = payouts.iter().fold(Money::ZERO, |a, p| a.saturating_add(p.amount));
+            let counted = payouts.iter().filter(|p| p.status.is_counted()).fold(Money::ZERO, |a, p| a.saturating_add(p.amount));
             let s = statement("2026-11-24".into(), payouts);
             prop_assert_eq!(s.total.amount, want);
+            prop_assert_eq!(s.total.counted_amount, counted);
             for groups in [&s.by_status, &s.by_payout_type, &s.by_reason, &s.by_source_account, &s.by_operator] {
                 prop_assert_eq!(groups.iter().fold(Money::ZERO, |a, b| a.saturating_add(b.amount)), want);
                 prop_assert_eq!(groups.iter().map(|b| b.succeeded_amount).fold(Money::ZERO, |a, b| a.saturating_add(b)), s.total.succeeded_amount);
+                prop_assert_eq!(groups.iter().map(|b| b.counted_amount).fold(Money::ZERO, |a, b| a.saturating_add(b)), s.total.counted_amount);
             }
         }
     }

@@ -143,6 +143,30 @@ impl utoipa::PartialSchema for Time {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for Time {}
 
+/// How long to wait before trying again, as a person reads it: `45 秒` / `45 seconds` under a
+/// minute, else whole minutes rounded up (`15 分钟` / `15 minutes`). The server puts it in every
+/// 429's message, beside `Retry-After`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait(pub u64);
+
+impl Wait {
+    pub fn zh(self) -> String {
+        match self.0.max(1) {
+            s @ ..60 => format!("{s} 秒"),
+            s => format!("{} 分钟", s.div_ceil(60)),
+        }
+    }
+
+    pub fn en(self) -> String {
+        match self.0.max(1) {
+            1 => "1 second".to_owned(),
+            s @ ..60 => format!("{s} seconds"),
+            s if s.div_ceil(60) == 1 => "1 minute".to_owned(),
+            s => format!("{} minutes", s.div_ceil(60)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +221,16 @@ mod tests {
         assert_eq!(later.millis_since(earlier), 58_999);
         assert_eq!(later.seconds_since(earlier), 58, "not 59: whole seconds are not subtracted");
         assert_eq!(earlier.seconds_since(later), -59, "rounded down, also backwards");
+    }
+
+    #[test]
+    fn a_wait_reads_in_seconds_under_a_minute_then_in_whole_minutes_rounded_up() {
+        let both = |s| (Wait(s).zh(), Wait(s).en());
+        assert_eq!(both(0), ("1 秒".into(), "1 second".into()));
+        assert_eq!(both(45), ("45 秒".into(), "45 seconds".into()));
+        assert_eq!(both(60), ("1 分钟".into(), "1 minute".into()));
+        assert_eq!(both(61), ("2 分钟".into(), "2 minutes".into()));
+        assert_eq!(both(900), ("15 分钟".into(), "15 minutes".into()));
     }
 
     #[test]

@@ -126,6 +126,33 @@ impl CookiePolicy {
         format!("{}=; {}; Max-Age=0", self.name(), self.attributes())
     }
 
+    /// The marker cookie: no secret (its value is `1`), readable by the page (not `HttpOnly`),
+    /// set and cleared with the session cookie. The SPA asks `GET /api/session` only when it is
+    /// there, so loading a page signed out makes no request the browser logs as a failed `401`.
+    pub fn marker_name(self) -> &'static str {
+        if self.secure {
+            "__Host-payout_signed_in"
+        } else {
+            "payout_signed_in"
+        }
+    }
+
+    fn marker_attributes(self) -> &'static str {
+        if self.secure {
+            "Secure; SameSite=Strict; Path=/"
+        } else {
+            "SameSite=Strict; Path=/"
+        }
+    }
+
+    pub fn marker_set(self) -> String {
+        format!("{}=1; {}; Max-Age={SESSION_SECONDS}", self.marker_name(), self.marker_attributes())
+    }
+
+    pub fn marker_clear(self) -> String {
+        format!("{}=; {}; Max-Age=0", self.marker_name(), self.marker_attributes())
+    }
+
     /// The raw session token the request carries, if any.
     pub fn token(self, headers: &HeaderMap) -> Option<String> {
         headers
@@ -547,5 +574,23 @@ mod tests {
         assert!(secure.starts_with("__Host-payout_session=abc;"), "{secure}");
         assert!(secure.contains("; Secure;") && secure.contains("Path=/") && !secure.contains("Domain"));
         assert!(!CookiePolicy { secure: false }.set("abc").contains("Secure"));
+    }
+
+    #[test]
+    fn the_signed_in_marker_holds_no_secret_is_readable_by_the_page_and_lives_as_long_as_the_session() {
+        for secure in [false, true] {
+            let p = CookiePolicy { secure };
+            let marker = p.marker_set();
+            assert!(marker.starts_with(&format!("{}=1;", p.marker_name())), "{marker}");
+            assert!(
+                !marker.contains("HttpOnly")
+                    && marker.contains("SameSite=Strict")
+                    && marker.contains("Path=/")
+            );
+            assert!(marker.ends_with(&format!("Max-Age={SESSION_SECONDS}")), "{marker}");
+            assert_eq!(marker.contains("Secure"), secure);
+            assert!(p.marker_clear().contains("Max-Age=0"));
+        }
+        assert!(CookiePolicy { secure: true }.marker_name().starts_with("__Host-"));
     }
 }

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use payout_core::api::{ErrorBody, ErrorDetail};
+use payout_core::time::Wait;
 use payout_core::Violation;
 
 /// When a sign-in refused for want of a hashing slot may be tried again.
@@ -110,16 +111,13 @@ impl ApiError {
             ),
             ApiError::Unauthorized { code, zh, en } => (StatusCode::UNAUTHORIZED, detail(code, &zh, &en)),
             ApiError::TooManyAttempts { retry_after_seconds } => {
-                let minutes = retry_after_seconds.div_ceil(60).max(1);
+                let wait = Wait(retry_after_seconds);
                 (
                     StatusCode::TOO_MANY_REQUESTS,
                     detail(
                         "TOO_MANY_ATTEMPTS",
-                        &format!("登录失败次数过多，请 {minutes} 分钟后再试"),
-                        &format!(
-                            "Too many failed sign-in attempts; try again in {minutes} minute{}",
-                            if minutes == 1 { "" } else { "s" }
-                        ),
+                        &format!("登录失败次数过多，请 {}后再试", wait.zh()),
+                        &format!("Too many failed sign-in attempts; try again in {}", wait.en()),
                     ),
                 )
             }
@@ -140,16 +138,22 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 detail(
                     "TOO_MANY_REQUESTS",
-                    &format!("请求过于频繁，请 {retry_after_seconds} 秒后再试"),
-                    &format!("Too many requests from this address; try again in {retry_after_seconds} s"),
+                    &format!("请求过于频繁，请 {}后再试", Wait(retry_after_seconds).zh()),
+                    &format!(
+                        "Too many requests from this address; try again in {}",
+                        Wait(retry_after_seconds).en()
+                    ),
                 ),
             ),
             ApiError::SignInBusy => (
                 StatusCode::TOO_MANY_REQUESTS,
                 detail(
                     "SIGN_IN_BUSY",
-                    &format!("登录人数过多，请 {SIGN_IN_BUSY_RETRY_SECONDS} 秒后再试"),
-                    &format!("Too many sign-ins at once; try again in {SIGN_IN_BUSY_RETRY_SECONDS} s"),
+                    &format!("登录人数过多，请 {}后再试", Wait(SIGN_IN_BUSY_RETRY_SECONDS).zh()),
+                    &format!(
+                        "Too many sign-ins at once; try again in {}",
+                        Wait(SIGN_IN_BUSY_RETRY_SECONDS).en()
+                    ),
                 ),
             ),
             ApiError::MethodNotAllowed => (

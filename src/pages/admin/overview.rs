@@ -48,14 +48,28 @@ fn OverviewView(o: OverviewData) -> impl IntoView {
     let lang = use_lang();
     let t = move |zh: &'static str, en: &'static str| lang.get().pick(zh, en).to_owned();
     let (cap, counted, remaining) = (o.shop_daily_cap, o.shop_counted_today, o.shop_remaining);
-    let count = |testid: &'static str, href: &'static str, zh: &'static str, en: &'static str, n: u64| {
+    let counted_today = o.counted_today;
+    // A figure that links to the payouts behind it; `alert` asks for attention while not zero.
+    let stat = |testid: &'static str, href: String, label: Signal<String>, value: String, alert: bool| {
         view! {
-            <a class="stat" class:stat--alert={n > 0 && href != "/records"} href=href data-testid=testid>
-                <span class="stat__value">{n}</span>
-                <span class="stat__label">{move || lang.get().pick(zh, en)}</span>
+            <a class="stat" class:stat--alert=alert href=href data-testid=testid>
+                <span class="stat__value">{value}</span>
+                <span class="stat__label">{label}</span>
             </a>
         }
     };
+    let words = move |zh: &'static str, en: &'static str| Signal::derive(move || t(zh, en));
+    let today = |status: &str| {
+        let status = if status.is_empty() { String::new() } else { format!("status={status}&") };
+        format!("/records?{status}from={}&to={}", o.date, o.date)
+    };
+    let (awaiting, stuck) = (o.awaiting_approval, o.stuck);
+    let paid_count = o.succeeded_today;
+    let paid_label = Signal::derive(move || match lang.get() {
+        Lang::Zh => format!("今日已出款（{paid_count} 笔）"),
+        Lang::En if paid_count == 1 => "Paid out today (1 payout)".to_owned(),
+        Lang::En => format!("Paid out today ({paid_count} payouts)"),
+    });
     let days = o.days.len();
     view! {
         <div class="overview__top">
@@ -64,14 +78,18 @@ fn OverviewView(o: OverviewData) -> impl IntoView {
                 label=Signal::derive(move || t("店铺今日剩余额度", "Shop remaining today"))
                 value=money(remaining)
                 detail=Signal::derive(move || match lang.get() {
-                    Lang::Zh => format!("今日已计入 {} · 单日上限 {}", money(counted), money(cap)),
-                    Lang::En => format!("counted today {} · daily cap {}", money(counted), money(cap)),
+                    Lang::Zh => format!("今日已计入 {}（{counted_today} 笔）· 单日上限 {}", money(counted), money(cap)),
+                    Lang::En => format!("counted today {} ({counted_today}) · daily cap {}", money(counted), money(cap)),
                 })
                 percent=percent(remaining, cap)
             />
-            {count("overview-awaiting", "/approvals", "待审核", "Awaiting approval", o.awaiting_approval)}
-            {count("overview-stuck", "/records?status=processing", "打款状态确认中", "Stuck", o.stuck)}
-            {count("overview-today", "/records", "今日打款笔数", "Payouts today", o.payouts_today)}
+            {stat("overview-awaiting", "/approvals".into(), words("待审核", "Awaiting approval"), awaiting.to_string(), awaiting > 0)}
+            {stat("overview-stuck", "/records?status=processing".into(), words("打款状态确认中", "Stuck"), stuck.to_string(), stuck > 0)}
+            // The count behind 今日已计入: failed and rejected payouts are not in it (SPEC §3).
+            {stat("overview-today", today(""), words("今日计入笔数", "Counted today"), counted_today.to_string(), false)}
+            {stat("overview-paid", today("succeeded"), paid_label, money(o.succeeded_today_amount), false)}
+            {stat("overview-failed", today("failed"), words("今日打款失败（不计入）", "Failed today (not counted)"), o.failed_today.to_string(), false)}
+            {stat("overview-rejected", today("rejected"), words("今日已驳回（不计入）", "Rejected today (not counted)"), o.rejected_today.to_string(), false)}
         </div>
         <section class="card" aria-labelledby="agents-title">
             <h2 id="agents-title" class="card__title">{move || t("客服今日额度使用", "Agents' quota used today")}</h2>

@@ -278,13 +278,23 @@ fn QuotaRow(q: QuotaView, policy: Policy, viewer: Viewer) -> impl IntoView {
             </Show>
             <td class="num" data-label=label("今日已用", "Used today")>{move || row.with(|r| format::money(r.used_today))}</td>
             <td data-label=label("配额开关", "Quota on")>
-                <Switch
-                    testid="quota-enabled"
-                    checked=Signal::derive(move || row.with(|r| r.enabled))
-                    label=Signal::derive(move || format!("{} {}", name(), lang.get().pick("配额开关", "quota on")))
-                    disabled=Signal::derive(move || pending.get() || locked.with(Option::is_some))
-                    on_toggle=toggle
-                />
+                // Without payout permission the quota does nothing: its switch would claim "on".
+                <Show
+                    when=move || row.with(|r| r.payout_permission)
+                    fallback=move || view! {
+                        <span class="muted" data-testid="quota-enabled-na">
+                            {move || lang.get().pick("不适用（未授予打款岗位）", "Not applicable (no payout permission)")}
+                        </span>
+                    }
+                >
+                    <Switch
+                        testid="quota-enabled"
+                        checked=Signal::derive(move || row.with(|r| r.enabled))
+                        label=Signal::derive(move || format!("{} {}", name(), lang.get().pick("配额开关", "quota on")))
+                        disabled=Signal::derive(move || pending.get() || locked.with(Option::is_some))
+                        on_toggle=toggle
+                    />
+                </Show>
             </td>
             <td class="cell-actions" data-label=label("操作", "Actions")>
                 <Show

@@ -4,7 +4,9 @@
 //! a reason on or off. The dialog of the workbench offers the active ones.
 
 use leptos::prelude::*;
-use payout_core::reasons::{validate_reason, Reason, ReasonInput, MAX_TEXT_CHARS, PLACEHOLDERS};
+use payout_core::reasons::{
+    validate_reason, Reason, ReasonInput, MAX_NAME_CHARS, MAX_TEXT_CHARS, PLACEHOLDERS,
+};
 
 use crate::api::{self, ApiError};
 use crate::components::dialog::Modal;
@@ -13,6 +15,9 @@ use crate::components::field::{SelectField, TextAreaField, TextField};
 use crate::components::switch::Switch;
 use crate::format;
 use crate::i18n::{use_lang, Lang};
+
+/// The name inputs take as many characters as a name may have (`validate_reason`), no more.
+const NAME_MAXLENGTH: u32 = MAX_NAME_CHARS as u32;
 
 #[component]
 pub fn Reasons() -> impl IntoView {
@@ -303,8 +308,8 @@ fn ReasonForm(
                 }
             >
                 <div class="form-row">
-                    <TextField id="reason-name-zh" label=label("名称（中文）", "Name (Chinese)") value=name_zh errors=errors("name_zh", changed(name_zh)) maxlength=60 />
-                    <TextField id="reason-name-en" label=label("名称（英文，选填）", "Name (English, optional)") value=name_en errors=errors("name_en", changed(name_en)) maxlength=60 />
+                    <TextField id="reason-name-zh" label=label("名称（中文）", "Name (Chinese)") value=name_zh errors=errors("name_zh", changed(name_zh)) maxlength=NAME_MAXLENGTH />
+                    <TextField id="reason-name-en" label=label("名称（英文，选填）", "Name (English, optional)") value=name_en errors=errors("name_en", changed(name_en)) maxlength=NAME_MAXLENGTH />
                 </div>
                 <SelectField
                     id="reason-type"

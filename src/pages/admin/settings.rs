@@ -17,6 +17,7 @@ use crate::components::field::TextField;
 use crate::components::switch::Switch;
 use crate::format;
 use crate::i18n::use_lang;
+use crate::people::Actor;
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -102,6 +103,7 @@ fn SettingsView(
             approval_threshold: (wanted.threshold != old.threshold)
                 .then(|| wanted.threshold.map(|m| m.to_string())),
             require_reason: (wanted.require_reason != old.require_reason).then_some(wanted.require_reason),
+            require_two_factor: None,
         };
         async move {
             let r = api::update_settings(&update).await;
@@ -314,7 +316,7 @@ fn TopUp(
                 <h3 class="card__subtitle">{move || lang.get().pick("最近充值", "Recent top-ups")}</h3>
                 <ul class="plain-list">
                     {top_ups.into_iter().map(|t| view! {
-                        <li>{format::time(t.created_at)} " · " {format::money(t.amount)} " · " <span class="mono">{t.reference}</span> " · " {t.actor}</li>
+                        <li>{format::time(t.created_at)} " · " {format::money(t.amount)} " · " <span class="mono">{t.reference}</span> " · " <Actor login=t.actor /></li>
                     }).collect_view()}
                 </ul>
             })}

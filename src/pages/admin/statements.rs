@@ -6,13 +6,15 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use payout_core::api::PayoutStatus;
 use payout_core::statement::{Bucket, Statement};
+use payout_core::Money;
 
 use crate::api;
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::components::payout_table::PayoutTable;
 use crate::format;
-use crate::i18n::use_lang;
+use crate::i18n::{use_lang, Lang};
 
 #[component]
 pub fn Statements() -> impl IntoView {
@@ -100,18 +102,33 @@ fn StatementsScreen() -> impl IntoView {
     }
 }
 
+/// `3 笔` / `3 payouts`.
+fn payouts(lang: Lang, n: u64) -> String {
+    match (lang, n) {
+        (Lang::Zh, n) => format!("{n} 笔"),
+        (Lang::En, 1) => "1 payout".to_owned(),
+        (Lang::En, n) => format!("{n} payouts"),
+    }
+}
+
 #[component]
 fn StatementView(s: Statement) -> impl IntoView {
     let lang = use_lang();
     let t = s.total.clone();
-    let fact = move |zh: &'static str, en: &'static str, testid: &'static str, value: String| {
+    // A headline figure: the amount, and under it how many payouts make it.
+    let fact = move |zh: &'static str, en: &'static str, testid: &'static str, amount: Money, count: u64| {
         view! {
-            <div>
+            <div data-testid=testid data-amount=amount.to_string() data-count=count>
                 <dt>{move || lang.get().pick(zh, en)}</dt>
-                <dd data-testid=testid>{value}</dd>
+                <dd data-testid=format!("{testid}-amount")>{format::money(amount)}</dd>
+                <dd class="facts__sub" data-testid=format!("{testid}-count")>{move || payouts(lang.get(), count)}</dd>
             </div>
         }
     };
+    let line =
+        |status: PayoutStatus| s.status(status).map(|b| (b.amount, b.count)).unwrap_or((Money::ZERO, 0));
+    let (awaiting, failed, rejected) =
+        (line(PayoutStatus::AwaitingApproval), line(PayoutStatus::Failed), line(PayoutStatus::Rejected));
     if s.payouts.is_empty() {
         return view! { <Empty zh="这一天没有打款" en="No payouts on this day" /> }.into_any();
     }
@@ -123,11 +140,13 @@ fn StatementView(s: Statement) -> impl IntoView {
         ("按操作人", "By operator", "operator", s.by_operator),
     ];
     view! {
-        <dl class="facts facts--totals" data-testid="statement-totals" data-amount=t.amount.to_string()>
-            {fact("打款笔数", "Payouts", "total-count", t.count.to_string())}
-            {fact("打款金额", "Amount", "total-amount", format::money(t.amount))}
-            {fact("成功笔数", "Succeeded", "total-succeeded-count", t.succeeded_count.to_string())}
-            {fact("成功金额", "Succeeded amount", "total-succeeded-amount", format::money(t.succeeded_amount))}
+        // What went out and what is counted (SPEC §3) lead; what is not counted stands apart.
+        <dl class="facts facts--totals" data-testid="statement-totals" data-amount=t.amount.to_string() data-count=t.count>
+            {fact("已出款（打款成功）", "Paid out (succeeded)", "total-succeeded", t.succeeded_amount, t.succeeded_count)}
+            {fact("计入额度", "Counted", "total-counted", t.counted_amount, t.counted_count)}
+            {fact("其中待审核", "Of which awaiting approval", "total-awaiting", awaiting.0, awaiting.1)}
+            {fact("打款失败（不计入）", "Failed (not counted)", "total-failed", failed.0, failed.1)}
+            {fact("已驳回（不计入）", "Rejected (not counted)", "total-rejected", rejected.0, rejected.1)}
         </dl>
         <div class="buckets">
             {groups
@@ -182,8 +201,8 @@ fn BucketTable(
                         <th scope="col"><span class="sr-only">{move || lang.get().pick(zh, en)}</span></th>
                         {th("笔数", "Count")}
                         {th("金额", "Amount")}
-                        {th("成功笔数", "Succeeded")}
-                        {th("成功金额", "Succeeded amount")}
+                        {th("成功笔数", "Paid")}
+                        {th("成功金额", "Paid amount")}
                     </tr>
                 </thead>
                 <tbody>{buckets.into_iter().map(|b| row(b, false)).collect_view()}</tbody>

@@ -312,11 +312,11 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
             Violation::new(
                 Code::AmountOverOrderRemaining,
                 format!(
-                    "超出该订单剩余可打款金额 ¥{order_remaining}（订单上限 ¥{cap}，已打款 ¥{}）",
+                    "超出该订单剩余可打款金额 ¥{order_remaining:#}（订单上限 ¥{cap:#}，已计入 ¥{:#}）",
                     facts.usage.counted_total
                 ),
                 format!(
-                    "More than this order's remaining ¥{order_remaining} (cap ¥{cap}, paid ¥{})",
+                    "More than this order's remaining ¥{order_remaining:#} (cap ¥{cap:#}, counted ¥{:#})",
                     facts.usage.counted_total
                 ),
             )
@@ -332,9 +332,9 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
                 v.push(
                     Violation::new(
                         Code::AmountOverOperatorPerPayout,
-                        format!("超出您的单笔打款限额 ¥{per}，如需调整请联系主账号"),
+                        format!("超出您的单笔打款限额 ¥{per:#}，如需调整请联系主账号"),
                         format!(
-                            "More than your per-payout limit of ¥{per}; ask the main account to adjust it"
+                            "More than your per-payout limit of ¥{per:#}; ask the main account to adjust it"
                         ),
                     )
                     .on(Field::Amount)
@@ -348,9 +348,9 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
                 v.push(
                     Violation::new(
                         Code::AmountOverOperatorDailyRemaining,
-                        format!("超出您今日剩余打款额度 ¥{remaining}（每日限额 ¥{daily}）"),
+                        format!("超出您今日剩余打款额度 ¥{remaining:#}（每日限额 ¥{daily:#}）"),
                         format!(
-                            "More than your remaining daily quota of ¥{remaining} (daily limit ¥{daily})"
+                            "More than your remaining daily quota of ¥{remaining:#} (daily limit ¥{daily:#})"
                         ),
                     )
                     .on(Field::Amount)
@@ -366,11 +366,11 @@ fn amount_limits(policy: &Policy, facts: &Facts, amount: Money) -> Vec<Violation
             Violation::new(
                 Code::AmountOverShopDailyRemaining,
                 format!(
-                    "超出店铺今日剩余打款额度 ¥{shop_remaining}（店铺单日上限 ¥{}）",
+                    "超出店铺今日剩余打款额度 ¥{shop_remaining:#}（店铺单日上限 ¥{:#}）",
                     policy.shop_daily_cap
                 ),
                 format!(
-                    "More than the shop's remaining ¥{shop_remaining} for today (daily cap ¥{})",
+                    "More than the shop's remaining ¥{shop_remaining:#} for today (daily cap ¥{:#})",
                     policy.shop_daily_cap
                 ),
             )
@@ -419,20 +419,20 @@ fn account_checks(facts: &Facts, kind: AccountKind, amount: Option<Money>) -> Ve
                 let label = (kind.label_zh(), kind.label_en());
                 let (zh, en) = if account.frozen.is_zero() {
                     (
-                        format!("{}可用余额 ¥{available} 不足以支付 ¥{amount}", label.0),
+                        format!("{}可用余额 ¥{available:#} 不足以支付 ¥{amount:#}", label.0),
                         format!(
-                            "The {} has ¥{available} available, less than ¥{amount}",
+                            "The {} has ¥{available:#} available, less than ¥{amount:#}",
                             label.1.to_lowercase()
                         ),
                     )
                 } else {
                     (
                         format!(
-                            "{}可用余额 ¥{available} 不足以支付 ¥{amount}：其中 ¥{} 已被冻结，冻结资金不可用于打款，请解冻后再试",
+                            "{}可用余额 ¥{available:#} 不足以支付 ¥{amount:#}：其中 ¥{:#} 已被冻结，冻结资金不可用于打款，请解冻后再试",
                             label.0, account.frozen
                         ),
                         format!(
-                            "The {} has ¥{available} available, less than ¥{amount}: ¥{} of its balance is frozen and frozen funds cannot be used for payouts",
+                            "The {} has ¥{available:#} available, less than ¥{amount:#}: ¥{:#} of its balance is frozen and frozen funds cannot be used for payouts",
                             label.1.to_lowercase(), account.frozen
                         ),
                     )
@@ -579,8 +579,8 @@ mod tests {
         let v = draft_checks(&Policy::default(), &f, &draft("99.51"));
         assert_eq!(codes(&v), [Code::InsufficientAvailableBalance]);
         assert_eq!((v[0].remaining, v[0].frozen), (Some(m("99.50")), Some(m("1200"))));
-        assert!(v[0].message_zh.contains("冻结") && v[0].message_zh.contains("1200.00"));
-        assert!(v[0].message_en.contains("frozen") && v[0].message_en.contains("1200.00"));
+        assert!(v[0].message_zh.contains("冻结") && v[0].message_zh.contains("¥1,200.00"));
+        assert!(v[0].message_en.contains("frozen") && v[0].message_en.contains("¥1,200.00"));
     }
 
     #[test]

@@ -132,6 +132,29 @@ mod tests {
         assert_eq!(v[0].field, Some(crate::Field::BuyerMessage));
     }
 
+    #[test]
+    fn r_l4_r_f5_r_f8_limit_messages_write_amounts_thousands_separated() {
+        let mut f = facts();
+        f.operator = crate::facts::OperatorFacts::main();
+        f.shop_counted_today = m("14700");
+        f.shop.accounts[0].balance = m("1300");
+        f.shop.accounts[0].frozen = m("1200");
+        let v = check_draft(&Policy::default(), &f, &draft("400"), now());
+        let all =
+            v.iter().map(|v| format!("{}\n{}", v.message_zh, v.message_en)).collect::<Vec<_>>().join("\n");
+        assert!(all.contains("超出店铺今日剩余打款额度 ¥300.00（店铺单日上限 ¥15,000.00）"), "R-F5: {all}");
+        assert!(all.contains("(daily cap ¥15,000.00)"), "R-F5: {all}");
+        assert!(all.contains("可用余额 ¥100.00 不足以支付 ¥400.00：其中 ¥1,200.00 已被冻结"), "R-F8: {all}");
+        assert!(all.contains("¥1,200.00 of its balance is frozen"), "R-F8: {all}");
+        assert!(!all.contains("15000.00") && !all.contains("1200.00"), "{all}");
+
+        f.shop_counted_today = m("15000");
+        let v = check_draft(&Policy::default(), &f, &draft("1"), now());
+        assert!(v.iter().any(|v| v.message_zh == "店铺今日累计打款已达上限 ¥15,000.00"), "R-L4: {v:?}");
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(json.contains("\"limit\":\"15000.00\""), "the figures stay plain: {json}");
+    }
+
     fn arb_money(max_fen: i64) -> impl Strategy<Value = Money> {
         (0..=max_fen).prop_map(|f| Money::from_fen(f).unwrap())
     }

@@ -14,11 +14,11 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
         let mut violation = Violation::new(
             Code::OrderCountLimit,
             format!(
-                "该订单已打款 {} 次，每笔订单最多打款 {} 次",
+                "该订单已计入 {} 次打款，每笔订单最多打款 {} 次",
                 usage.counted_count, policy.max_payouts_per_order
             ),
             format!(
-                "This order already has {} payouts; an order can receive at most {}",
+                "This order already counts {} payouts; an order can receive at most {}",
                 usage.counted_count, policy.max_payouts_per_order
             ),
         );
@@ -32,8 +32,11 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
         v.push(
             Violation::new(
                 Code::OrderAmountLimit,
-                format!("该订单累计打款 ¥{} 已达上限 ¥{}", usage.counted_total, cap),
-                format!("Payouts on this order (¥{}) have reached its cap of ¥{}", usage.counted_total, cap),
+                format!("该订单累计打款 ¥{:#} 已达上限 ¥{:#}", usage.counted_total, cap),
+                format!(
+                    "Payouts on this order (¥{:#}) have reached its cap of ¥{:#}",
+                    usage.counted_total, cap
+                ),
             )
             .figures(cap, usage.counted_total),
         );
@@ -60,8 +63,8 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
         v.push(
             Violation::new(
                 Code::ShopDailyLimit,
-                format!("店铺今日累计打款已达上限 ¥{}", policy.shop_daily_cap),
-                format!("The shop has reached its daily payout cap of ¥{}", policy.shop_daily_cap),
+                format!("店铺今日累计打款已达上限 ¥{:#}", policy.shop_daily_cap),
+                format!("The shop has reached its daily payout cap of ¥{:#}", policy.shop_daily_cap),
             )
             .figures(policy.shop_daily_cap, facts.shop_counted_today),
         );
@@ -73,9 +76,9 @@ pub fn order_limits(policy: &Policy, facts: &Facts, now: Time) -> Vec<Violation>
             v.push(
                 Violation::new(
                     Code::OperatorDailyLimit,
-                    format!("您今日的打款额度 ¥{daily} 已用完，请联系主账号调整"),
+                    format!("您今日的打款额度 ¥{daily:#} 已用完，请联系主账号调整"),
                     format!(
-                        "You have used your whole daily quota of ¥{daily}; ask the main account to raise it"
+                        "You have used your whole daily quota of ¥{daily:#}; ask the main account to raise it"
                     ),
                 )
                 .figures(daily, op.used_today),

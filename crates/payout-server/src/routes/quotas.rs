@@ -50,9 +50,9 @@ fn granted(outcome: GrantOutcome) -> Result<axum::Json<QuotaView>, ApiError> {
         }),
         GrantOutcome::AboveOwnLimit { per_payout_limit, daily_limit } => Err(ApiError::Forbidden {
             code: "QUOTA_ABOVE_OWN_LIMIT",
-            zh: format!("不能设置高于您自己的额度（单笔 ¥{per_payout_limit}，每日 ¥{daily_limit}）"),
+            zh: format!("不能设置高于您自己的额度（单笔 ¥{per_payout_limit:#}，每日 ¥{daily_limit:#}）"),
             en: format!(
-                "You cannot set limits above your own (per payout ¥{per_payout_limit}, daily ¥{daily_limit})"
+                "You cannot set limits above your own (per payout ¥{per_payout_limit:#}, daily ¥{daily_limit:#})"
             ),
         }),
     }

@@ -12,6 +12,7 @@ use crate::auth::{MainAccount, PayoutActor};
 use crate::error::ApiError;
 use crate::json::{Json, Path};
 use crate::state::AppState;
+use crate::store::ReasonSaved;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,6 +32,19 @@ fn valid(input: &ReasonInput) -> Result<ValidReason, ApiError> {
     })
 }
 
+/// What the store's answer means for the client.
+fn saved(outcome: ReasonSaved) -> Result<Reason, ApiError> {
+    match outcome {
+        ReasonSaved::Saved(reason) => Ok(reason),
+        ReasonSaved::NotFound => Err(reason_not_found()),
+        ReasonSaved::NameTaken(name) => Err(ApiError::Conflict {
+            code: "REASON_NAME_TAKEN",
+            zh: format!("店铺已有名为“{name}”的打款原因，请换一个名称"),
+            en: format!("The shop already has a reason named \"{name}\"; choose another name"),
+        }),
+    }
+}
+
 fn reason_not_found() -> ApiError {
     ApiError::NotFound {
         code: "REASON_NOT_FOUND", zh: "未找到该打款原因", en: "No such reason in this shop"
@@ -47,7 +61,8 @@ pub async fn reasons_list(
 }
 
 #[utoipa::path(post, path = "/api/reasons", tag = "reasons", request_body = ReasonInput,
-    responses((status = 201, body = Reason), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Reason), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "REASON_NAME_TAKEN")))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id))]
 pub async fn reasons_create(
     State(state): State<AppState>,
@@ -55,14 +70,14 @@ pub async fn reasons_create(
     Json(input): Json<ReasonInput>,
 ) -> Result<(StatusCode, axum::Json<Reason>), ApiError> {
     let reason = valid(&input)?;
-    let created = state.store.reason_create(&actor, &reason, state.clock.now()).await?;
+    let created = saved(state.store.reason_create(&actor, &reason, state.clock.now()).await?)?;
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
 #[utoipa::path(put, path = "/api/reasons/{id}", tag = "reasons", request_body = ReasonInput,
     params(("id" = i64, Path, description = "Reason id")),
     responses((status = 200, body = Reason), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "REASON_NAME_TAKEN")))]
 #[tracing::instrument(skip_all, fields(shop_id = actor.shop_id, reason_id = id))]
 pub async fn reasons_update(
     State(state): State<AppState>,
@@ -71,6 +86,6 @@ pub async fn reasons_update(
     Json(input): Json<ReasonInput>,
 ) -> Result<axum::Json<Reason>, ApiError> {
     let reason = valid(&input)?;
-    let updated = state.store.reason_update(&actor, id, &reason, state.clock.now()).await?;
-    Ok(axum::Json(updated.ok_or_else(reason_not_found)?))
+    let updated = saved(state.store.reason_update(&actor, id, &reason, state.clock.now()).await?)?;
+    Ok(axum::Json(updated))
 }

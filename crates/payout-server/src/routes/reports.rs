@@ -80,7 +80,16 @@ fn statement_csv(s: &Statement) -> Vec<u8> {
     let mut out = BOM.as_bytes().to_vec();
     out.extend(csv_line(&["小额打款对账单", &s.date, "北京时间 (UTC+8)"]));
     out.extend(b"\n");
-    out.extend(csv_line(&["分组", "项目", "笔数", "金额（元）", "成功笔数", "成功金额（元）"]));
+    out.extend(csv_line(&[
+        "分组",
+        "项目",
+        "笔数",
+        "金额（元）",
+        "成功笔数",
+        "成功金额（元）",
+        "计入笔数",
+        "计入金额（元）",
+    ]));
     let groups: [(&str, &[Bucket]); 6] = [
         ("合计", std::slice::from_ref(&s.total)),
         ("按状态", &s.by_status),
@@ -98,6 +107,8 @@ fn statement_csv(s: &Statement) -> Vec<u8> {
                 &b.amount.to_string(),
                 &b.succeeded_count.to_string(),
                 &b.succeeded_amount.to_string(),
+                &b.counted_count.to_string(),
+                &b.counted_amount.to_string(),
             ]));
         }
     }
@@ -162,6 +173,11 @@ pub async fn overview_get(
         shop_counted_today: figures.counted_today,
         shop_remaining: cap.saturating_sub(figures.counted_today),
         payouts_today: figures.payouts_today,
+        counted_today: figures.counted_payouts_today,
+        succeeded_today: figures.succeeded_today,
+        succeeded_today_amount: figures.succeeded_amount_today,
+        failed_today: figures.failed_today,
+        rejected_today: figures.rejected_today,
         awaiting_approval: figures.awaiting_approval,
         stuck: figures.stuck,
         agents,

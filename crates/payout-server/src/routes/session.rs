@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use payout_core::api::{LoginRequest, SessionInfo};
@@ -59,7 +59,7 @@ pub fn router(http: &HttpOptions) -> Router<AppState> {
 /// two-step verification on, the right password needs its code too (`401 TWO_FACTOR_REQUIRED`
 /// without one); a wrong code is a failed guess like a wrong password.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo, description = "Signed in; sets the session cookie"),
+    responses((status = 200, body = SessionInfo, description = "Signed in; sets the session cookie and the page-readable marker `payout_signed_in=1`"),
         (status = 401, body = payout_core::api::ErrorBody, description = "INVALID_CREDENTIALS, TWO_FACTOR_REQUIRED, TWO_FACTOR_INVALID, ONE_TIME_PASSWORD_EXPIRED"),
         (status = 403, body = payout_core::api::ErrorBody, description = "CROSS_SITE_REQUEST"),
         (status = 429, body = payout_core::api::ErrorBody, description = "TOO_MANY_ATTEMPTS, TOO_MANY_REQUESTS or SIGN_IN_BUSY")))]
@@ -128,7 +128,9 @@ pub async fn session_create(
     state.store.session_create(&hash, &credentials, &csrf, now, expires).await?;
     let actor = state.store.session_actor(&hash, now).await?.ok_or(ApiError::NotSignedIn)?;
     let info = auth::session_info(&actor);
-    Ok(([(header::SET_COOKIE, state.cookies.set(&token))], axum::Json(info)).into_response())
+    let cookies =
+        [(header::SET_COOKIE, state.cookies.set(&token)), (header::SET_COOKIE, state.cookies.marker_set())];
+    Ok((AppendHeaders(cookies), axum::Json(info)).into_response())
 }
 
 /// Who is signed in. Also for a session that must change its one-time password first.
@@ -143,7 +145,9 @@ pub async fn session_get(session: SignedIn) -> axum::Json<SessionInfo> {
     responses((status = 204), (status = 401, body = payout_core::api::ErrorBody)))]
 pub async fn session_delete(State(state): State<AppState>, session: SignedIn) -> Result<Response, ApiError> {
     state.store.session_delete(&session.token_hash).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.cookies.clear())]).into_response())
+    let cookies =
+        [(header::SET_COOKIE, state.cookies.clear()), (header::SET_COOKIE, state.cookies.marker_clear())];
+    Ok((StatusCode::NO_CONTENT, AppendHeaders(cookies)).into_response())
 }
 
 /// One guess at a password or a code, counted by the throttle before it is checked (README,

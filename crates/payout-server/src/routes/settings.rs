@@ -141,9 +141,9 @@ pub async fn top_ups_create(
             let max = payout_core::top_up::max_custody_balance();
             Err(ApiError::Conflict {
                 code: "TOP_UP_ABOVE_CEILING",
-                zh: format!("充值后管家账户余额将超过上限 ¥{max}（当前余额 ¥{balance}）"),
+                zh: format!("充值后管家账户余额将超过上限 ¥{max:#}（当前余额 ¥{balance:#}）"),
                 en: format!(
-                    "The custody balance would exceed its ceiling of ¥{max} (balance now ¥{balance})"
+                    "The custody balance would exceed its ceiling of ¥{max:#} (balance now ¥{balance:#})"
                 ),
             })
         }

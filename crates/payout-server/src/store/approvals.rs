@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use payout_core::api::{PayoutStatus, PayoutView};
-use payout_core::approval::{EXPIRED, SYSTEM_ACTOR};
+use payout_core::approval::{APPROVED, EXPIRED, SYSTEM_ACTOR};
 use payout_core::webhooks::EventType;
 use payout_core::{ShopStatus, Time};
 
@@ -185,7 +185,7 @@ for_each_store! {
                     .bind(key.id)
                     .execute(&mut *tx)
                     .await?;
-                    This::event(&mut tx, key, now, PayoutStatus::Pending, &actor.username, Some("approved")).await?;
+                    This::event(&mut tx, key, now, PayoutStatus::Pending, &actor.username, Some(APPROVED)).await?;
                     let target = format!("payout:{id}");
                     let audit = Audit { shop_id: key.shop_id, at: now, actor: &actor.username, action: "payout.approved", target: &target, detail: "" };
                     This::audit(&mut tx, audit).await?;

@@ -80,7 +80,7 @@ use payout_core::{AccountKind, Draft, Facts, Money, PayoutType, Violation};
 pub use payouts::{Decide, PayoutStore};
 pub use people::{By, Created, NewPassword, NewShop, PeopleStore, Security, ShopListing, UserRef};
 pub use quotas::QuotaStore;
-pub use reasons::ReasonStore;
+pub use reasons::{ReasonSaved, ReasonStore};
 pub use reports::{ReportStore, ShopFigures};
 pub use sessions::{Checked, SessionStore, Throttle};
 pub use settings::{SettingsChange, SettingsStore};

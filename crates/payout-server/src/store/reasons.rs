@@ -9,25 +9,35 @@ use super::audit::Audit;
 use super::rows::{named, row};
 use super::{Actor, Lock, StoreError};
 
+/// What saving a reason came to.
+#[derive(Debug)]
+pub enum ReasonSaved {
+    Saved(Reason),
+    /// The shop has no such reason (an edit).
+    NotFound,
+    /// Another reason of the shop already has this Chinese or English name.
+    NameTaken(String),
+}
+
 #[async_trait]
 pub trait ReasonStore: Send + Sync + 'static {
     /// Every reason of the shop, active or not, in its order.
     async fn reasons_list(&self, shop_id: i64) -> Result<Vec<Reason>, StoreError>;
-    /// Adds a reason at its position (default: last).
+    /// Adds a reason at its position (default: last), unless its name is taken.
     async fn reason_create(
         &self,
         actor: &Actor,
         reason: &ValidReason,
         now: Time,
-    ) -> Result<Reason, StoreError>;
-    /// Changes a reason of the actor's shop; `None` when it has no such reason.
+    ) -> Result<ReasonSaved, StoreError>;
+    /// Changes a reason of the actor's shop, unless its new name is another reason's.
     async fn reason_update(
         &self,
         actor: &Actor,
         id: i64,
         reason: &ValidReason,
         now: Time,
-    ) -> Result<Option<Reason>, StoreError>;
+    ) -> Result<ReasonSaved, StoreError>;
 }
 
 row! {
@@ -59,6 +69,25 @@ impl ReasonRow {
 pub(super) const SELECT_REASONS: &str =
     "SELECT id, name_zh, name_en, payout_type, buyer_message_template, active, position \
      FROM reasons WHERE shop_id = $1 ORDER BY position, id";
+
+/// The name of `r` that one of `others` (except reason `except`) already has, compared trimmed and
+/// without case: two reasons of a shop that read the same cannot be told apart in the dialog.
+fn taken_name(r: &ValidReason, others: &[Reason], except: Option<i64>) -> Option<String> {
+    others.iter().filter(|o| Some(o.id) != except).find_map(|o| {
+        if same_name(&o.name_zh, &r.name_zh) {
+            Some(r.name_zh.clone())
+        } else {
+            match (&o.name_en, &r.name_en) {
+                (Some(a), Some(b)) if same_name(a, b) => Some(b.clone()),
+                _ => None,
+            }
+        }
+    })
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
 
 fn describe(r: &ValidReason) -> String {
     format!(
@@ -115,9 +144,14 @@ for_each_store! {
             Ok(reasons)
         }
 
-        async fn reason_create(&self, actor: &Actor, r: &ValidReason, now: Time) -> Result<Reason, StoreError> {
-            // The shop's lock: a draft being decided sees the list before or after, never half.
+        async fn reason_create(&self, actor: &Actor, r: &ValidReason, now: Time) -> Result<ReasonSaved, StoreError> {
+            // The shop's lock: a draft being decided sees the list before or after, never half;
+            // and two saves of one name cannot both find it free.
             let mut tx = self.begin_write(Lock::Shop(actor.shop_id)).await?;
+            let existing = This::reasons(&mut tx, actor.shop_id, false).await?;
+            if let Some(name) = taken_name(r, &existing, None) {
+                return tx.finish(ReasonSaved::NameTaken(name)).await;
+            }
             let last: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(position), 0) AS BIGINT) FROM reasons WHERE shop_id = $1")
                 .bind(actor.shop_id)
                 .fetch_one(&mut *tx)
@@ -142,14 +176,20 @@ for_each_store! {
             let reason = This::reason_by_id(&mut tx, actor.shop_id, id).await?
                 .ok_or_else(|| StoreError::Corrupt(format!("reason {id} vanished")))?;
             tx.commit().await?;
-            Ok(reason)
+            Ok(ReasonSaved::Saved(reason))
         }
 
-        async fn reason_update(&self, actor: &Actor, id: i64, r: &ValidReason, now: Time) -> Result<Option<Reason>, StoreError> {
+        async fn reason_update(&self, actor: &Actor, id: i64, r: &ValidReason, now: Time) -> Result<ReasonSaved, StoreError> {
             let mut tx = self.begin_write(Lock::Shop(actor.shop_id)).await?;
-            let Some(old) = This::reason_by_id(&mut tx, actor.shop_id, id).await? else {
-                return tx.finish(None).await;
+            let existing = This::reasons(&mut tx, actor.shop_id, false).await?;
+            let Some(old) = existing.iter().find(|x| x.id == id).cloned() else {
+                return tx.finish(ReasonSaved::NotFound).await;
             };
+            // A name the reason already had stays allowed (a shop may hold duplicates from before).
+            let its_own = |n: &String| same_name(n, &old.name_zh) || old.name_en.as_deref().is_some_and(|e| same_name(n, e));
+            if let Some(name) = taken_name(r, &existing, Some(id)).filter(|n| !its_own(n)) {
+                return tx.finish(ReasonSaved::NameTaken(name)).await;
+            }
             sqlx::query(
                 "UPDATE reasons SET name_zh = $1, name_en = $2, payout_type = $3, buyer_message_template = $4, active = $5 \
                  WHERE shop_id = $6 AND id = $7",
@@ -167,9 +207,10 @@ for_each_store! {
             let (target, detail) = (format!("reason:{id}"), describe(r));
             let audit = Audit { shop_id: actor.shop_id, at: now, actor: &actor.username, action: "reason.updated", target: &target, detail: &detail };
             This::audit(&mut tx, audit).await?;
-            let reason = This::reason_by_id(&mut tx, actor.shop_id, id).await?;
+            let reason = This::reason_by_id(&mut tx, actor.shop_id, id).await?
+                .ok_or_else(|| StoreError::Corrupt(format!("reason {id} vanished")))?;
             tx.commit().await?;
-            Ok(reason)
+            Ok(ReasonSaved::Saved(reason))
         }
     }
 }

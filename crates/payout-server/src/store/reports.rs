@@ -13,7 +13,14 @@ use super::StoreError;
 #[derive(Clone, Debug)]
 pub struct ShopFigures {
     pub counted_today: Money,
+    /// Every payout created today, whatever its status.
     pub payouts_today: u64,
+    /// Today's counted payouts (SPEC §3), whose sum is `counted_today`.
+    pub counted_payouts_today: u64,
+    pub succeeded_today: u64,
+    pub succeeded_amount_today: Money,
+    pub failed_today: u64,
+    pub rejected_today: u64,
     pub awaiting_approval: u64,
     pub stuck: u64,
     /// (business day, type, counted sum) from `since` on.
@@ -39,6 +46,11 @@ pub trait ReportStore: Send + Sync + 'static {
 struct TodayRow {
     counted_fen: i64,
     payouts: i64,
+    counted_payouts: i64,
+    succeeded_payouts: i64,
+    succeeded_fen: i64,
+    failed_payouts: i64,
+    rejected_payouts: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,7 +81,12 @@ for_each_store! {
             let mut tx = self.begin_read().await?;
             let day = sqlx::query_as::<_, TodayRow>(concat!(
                 "SELECT CAST(COALESCE(SUM(CASE WHEN ", counted!(), " THEN amount_fen END), 0) AS BIGINT) AS counted_fen, \
-                        COUNT(*) AS payouts \
+                        COUNT(*) AS payouts, \
+                        CAST(COALESCE(SUM(CASE WHEN ", counted!(), " THEN 1 ELSE 0 END), 0) AS BIGINT) AS counted_payouts, \
+                        CAST(COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) AS BIGINT) AS succeeded_payouts, \
+                        CAST(COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_fen END), 0) AS BIGINT) AS succeeded_fen, \
+                        CAST(COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed_payouts, \
+                        CAST(COALESCE(SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0) AS BIGINT) AS rejected_payouts \
                  FROM payouts WHERE shop_id = $1 AND business_date = $2"
             ))
             .bind(shop_id)
@@ -102,6 +119,11 @@ for_each_store! {
             Ok(ShopFigures {
                 counted_today: money(day.counted_fen)?,
                 payouts_today: u64::try_from(day.payouts).unwrap_or(0),
+                counted_payouts_today: u64::try_from(day.counted_payouts).unwrap_or(0),
+                succeeded_today: u64::try_from(day.succeeded_payouts).unwrap_or(0),
+                succeeded_amount_today: money(day.succeeded_fen)?,
+                failed_today: u64::try_from(day.failed_payouts).unwrap_or(0),
+                rejected_today: u64::try_from(day.rejected_payouts).unwrap_or(0),
                 awaiting_approval: u64::try_from(awaiting).unwrap_or(0),
                 stuck: u64::try_from(stuck).unwrap_or(0),
                 sums: sums

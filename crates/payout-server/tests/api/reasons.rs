@@ -194,3 +194,32 @@ async fn the_buyer_message_comes_from_the_template_and_stays_apart_from_the_note
     let ctx = admin.context(O2).await;
     assert_eq!(ctx.body["payouts"][0]["buyer_message"], message, "the order page shows it too");
 }
+
+#[tokio::test]
+async fn a_reason_name_is_unique_within_the_shop_in_either_language() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let reason = |zh: &str, en: Option<&str>| json!({"name_zh": zh, "name_en": en, "payout_type": "other"});
+
+    let taken = admin.post("/api/reasons", reason(" 退货运费补偿 ", None)).await;
+    assert_eq!((taken.status.as_u16(), taken.error_code()), (409, "REASON_NAME_TAKEN"), "{}", taken.body);
+    assert!(taken.body["error"]["message_zh"].as_str().unwrap().contains("“退货运费补偿”"), "{}", taken.body);
+    assert!(taken.body["error"]["message_en"].as_str().unwrap().contains("already has a reason named"));
+    let en_taken = admin.post("/api/reasons", reason("退运费", Some("return SHIPPING refund"))).await;
+    assert_eq!(en_taken.error_code(), "REASON_NAME_TAKEN", "English names compare without case");
+    assert_eq!(admin.get("/api/reasons").await.body["items"].as_array().unwrap().len(), 4, "nothing added");
+
+    // Renaming one reason to another's name is refused; saving it under its own name is not.
+    let created = admin.post("/api/reasons", reason("赠品漏发", Some("Missing gift"))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let renamed = admin.put(&format!("/api/reasons/{id}"), reason("其他", None)).await;
+    assert_eq!((renamed.status.as_u16(), renamed.error_code()), (409, "REASON_NAME_TAKEN"));
+    let mut off = reason("赠品漏发", Some("Missing gift"));
+    off["active"] = json!(false);
+    assert_eq!(admin.put(&format!("/api/reasons/{id}"), off).await.status, 200, "its own name");
+
+    // Another shop may use the same names.
+    let zhou = app.login("zhou.admin").await;
+    assert_eq!(zhou.post("/api/reasons", reason("赠品漏发", None)).await.status, 201);
+}

@@ -76,6 +76,61 @@ async fn the_session_cookie_is_httponly_strict_and_sign_out_ends_it_on_the_serve
 }
 
 #[tokio::test]
+async fn sign_in_also_sets_a_page_readable_marker_which_sign_out_clears_and_get_session_still_answers_401() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    // Signed out, the session's answer is unchanged: 401 (the SPA just does not ask).
+    assert_eq!(http.get(format!("{}/api/session", app.url)).send().await.unwrap().status(), 401);
+    let res = http
+        .post(format!("{}/api/session", app.url))
+        .json(&json!({"username": "lin.agent1", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies[0].starts_with("payout_session=") && cookies[0].contains("HttpOnly"), "{cookies:?}");
+    let marker = &cookies[1];
+    assert!(marker.starts_with("payout_signed_in=1;"), "no secret in it: {marker}");
+    assert!(!marker.contains("HttpOnly"), "the page reads it: {marker}");
+    assert!(marker.contains("SameSite=Strict") && marker.contains("Max-Age=43200"), "{marker}");
+    // The marker alone signs nobody in.
+    let alone =
+        http.get(format!("{}/api/session", app.url)).header("cookie", "payout_signed_in=1").send().await;
+    assert_eq!(alone.unwrap().status(), 401);
+
+    let pair = cookies[0].split(';').next().unwrap().to_owned();
+    let me: serde_json::Value = http
+        .get(format!("{}/api/session", app.url))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let out = http
+        .delete(format!("{}/api/session", app.url))
+        .header("cookie", format!("{pair}; payout_signed_in=1"))
+        .header("X-CSRF-Token", me["csrf_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let cleared: Vec<String> =
+        out.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(
+        cleared.iter().any(|c| c.starts_with("payout_session=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    assert!(
+        cleared.iter().any(|c| c.starts_with("payout_signed_in=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_session_expires_after_twelve_hours() {
     let app = spawn_app().await;
     let admin = app.login("lin.admin").await;

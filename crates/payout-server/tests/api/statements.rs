@@ -99,6 +99,64 @@ async fn the_overview_has_todays_meter_each_agents_quota_and_30_days_by_type() {
     assert_eq!(agent.get("/api/overview").await.status, 403);
 }
 
+/// `"12.50"` → 1250.
+fn fen(v: &serde_json::Value) -> i64 {
+    let text = v.as_str().unwrap_or_else(|| panic!("not an amount: {v}"));
+    let (yuan, fen) = text.split_once('.').unwrap();
+    yuan.parse::<i64>().unwrap() * 100 + fen.parse::<i64>().unwrap()
+}
+
+#[tokio::test]
+async fn the_statement_and_overview_headlines_are_what_went_out_and_what_is_counted_with_rejected_apart() {
+    // The demo's 150.00 awaiting approval is rejected at the start: a rejected payout of today.
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let agent = app.login("lin.agent2").await;
+    assert_eq!(admin.create(draft(O2, "12.50")).await.status, 201);
+    app.settled().await;
+    // At the threshold (100.00) a sub-account's payout waits for approval: counted, not paid.
+    let waiting = agent.create(draft(O3, "150")).await;
+    assert_eq!(waiting.body["status"], "awaiting_approval", "{}", waiting.body);
+
+    let records = admin.get("/api/payouts?from=2026-11-24&to=2026-11-24&per_page=100").await;
+    let rows = records.body["items"].as_array().unwrap().clone();
+    let of = |keep: &dyn Fn(&str) -> bool| {
+        let picked: Vec<&serde_json::Value> =
+            rows.iter().filter(|r| keep(r["status"].as_str().unwrap())).collect();
+        (picked.len() as u64, picked.iter().map(|r| fen(&r["amount"])).sum::<i64>())
+    };
+    let counted = of(&|s| s != "failed" && s != "rejected");
+    let succeeded = of(&|s| s == "succeeded");
+    let rejected = of(&|s| s == "rejected");
+    let failed = of(&|s| s == "failed");
+    assert!(rejected.0 >= 1 && counted.0 >= 2 && succeeded.0 >= 1, "{rows:?}");
+
+    let s = admin.get("/api/statements/2026-11-24").await.body;
+    let t = &s["total"];
+    assert_eq!((t["counted_count"].as_u64().unwrap(), fen(&t["counted_amount"])), counted);
+    assert_eq!((t["succeeded_count"].as_u64().unwrap(), fen(&t["succeeded_amount"])), succeeded);
+    assert!(fen(&t["counted_amount"]) < fen(&t["amount"]), "the rejected 150.00 is not counted");
+    let line = |status: &str| {
+        let b = s["by_status"].as_array().unwrap().iter().find(|b| b["key"] == status).unwrap().clone();
+        (b["count"].as_u64().unwrap(), fen(&b["amount"]))
+    };
+    assert_eq!(line("rejected"), rejected);
+    assert_eq!(line("failed"), failed);
+    assert_eq!(line("awaiting_approval"), (1, 15000));
+
+    let o = admin.get("/api/overview").await.body;
+    assert_eq!(o["payouts_today"].as_u64().unwrap() as usize, rows.len(), "every payout of today");
+    assert_eq!(o["counted_today"].as_u64().unwrap(), counted.0, "the count behind 今日已计入");
+    assert_eq!(fen(&o["shop_counted_today"]), counted.1);
+    assert_eq!((o["succeeded_today"].as_u64().unwrap(), fen(&o["succeeded_today_amount"])), succeeded);
+    assert_eq!(o["rejected_today"].as_u64().unwrap(), rejected.0);
+    assert_eq!(o["failed_today"].as_u64().unwrap(), failed.0);
+
+    let csv = admin.http.get(format!("{}/api/statements/2026-11-24.csv", app.url)).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("分组,项目,笔数,金额（元）,成功笔数,成功金额（元）,计入笔数,计入金额（元）"));
+}
+
 #[tokio::test]
 async fn the_approval_threshold_and_reason_switch_are_payout_settings() {
     let app = spawn_app().await;
