@@ -43,46 +43,69 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts the server on `db` with the demo data and `args`, and waits until it is healthy.
     pub async fn start(db: &TestDb, args: &[&str]) -> Server {
-        let mut command = Command::new(binary());
-        command.env("RUST_LOG", "payout_server=warn").stdout(Stdio::null()).stderr(Stdio::null());
-        Server::launch(command, db, args).await
+        Server::launch(db, args, || {
+            let mut command = Command::new(binary());
+            command.env("RUST_LOG", "payout_server=warn").stdout(Stdio::null()).stderr(Stdio::null());
+            command
+        })
+        .await
     }
 
     /// The same, with its log (at `filter`) written to `log`.
     pub async fn start_logged(db: &TestDb, log: &std::path::Path, filter: &str, args: &[&str]) -> Server {
         let file = std::fs::File::create(log).expect("create the log file");
-        let mut command = Command::new(binary());
-        command.env("RUST_LOG", filter).stdout(file.try_clone().unwrap()).stderr(file);
-        Server::launch(command, db, args).await
+        Server::launch(db, args, || {
+            let mut command = Command::new(binary());
+            command.env("RUST_LOG", filter).stdout(file.try_clone().unwrap()).stderr(file.try_clone().unwrap());
+            command
+        })
+        .await
     }
 
-    /// The same, with the open-file limit's soft value lowered to `files` first (as on a small
+    /// The same, with the soft limit on open files lowered to `files` (as `ulimit -Sn` does on a small
     /// VPS); the hard limit stays.
     pub async fn start_with_soft_fd_limit(db: &TestDb, files: u32, args: &[&str]) -> Server {
-        let mut command = Command::new("sh");
-        command.arg("-c").arg(format!("ulimit -Sn {files} && exec \"$0\" \"$@\"")).arg(binary());
-        command.env("RUST_LOG", "payout_server=warn").stdout(Stdio::null()).stderr(Stdio::null());
-        Server::launch(command, db, args).await
+        Server::launch(db, args, || {
+            let mut command = Command::new("sh");
+            command.arg("-c").arg(format!("ulimit -Sn {files} && exec \"$0\" \"$@\"")).arg(binary());
+            command.env("RUST_LOG", "payout_server=warn").stdout(Stdio::null()).stderr(Stdio::null());
+            command
+        })
+        .await
     }
 
-    async fn launch(mut command: Command, db: &TestDb, args: &[&str]) -> Server {
-        let port = free_port();
-        let child = command
-            .args(["--addr", &format!("127.0.0.1:{port}")])
-            .args(db.args())
-            .arg("--demo-data")
-            .args(args)
-            .spawn()
-            .expect("start payout-server");
-        // Owned by `Server` at once, so the process is killed and waited for on every path.
-        let server = Server { child, url: format!("http://127.0.0.1:{port}"), port };
-        for _ in 0..400 {
-            if reqwest::get(format!("{}/api/health", server.url)).await.is_ok_and(|r| r.status() == 200) {
-                return server;
+    /// Starts `command()` on a free port and waits until it answers. A port picked free can be taken
+    /// by another test before the server binds it, so a server that exits at once is tried again on
+    /// another port; the wait is long because a loaded CI machine builds the demo data slowly.
+    async fn launch(db: &TestDb, args: &[&str], command: impl Fn() -> Command) -> Server {
+        let mut exits = Vec::new();
+        while exits.len() < 3 {
+            let port = free_port();
+            let child = command()
+                .args(["--addr", &format!("127.0.0.1:{port}")])
+                .args(db.args())
+                .arg("--demo-data")
+                .args(args)
+                .spawn()
+                .expect("start payout-server");
+            // Owned by `Server` at once, so the process is killed and waited for on every path.
+            let mut server = Server { child, url: format!("http://127.0.0.1:{port}"), port };
+            let deadline = Instant::now() + Duration::from_secs(90);
+            while Instant::now() < deadline {
+                if let Ok(Some(status)) = server.child.try_wait() {
+                    exits.push(status);
+                    break;
+                }
+                if reqwest::get(format!("{}/api/health", server.url)).await.is_ok_and(|r| r.status() == 200) {
+                    return server;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if Instant::now() >= deadline {
+                panic!("server did not answer within 90 s");
+            }
         }
-        panic!("server did not start");
+        panic!("server exited at once, three times: {exits:?}");
     }
 
     /// Sends SIGTERM and waits up to `limit` for the process to exit; true when it did.
