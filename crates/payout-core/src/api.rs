@@ -268,9 +268,27 @@ pub struct PayoutDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayoutList {
     pub items: Vec<PayoutView>,
+    /// How many payouts match, counted up to [`COUNT_CAP`]: past it, `total` is the cap and
+    /// `total_exact` is false (shown "10,000+"), so no page counts a shop's whole history.
     pub total: u64,
+    #[serde(default = "exact")]
+    pub total_exact: bool,
+    /// The page's number as the client counts it (by cursor, the server only echoes it).
     pub page: u32,
     pub per_page: u32,
+    /// `cursor` of the next (older) page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// `cursor` of the previous (newer) page; absent on the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_cursor: Option<String>,
+}
+
+/// Where counting the records stops.
+pub const COUNT_CAP: u64 = 10_000;
+
+fn exact() -> bool {
+    true
 }
 
 /// A source account as the payout dialog and the settings page show it.

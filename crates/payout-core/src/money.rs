@@ -189,15 +189,22 @@ impl fmt::Display for Money {
         if !f.alternate() {
             return write!(f, "{yuan}.{fen:02}");
         }
-        let digits = yuan.to_string();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{c}")?;
-        }
-        write!(f, ".{fen:02}")
+        write!(f, "{}.{fen:02}", grouped_digits(&yuan.to_string()))
     }
+}
+
+/// `15,000`: a whole number's digits in threes, as amounts and counts are shown (a leading `-`
+/// stays in front).
+pub fn grouped_digits(digits: &str) -> String {
+    let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
+    let mut out = String::from(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Money {

@@ -1,13 +1,16 @@
 //! The daily statement and the overview (SPEC §11.5). The statement is computed here from the day's
-//! payouts, so its totals are by construction the sums of the very rows it lists.
+//! payouts, grouped alike in everything it groups by ([`DayGroup`]: the store sums them with one
+//! `GROUP BY`, so a day of thousands of payouts is a few dozen groups), so every grouping adds up to
+//! the same total by construction.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{PayoutStatus, PayoutView};
+use crate::api::{OperatorRef, PayoutStatus, PayoutView};
 use crate::facts::{AccountKind, PayoutType};
 use crate::money::Money;
+use crate::time::Time;
 
 /// Count and sum of the payouts in one group (every status: what was submitted), of those of them
 /// that succeeded (money that actually left the shop) and of those that are counted (SPEC §3:
@@ -46,16 +49,16 @@ impl Bucket {
         }
     }
 
-    fn add(&mut self, p: &PayoutView) {
-        self.count += 1;
-        self.amount = self.amount.saturating_add(p.amount);
-        if p.status == PayoutStatus::Succeeded {
-            self.succeeded_count += 1;
-            self.succeeded_amount = self.succeeded_amount.saturating_add(p.amount);
+    fn add(&mut self, g: &DayGroup) {
+        self.count += g.count;
+        self.amount = self.amount.saturating_add(g.amount);
+        if g.status == PayoutStatus::Succeeded {
+            self.succeeded_count += g.count;
+            self.succeeded_amount = self.succeeded_amount.saturating_add(g.amount);
         }
-        if p.status.is_counted() {
-            self.counted_count += 1;
-            self.counted_amount = self.counted_amount.saturating_add(p.amount);
+        if g.status.is_counted() {
+            self.counted_count += g.count;
+            self.counted_amount = self.counted_amount.saturating_add(g.amount);
         }
     }
 }
@@ -72,8 +75,6 @@ pub struct Statement {
     pub by_reason: Vec<Bucket>,
     pub by_source_account: Vec<Bucket>,
     pub by_operator: Vec<Bucket>,
-    /// Every payout of the day, oldest first.
-    pub payouts: Vec<PayoutView>,
 }
 
 impl Statement {
@@ -83,10 +84,47 @@ impl Statement {
     }
 }
 
-/// Groups `payouts` (those created on `date`) into a statement. Every status, type and account
-/// has a line even when nothing fell in it, so statements of two days line up.
-pub fn statement(date: String, mut payouts: Vec<PayoutView>) -> Statement {
-    payouts.sort_by_key(|p| (p.created_at, p.id));
+/// Payouts of one day alike in status, type, account, reason and operator: their count and sum,
+/// and the first of them (reasons and operators are listed in the order they first appeared).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayGroup {
+    pub status: PayoutStatus,
+    pub payout_type: PayoutType,
+    pub source_account: AccountKind,
+    /// The reason's id and its names when the payout was made; `None` without one.
+    pub reason: Option<(i64, String, Option<String>)>,
+    pub operator: OperatorRef,
+    pub count: u64,
+    pub amount: Money,
+    /// The earliest `(created_at, id)` in the group.
+    pub first: (Time, i64),
+}
+
+impl DayGroup {
+    /// One payout, as a group of one.
+    pub fn of(p: &PayoutView) -> DayGroup {
+        DayGroup {
+            status: p.status,
+            payout_type: p.payout_type,
+            source_account: p.source_account,
+            reason: p.reason_id.zip(p.reason_name_zh.clone()).map(|(id, zh)| (id, zh, p.reason_name_en.clone())),
+            operator: p.operator.clone(),
+            count: 1,
+            amount: p.amount,
+            first: (p.created_at, p.id),
+        }
+    }
+}
+
+/// The statement of `payouts` (those created on `date`).
+pub fn statement(date: String, payouts: &[PayoutView]) -> Statement {
+    statement_of_groups(date, payouts.iter().map(DayGroup::of).collect())
+}
+
+/// Groups the day's payouts into a statement. Every status, type and account has a line even when
+/// nothing fell in it, so statements of two days line up.
+pub fn statement_of_groups(date: String, mut groups: Vec<DayGroup>) -> Statement {
+    groups.sort_by(|a, b| a.first.cmp(&b.first));
     let mut total = Bucket::new("total".into(), "合计".into(), "Total".into());
     let mut by_status: Vec<Bucket> = PayoutStatus::ALL
         .iter()
@@ -103,34 +141,32 @@ pub fn statement(date: String, mut payouts: Vec<PayoutView>) -> Statement {
     // Reasons and operators in order of first appearance in the day.
     let mut by_reason: BTreeMap<String, (usize, Bucket)> = BTreeMap::new();
     let mut by_operator: BTreeMap<i64, (usize, Bucket)> = BTreeMap::new();
-    for p in &payouts {
-        total.add(p);
-        if let Some(b) = by_status.iter_mut().find(|b| b.key == p.status.as_str()) {
-            b.add(p);
+    for g in &groups {
+        total.add(g);
+        if let Some(b) = by_status.iter_mut().find(|b| b.key == g.status.as_str()) {
+            b.add(g);
         }
-        if let Some(b) = by_type.iter_mut().find(|b| b.key == p.payout_type.as_str()) {
-            b.add(p);
+        if let Some(b) = by_type.iter_mut().find(|b| b.key == g.payout_type.as_str()) {
+            b.add(g);
         }
-        if let Some(b) = by_account.iter_mut().find(|b| b.key == p.source_account.as_str()) {
-            b.add(p);
+        if let Some(b) = by_account.iter_mut().find(|b| b.key == g.source_account.as_str()) {
+            b.add(g);
         }
-        let (key, zh, en) = match (&p.reason_id, &p.reason_name_zh) {
-            (Some(id), Some(zh)) => {
-                (id.to_string(), zh.clone(), p.reason_name_en.clone().unwrap_or_else(|| zh.clone()))
-            }
-            _ => ("none".to_owned(), "未选原因".to_owned(), "No reason".to_owned()),
+        let (key, zh, en) = match &g.reason {
+            Some((id, zh, en)) => (id.to_string(), zh.clone(), en.clone().unwrap_or_else(|| zh.clone())),
+            None => ("none".to_owned(), "未选原因".to_owned(), "No reason".to_owned()),
         };
         let next = by_reason.len();
-        by_reason.entry(key.clone()).or_insert_with(|| (next, Bucket::new(key, zh, en))).1.add(p);
+        by_reason.entry(key.clone()).or_insert_with(|| (next, Bucket::new(key, zh, en))).1.add(g);
         let next = by_operator.len();
         by_operator
-            .entry(p.operator.id)
+            .entry(g.operator.id)
             .or_insert_with(|| {
-                let name = format!("{} ({})", p.operator.display_name, p.operator.username);
-                (next, Bucket::new(p.operator.id.to_string(), name.clone(), name))
+                let name = format!("{} ({})", g.operator.display_name, g.operator.username);
+                (next, Bucket::new(g.operator.id.to_string(), name.clone(), name))
             })
             .1
-            .add(p);
+            .add(g);
     }
     let ordered = |map: Vec<(usize, Bucket)>| {
         let mut v = map;
@@ -145,7 +181,6 @@ pub fn statement(date: String, mut payouts: Vec<PayoutView>) -> Statement {
         by_reason: ordered(by_reason.into_values().collect()),
         by_source_account: by_account,
         by_operator: ordered(by_operator.into_values().collect()),
-        payouts,
     }
 }
 
@@ -282,14 +317,13 @@ mod tests {
     fn every_grouping_adds_up_to_the_total_and_succeeded_is_apart() {
         let s = statement(
             "2026-11-24".into(),
-            vec![
+            &[
                 payout(3, PayoutStatus::Failed, PayoutType::Shipping, "12", 2, None),
                 payout(1, PayoutStatus::Succeeded, PayoutType::Shipping, "8", 2, Some(1)),
                 payout(2, PayoutStatus::Succeeded, PayoutType::Other, "150", 3, Some(4)),
                 payout(4, PayoutStatus::Rejected, PayoutType::Other, "300", 3, Some(4)),
             ],
         );
-        assert_eq!(s.payouts.iter().map(|p| p.id).collect::<Vec<_>>(), [1, 2, 3, 4], "oldest first");
         assert_eq!((s.total.count, s.total.amount, s.total.succeeded_amount), (4, m("470"), m("158")));
         for groups in [&s.by_status, &s.by_payout_type, &s.by_reason, &s.by_source_account, &s.by_operator] {
             let sum = groups.iter().fold(Money::ZERO, |a, b| a.saturating_add(b.amount));
@@ -305,7 +339,7 @@ mod tests {
     fn the_headline_keeps_what_went_out_and_what_is_counted_apart_from_rejected_and_failed() {
         let s = statement(
             "2026-11-24".into(),
-            vec![
+            &[
                 payout(1, PayoutStatus::Succeeded, PayoutType::Shipping, "8", 2, None),
                 payout(2, PayoutStatus::AwaitingApproval, PayoutType::Other, "150", 3, None),
                 payout(3, PayoutStatus::Rejected, PayoutType::Other, "300", 3, None),
@@ -361,7 +395,7 @@ mod tests {
             }).collect();
             let want = payouts.iter().fold(Money::ZERO, |a, p| a.saturating_add(p.amount));
             let counted = payouts.iter().filter(|p| p.status.is_counted()).fold(Money::ZERO, |a, p| a.saturating_add(p.amount));
-            let s = statement("2026-11-24".into(), payouts);
+            let s = statement("2026-11-24".into(), &payouts);
             prop_assert_eq!(s.total.amount, want);
             prop_assert_eq!(s.total.counted_amount, counted);
             for groups in [&s.by_status, &s.by_payout_type, &s.by_reason, &s.by_source_account, &s.by_operator] {
@@ -369,6 +403,21 @@ mod tests {
                 prop_assert_eq!(groups.iter().map(|b| b.succeeded_amount).fold(Money::ZERO, |a, b| a.saturating_add(b)), s.total.succeeded_amount);
                 prop_assert_eq!(groups.iter().map(|b| b.counted_amount).fold(Money::ZERO, |a, b| a.saturating_add(b)), s.total.counted_amount);
             }
+            // The store sums alike payouts with a GROUP BY: the same statement from its groups.
+            let mut merged: Vec<DayGroup> = Vec::new();
+            for g in payouts.iter().map(DayGroup::of) {
+                let alike = |m: &&mut DayGroup| (m.status, m.payout_type, m.source_account, &m.reason, m.operator.id) == (g.status, g.payout_type, g.source_account, &g.reason, g.operator.id);
+                match merged.iter_mut().find(alike) {
+                    Some(m) => {
+                        m.count += 1;
+                        m.amount = m.amount.saturating_add(g.amount);
+                        m.first = m.first.min(g.first);
+                    }
+                    None => merged.push(g),
+                }
+            }
+            merged.reverse(); // the store's groups come in no particular order
+            prop_assert_eq!(statement_of_groups("2026-11-24".into(), merged), s);
         }
     }
 }

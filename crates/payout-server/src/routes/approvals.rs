@@ -51,7 +51,15 @@ pub async fn approvals_list(
 ) -> Result<axum::Json<PayoutList>, ApiError> {
     let (page, per_page) = paging(query.page.as_deref(), query.per_page.as_deref())?;
     let rows = state.store.approvals_page(actor.shop_id, page, per_page).await?;
-    Ok(axum::Json(PayoutList { items: rows.items, total: rows.total, page, per_page }))
+    Ok(axum::Json(PayoutList {
+        items: rows.items,
+        total: rows.total,
+        total_exact: true,
+        page,
+        per_page,
+        next_cursor: None,
+        prev_cursor: None,
+    }))
 }
 
 async fn decide(

@@ -8,7 +8,8 @@ use axum::Router;
 use jiff::civil::Date;
 use jiff::ToSpan;
 use payout_core::api::ErrorBody;
-use payout_core::statement::{day_series, statement, AgentUsage, Bucket, Overview, Statement};
+use payout_core::api::PayoutView;
+use payout_core::statement::{day_series, statement, statement_of_groups, AgentUsage, Bucket, Overview, Statement};
 use payout_core::time::parse_business_date;
 use serde::Deserialize;
 
@@ -58,25 +59,27 @@ pub async fn statements_get(
         None => (date.as_str(), false),
     };
     let day: Date = parse_business_date(day).ok_or_else(invalid_date)?;
+    if !csv {
+        // The groupings only: the day's payouts are the records page's, a page at a time.
+        let groups = state.store.day_groups(actor.shop_id, day).await?;
+        return Ok(axum::Json(statement_of_groups(day.to_string(), groups)).into_response());
+    }
     let mut payouts = state.store.payouts_of_day(actor.shop_id, day).await?;
     mark_stuck(&state.policy, state.clock.now(), &mut payouts);
-    let statement = statement(day.to_string(), payouts);
-    if !csv {
-        return Ok(axum::Json(statement).into_response());
-    }
+    let statement = statement(day.to_string(), &payouts);
     let filename = format!("statement-{day}.csv");
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
         ],
-        statement_csv(&statement),
+        statement_csv(&statement, &payouts),
     )
         .into_response())
 }
 
 /// The statement for a spreadsheet: the totals by each grouping, then every payout of the day.
-fn statement_csv(s: &Statement) -> Vec<u8> {
+fn statement_csv(s: &Statement, payouts: &[PayoutView]) -> Vec<u8> {
     let mut out = BOM.as_bytes().to_vec();
     out.extend(csv_line(&["小额打款对账单", &s.date, "北京时间 (UTC+8)"]));
     out.extend(b"\n");
@@ -114,7 +117,7 @@ fn statement_csv(s: &Statement) -> Vec<u8> {
     }
     out.extend(b"\n");
     out.extend(csv_line(&CSV_HEADERS));
-    for p in &s.payouts {
+    for p in payouts {
         out.extend(csv_record(p));
     }
     out

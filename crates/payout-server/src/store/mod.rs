@@ -76,7 +76,7 @@ pub use keys::{KeyStore, MovementOutcome, StoredKey};
 pub use notifications::{Delivery, DueNotification, NotificationStore};
 pub use orders::{OrderOutcome, OrderStore};
 use payout_core::api::{PayoutStatus, PayoutView, QuotaView, TopUpView};
-use payout_core::{AccountKind, Draft, Facts, Money, PayoutType, Violation};
+use payout_core::{AccountKind, Draft, Facts, Money, PayoutType, Time, Violation};
 pub use payouts::{Decide, PayoutStore};
 pub use people::{By, Created, NewPassword, NewShop, PeopleStore, Security, ShopListing, UserRef};
 pub use quotas::QuotaStore;
@@ -140,6 +140,35 @@ pub struct PayoutFilter {
     /// Business days, inclusive.
     pub from: Option<Date>,
     pub to: Option<Date>,
+}
+
+/// Where a page of records starts. Deep pages go by cursor: a short walk from a row, in the order
+/// shown, whatever page it is (an offset would read every row before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seek {
+    /// The `n`th page (1-based), by offset: for clients that count pages; slow far from the start.
+    Page(u32),
+    /// The rows just older than this one: the next page.
+    Older(RowKey),
+    /// The rows just newer than this one: the previous page.
+    Newer(RowKey),
+}
+
+/// A payout's place in the newest-first order of the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowKey {
+    pub created_at: Time,
+    pub id: i64,
+}
+
+/// One page of records: the rows, how many match (exact up to [`payout_core::api::COUNT_CAP`]),
+/// and whether there are older and newer rows beyond it.
+pub struct PayoutPage {
+    pub items: Vec<PayoutView>,
+    pub total: u64,
+    pub total_exact: bool,
+    pub older: bool,
+    pub newer: bool,
 }
 
 /// A parsed payout to create. The store reads the clock and loads the facts inside its

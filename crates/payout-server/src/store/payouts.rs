@@ -1,11 +1,9 @@
 //! Payouts: the facts an order is checked against, creating a payout, and reading them back
 //! (workbench, records page, CSV export, detail).
 
-use std::collections::VecDeque;
-
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
-use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView};
+use payout_core::api::{OperatorRef, PayoutDetail, PayoutStatus, PayoutView, COUNT_CAP};
 use payout_core::approval::needs_approval;
 use payout_core::facts::{AccountFacts, OperatorFacts, OrderFacts, OrderItem, OrderUsage, ShopFacts};
 use payout_core::orders::mask_buyer_ref;
@@ -18,16 +16,35 @@ use super::audit::{INSERT_AUDIT, INSERT_EVENT};
 use super::idempotency::{record_json, Key, KeyRow, Recorded, Seen, INSERT_KEY, RECORD_FORMAT, SELECT_KEY};
 use super::reasons::{ReasonRow, SELECT_REASONS};
 use super::rows::{
-    business_date, counted, money, named, payout_views, row, select_payouts, time, AccountRow, EventRow,
-    OperatorRow, PayoutRow,
+    business_date, counted, money, named, payout_columns, payout_views, row, select_payouts, time, AccountRow,
+    EventRow, OperatorRow, PayoutRow,
 };
 use super::statements::{args, Statements};
 use super::webhooks::emit;
 use super::{
-    Actor, CreateOutcome, NewPayout, OrderContext, Page, PayoutAnswer, PayoutFilter, PayoutKey, StoreError,
+    Actor, CreateOutcome, NewPayout, OrderContext, PayoutAnswer, PayoutFilter, PayoutKey, PayoutPage, RowKey,
+    Seek, StoreError,
 };
 use crate::clock::Clock;
 use payout_core::webhooks::EventType;
+
+/// The index made for this combination of the records' filters (migrations/sqlite/0013): equality
+/// on its leading columns, then the shown order.
+fn records_index(filter: &PayoutFilter) -> &'static str {
+    if filter.order_no.is_some() {
+        return "payouts_by_order_no"; // a handful of rows, whatever else is asked
+    }
+    match (filter.status.is_some(), filter.payout_type.is_some(), filter.operator_id.is_some()) {
+        (false, false, false) => "payouts_shop_created",
+        (true, false, false) => "payouts_by_status",
+        (false, true, false) => "payouts_by_type",
+        (false, false, true) => "payouts_by_operator",
+        (true, true, false) => "payouts_by_status_type",
+        (true, false, true) => "payouts_by_status_operator",
+        (false, true, true) => "payouts_by_type_operator",
+        (true, true, true) => "payouts_by_status_type_operator",
+    }
+}
 
 /// The rule engine's verdict on the facts as of an instant. Owned (with [`NewPayout`]), so a
 /// request could be handed to a writer task that decides it later.
@@ -50,19 +67,20 @@ pub trait PayoutStore: Send + Sync + 'static {
         clock: std::sync::Arc<dyn Clock>,
         decide: Decide,
     ) -> Result<CreateOutcome, StoreError>;
+    /// A page of `per_page` records from `seek`, newest first.
     async fn payouts_page(
         &self,
         shop_id: i64,
         filter: &PayoutFilter,
-        page: u32,
+        seek: Seek,
         per_page: u32,
-    ) -> Result<Page<PayoutView>, StoreError>;
-    /// Every filtered row, newest first, fetched in bounded batches (memory does not grow).
+    ) -> Result<PayoutPage, StoreError>;
+    /// Every filtered row, newest first, in batches of bounded size (memory does not grow).
     fn payouts_stream(
         &self,
         shop_id: i64,
         filter: PayoutFilter,
-    ) -> BoxStream<'static, Result<PayoutView, StoreError>>;
+    ) -> BoxStream<'static, Result<Vec<PayoutView>, StoreError>>;
     async fn payout_detail(&self, shop_id: i64, id: i64) -> Result<Option<PayoutDetail>, StoreError>;
     async fn operators(&self, shop_id: i64) -> Result<Vec<OperatorRef>, StoreError>;
 }
@@ -455,7 +473,15 @@ for_each_store! {
         }
 
         /// `WHERE …` of the records filter, always scoped to one shop.
-        fn push_filter(qb: &mut QueryBuilder<Db>, shop_id: i64, filter: &PayoutFilter) {
+        /// `FROM payouts p` and the filter. On SQLite the index is named: the one made for this
+        /// combination of filters (see migrations/sqlite/0013), so the planner cannot pick one whose
+        /// order does not match and scan a shop's whole history for a page. PostgreSQL's planner
+        /// has the statistics to choose it.
+        fn push_records_from(qb: &mut QueryBuilder<Db>, shop_id: i64, filter: &PayoutFilter) {
+            qb.push(" FROM payouts p");
+            if This::IS_SQLITE {
+                qb.push(" INDEXED BY ").push(records_index(filter));
+            }
             qb.push(" WHERE p.shop_id = ").push_bind(shop_id);
             if let Some(order_no) = &filter.order_no {
                 qb.push(" AND p.order_no = ").push_bind(order_no.clone());
@@ -475,6 +501,46 @@ for_each_store! {
             if let Some(to) = filter.to {
                 qb.push(" AND p.created_at < ").push_bind(business_day_bounds(to).1.unix_millis());
             }
+        }
+
+        /// How many payouts match, up to one past [`COUNT_CAP`].
+        pub(crate) fn count_query(shop_id: i64, filter: &PayoutFilter) -> QueryBuilder<Db> {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1");
+            This::push_records_from(&mut count, shop_id, filter);
+            count.push(" LIMIT ").push_bind(COUNT_CAP as i64 + 1).push(") matching");
+            count
+        }
+
+        /// Up to `limit` filtered payouts from `seek`, in the order walked (newest first, but
+        /// oldest first towards newer rows), with their operators: the page is cut in a subquery
+        /// first, so the join never reorders the walk; only the page's rows are sorted again.
+        pub(crate) fn records_query(shop_id: i64, filter: &PayoutFilter, seek: Seek, per_page: u32, limit: u32) -> QueryBuilder<Db> {
+            let mut qb = QueryBuilder::new(concat!("SELECT ", payout_columns!(), " FROM ("));
+            let order = This::push_walk(&mut qb, shop_id, filter, seek, per_page, limit);
+            qb.push(") p JOIN users u ON u.shop_id = p.shop_id AND u.id = p.operator_id").push(order);
+            qb
+        }
+
+        /// The walk itself: `SELECT * FROM payouts p … LIMIT`. Returns its `ORDER BY`.
+        pub(crate) fn push_walk(qb: &mut QueryBuilder<Db>, shop_id: i64, filter: &PayoutFilter, seek: Seek, per_page: u32, limit: u32) -> &'static str {
+            qb.push("SELECT *");
+            This::push_records_from(qb, shop_id, filter);
+            let order = match seek {
+                Seek::Page(_) => " ORDER BY p.created_at DESC, p.id DESC",
+                Seek::Older(key) => {
+                    qb.push(" AND (p.created_at, p.id) < (").push_bind(key.created_at.unix_millis()).push(", ").push_bind(key.id).push(")");
+                    " ORDER BY p.created_at DESC, p.id DESC"
+                }
+                Seek::Newer(key) => {
+                    qb.push(" AND (p.created_at, p.id) > (").push_bind(key.created_at.unix_millis()).push(", ").push_bind(key.id).push(")");
+                    " ORDER BY p.created_at, p.id"
+                }
+            };
+            qb.push(order).push(" LIMIT ").push_bind(i64::from(limit));
+            if let Seek::Page(page) = seek {
+                qb.push(" OFFSET ").push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
+            }
+            order
         }
     }
 
@@ -501,69 +567,62 @@ for_each_store! {
             self.create_payout(new, clock, decide).await
         }
 
-        async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, page: u32, per_page: u32) -> Result<Page<PayoutView>, StoreError> {
+        async fn payouts_page(&self, shop_id: i64, filter: &PayoutFilter, seek: Seek, per_page: u32) -> Result<PayoutPage, StoreError> {
             let mut tx = self.begin_read().await?;
-            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM payouts p");
-            This::push_filter(&mut count, shop_id, filter);
-            let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-            let mut qb = QueryBuilder::new(select_payouts!());
-            This::push_filter(&mut qb, shop_id, filter);
-            qb.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ")
-                .push_bind(i64::from(per_page))
-                .push(" OFFSET ")
-                .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
-            let rows = qb.build_query_as::<PayoutRow>().fetch_all(&mut *tx).await?;
+            // Counted only as far as the cap: a count of a shop's whole history on every page is
+            // what made a big shop's records slow.
+            let matching: i64 = This::count_query(shop_id, filter).build_query_scalar().fetch_one(&mut *tx).await?;
+            let mut rows = This::records_query(shop_id, filter, seek, per_page, per_page + 1)
+                .build_query_as::<PayoutRow>()
+                .fetch_all(&mut *tx)
+                .await?;
             tx.commit().await?;
-            Ok(Page { items: payout_views(rows)?, total: u64::try_from(total).unwrap_or(0) })
+            let more = rows.len() > per_page as usize;
+            rows.truncate(per_page as usize);
+            if matches!(seek, Seek::Newer(_)) {
+                rows.reverse();
+            }
+            let (older, newer) = match seek {
+                Seek::Page(page) => (more, page > 1),
+                Seek::Older(_) => (more, true),
+                Seek::Newer(_) => (true, more),
+            };
+            let matching = u64::try_from(matching).unwrap_or(0);
+            Ok(PayoutPage {
+                items: payout_views(rows)?,
+                total: matching.min(COUNT_CAP),
+                total_exact: matching <= COUNT_CAP,
+                older,
+                newer,
+            })
         }
 
-        fn payouts_stream(&self, shop_id: i64, filter: PayoutFilter) -> BoxStream<'static, Result<PayoutView, StoreError>> {
-            const BATCH: i64 = 500;
+        fn payouts_stream(&self, shop_id: i64, filter: PayoutFilter) -> BoxStream<'static, Result<Vec<PayoutView>, StoreError>> {
+            const BATCH: u32 = 1_000;
             let pool = self.pool.clone();
-            // Keyset pagination on (created_at, id): each batch is one short query, so memory
-            // stays bounded whatever the row count and no connection is held while the client
-            // reads.
-            let batches = stream::unfold(Some(None::<(i64, i64)>), move |cursor| {
-                let pool = pool.clone();
-                let filter = filter.clone();
+            // The records' own walk, a batch at a time: each batch is one short query, so memory
+            // stays bounded whatever the row count and no connection is held while the client reads.
+            stream::unfold(Some(Seek::Page(1)), move |seek| {
+                let (pool, filter) = (pool.clone(), filter.clone());
                 async move {
-                    let cursor = cursor?;
-                    let mut qb = QueryBuilder::new(select_payouts!());
-                    This::push_filter(&mut qb, shop_id, &filter);
-                    if let Some((created_at, id)) = cursor {
-                        qb.push(" AND (p.created_at < ")
-                            .push_bind(created_at)
-                            .push(" OR (p.created_at = ")
-                            .push_bind(created_at)
-                            .push(" AND p.id < ")
-                            .push_bind(id)
-                            .push("))");
-                    }
-                    qb.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ").push_bind(BATCH);
-                    let rows = match qb.build_query_as::<PayoutRow>().fetch_all(&pool).await {
+                    let seek = seek?;
+                    let rows = match This::records_query(shop_id, &filter, seek, BATCH, BATCH).build_query_as::<PayoutRow>().fetch_all(&pool).await {
                         Ok(rows) => rows,
                         Err(e) => return Some((Err(StoreError::from(e)), None)),
                     };
-                    let batch = match rows.into_iter().map(PayoutRow::view).collect::<Result<VecDeque<_>, _>>() {
+                    let full = rows.len() == BATCH as usize;
+                    let batch = match payout_views(rows) {
                         Ok(batch) => batch,
                         Err(e) => return Some((Err(e), None)),
                     };
-                    let next = match batch.back() {
-                        Some(last) if batch.len() as i64 == BATCH => Some(Some((last.created_at.unix_millis(), last.id))),
-                        _ => None,
-                    };
+                    let next = batch.last().filter(|_| full).map(|last| Seek::Older(RowKey { created_at: last.created_at, id: last.id }));
                     Some((Ok(batch), next))
                 }
-            });
-            batches
-                .flat_map(|batch| match batch {
-                    Ok(rows) => stream::iter(rows.into_iter().map(Ok)).boxed(),
-                    Err(e) => stream::once(async { Err(e) }).boxed(),
-                })
-                // Ends for good: a consumer that polls again after the end (gzip does) gets None,
-                // not a panic.
-                .fuse()
-                .boxed()
+            })
+            // Ends for good: a consumer that polls again after the end (gzip does) gets None, not
+            // a panic.
+            .fuse()
+            .boxed()
         }
 
         async fn payout_detail(&self, shop_id: i64, id: i64) -> Result<Option<PayoutDetail>, StoreError> {

@@ -89,6 +89,9 @@ impl PgStore {
         Ok(Tx::new(tx, None))
     }
 
+    /// Whether this is the SQLite store (for what only SQLite has, e.g. `INDEXED BY`).
+    pub(super) const IS_SQLITE: bool = false;
+
     /// The PostgreSQL spelling, where the two stores' statements differ.
     pub(super) const fn dialect(_sqlite: &'static str, postgres: &'static str) -> &'static str {
         postgres

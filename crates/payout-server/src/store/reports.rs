@@ -1,12 +1,14 @@
-//! What the statement and the overview read (SPEC §11.5). The grouping itself is in
-//! `payout_core::statement`, so a statement's totals are the sums of the rows it lists.
+//! What the statement and the overview read (SPEC §11.5). The statement's groupings are made in
+//! `payout_core::statement` from the day's payouts summed alike ([`DayGroup`]s, one `GROUP BY`), so
+//! a busy day is a few dozen groups to read, not thousands of rows.
 
 use async_trait::async_trait;
 use jiff::civil::Date;
-use payout_core::api::PayoutView;
-use payout_core::{Money, PayoutType, Time};
+use payout_core::api::{OperatorRef, PayoutStatus, PayoutView};
+use payout_core::statement::DayGroup;
+use payout_core::{AccountKind, Money, PayoutType, Time};
 
-use super::rows::{counted, money, named, payout_views, select_payouts, PayoutRow};
+use super::rows::{counted, money, named, payout_views, select_payouts, time, PayoutRow};
 use super::StoreError;
 
 /// The shop's figures for the overview, as of one read.
@@ -31,6 +33,8 @@ pub struct ShopFigures {
 pub trait ReportStore: Send + Sync + 'static {
     /// Every payout created on business day `date`, oldest first.
     async fn payouts_of_day(&self, shop_id: i64, date: Date) -> Result<Vec<PayoutView>, StoreError>;
+    /// The payouts created on business day `date`, summed alike.
+    async fn day_groups(&self, shop_id: i64, date: Date) -> Result<Vec<DayGroup>, StoreError>;
     /// Today's figures and the counted sums per day and type from `since` (a business day) on.
     /// A payout `processing` since before `stuck_before` counts as stuck.
     async fn shop_figures(
@@ -40,6 +44,38 @@ pub trait ReportStore: Send + Sync + 'static {
         since: Date,
         stuck_before: Time,
     ) -> Result<ShopFigures, StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    status: String,
+    payout_type: String,
+    source_account: String,
+    reason_id: Option<i64>,
+    reason_name_zh: Option<String>,
+    reason_name_en: Option<String>,
+    operator_id: i64,
+    username: String,
+    display_name: String,
+    payouts: i64,
+    sum_fen: i64,
+    first_at: i64,
+    first_id: i64,
+}
+
+impl GroupRow {
+    fn group(self) -> Result<DayGroup, StoreError> {
+        Ok(DayGroup {
+            status: named(&self.status, PayoutStatus::parse)?,
+            payout_type: named(&self.payout_type, PayoutType::parse)?,
+            source_account: named(&self.source_account, AccountKind::parse)?,
+            reason: self.reason_id.zip(self.reason_name_zh).map(|(id, zh)| (id, zh, self.reason_name_en)),
+            operator: OperatorRef { id: self.operator_id, username: self.username, display_name: self.display_name },
+            count: u64::try_from(self.payouts).unwrap_or(0),
+            amount: money(self.sum_fen)?,
+            first: (time(self.first_at), self.first_id),
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -74,6 +110,25 @@ for_each_store! {
             .await?;
             tx.commit().await?;
             payout_views(rows)
+        }
+
+        async fn day_groups(&self, shop_id: i64, date: Date) -> Result<Vec<DayGroup>, StoreError> {
+            let mut tx = self.begin_read().await?;
+            let rows = sqlx::query_as::<_, GroupRow>(
+                "SELECT p.status, p.payout_type, p.source_account, p.reason_id, p.reason_name_zh, p.reason_name_en, \
+                        p.operator_id, u.username, u.display_name, COUNT(*) AS payouts, CAST(SUM(p.amount_fen) AS BIGINT) AS sum_fen, \
+                        MIN(p.created_at) AS first_at, MIN(p.id) AS first_id \
+                 FROM payouts p JOIN users u ON u.shop_id = p.shop_id AND u.id = p.operator_id \
+                 WHERE p.shop_id = $1 AND p.business_date = $2 \
+                 GROUP BY p.status, p.payout_type, p.source_account, p.reason_id, p.reason_name_zh, p.reason_name_en, \
+                          p.operator_id, u.username, u.display_name",
+            )
+            .bind(shop_id)
+            .bind(date.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            rows.into_iter().map(GroupRow::group).collect()
         }
 
         async fn shop_figures(&self, shop_id: i64, today: Date, since: Date, stuck_before: Time) -> Result<ShopFigures, StoreError> {

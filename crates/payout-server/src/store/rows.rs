@@ -57,14 +57,20 @@ pub(super) use counted;
 
 /// `SELECT <payout columns> FROM payouts p JOIN users u …` as a literal, so every payout query is
 /// static SQL (sqlx 0.9 refuses strings built at run time unless audited).
+macro_rules! payout_columns {
+    () => {
+        "p.shop_id, p.id, p.order_no, p.source_account, p.payout_type, p.amount_fen, p.status, \
+         p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, \
+         p.created_at, p.updated_at, p.reason_id, p.reason_name_zh, p.reason_name_en, p.buyer_message, \
+         p.decided_by, p.decided_at, p.reject_reason, p.buyer_notified_at, p.buyer_notification_failed_at"
+    };
+}
+pub(super) use payout_columns;
+
 macro_rules! select_payouts {
     ($($rest:literal)*) => {
         concat!(
-            "SELECT p.shop_id, p.id, p.order_no, p.source_account, p.payout_type, p.amount_fen, p.status, \
-             p.failure_reason, p.linked_item_id, p.note, p.operator_id, u.username, u.display_name, \
-             p.created_at, p.updated_at, p.reason_id, p.reason_name_zh, p.reason_name_en, p.buyer_message, \
-             p.decided_by, p.decided_at, p.reject_reason, p.buyer_notified_at, p.buyer_notification_failed_at \
-             FROM payouts p JOIN users u ON u.shop_id = p.shop_id AND u.id = p.operator_id"
+            "SELECT ", $crate::store::rows::payout_columns!(), " FROM payouts p JOIN users u ON u.shop_id = p.shop_id AND u.id = p.operator_id"
             $(, " ", $rest)*
         )
     };

@@ -76,6 +76,9 @@ impl SqliteStore {
         Ok(Tx::new(begin_detached(&self.pool, "BEGIN").await?, None))
     }
 
+    /// Whether this is the SQLite store (for what only SQLite has, e.g. `INDEXED BY`).
+    pub(super) const IS_SQLITE: bool = true;
+
     /// The SQLite spelling, where the two stores' statements differ.
     pub(super) const fn dialect(sqlite: &'static str, _postgres: &'static str) -> &'static str {
         sqlite
@@ -131,6 +134,67 @@ mod tests {
         assert!(lock.is_ok(), "the write lock was freed: {lock:?}");
         sqlx::query("ROLLBACK").execute(&mut outside).await.unwrap();
         assert!(store.ping().await.is_ok(), "the pool still serves");
+    }
+
+    /// Every combination of the records' filters, with and without dates, from the start, by page
+    /// and by cursor either way, is a search of an index in the order shown: never a scan of the
+    /// shop's history, never a sort of it (what made a big shop's records take seconds).
+    #[tokio::test]
+    async fn every_records_query_searches_an_index_in_the_order_shown() {
+        use crate::store::{PayoutFilter, RowKey, Seek};
+        use payout_core::api::PayoutStatus;
+        use payout_core::{PayoutType, Time};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plans.sqlite")).await.unwrap();
+        let key = RowKey { created_at: Time::from_unix_millis(1_700_000_000_000), id: 7 };
+        let day = payout_core::time::parse_business_date("2026-11-24");
+        let mut checked = 0;
+        for mask in 0..64u32 {
+            let on = |bit: u32| mask & (1 << bit) != 0;
+            let filter = PayoutFilter {
+                order_no: on(0).then(|| "6920241100000000002".to_owned()),
+                status: on(1).then_some(PayoutStatus::Failed),
+                payout_type: on(2).then_some(PayoutType::Shipping),
+                operator_id: on(3).then_some(2),
+                from: if on(4) { day } else { None },
+                to: if on(5) { day } else { None },
+            };
+            let mut queries = vec![SqliteStore::count_query(1, &filter).sql().as_str().to_owned()];
+            for seek in [Seek::Page(1), Seek::Page(3), Seek::Older(key), Seek::Newer(key)] {
+                let mut walk = sqlx::QueryBuilder::new("");
+                SqliteStore::push_walk(&mut walk, 1, &filter, seek, 20, 21);
+                queries.push(walk.sql().as_str().to_owned());
+            }
+            for sql in queries {
+                let plan: Vec<String> =
+                    sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                        .fetch_all(&store.pool)
+                        .await
+                        .unwrap_or_else(|e| panic!("{filter:?}: {e}\n{sql}"))
+                        .into_iter()
+                        .map(|r| r.3)
+                        .collect();
+                let all = plan.join(" | ");
+                assert!(!all.contains("TEMP B-TREE"), "{filter:?} sorts: {all}\n{sql}");
+                let search = plan.iter().find(|d| d.starts_with("SEARCH p USING")).unwrap_or_else(|| panic!("{filter:?} does not search an index: {all}"));
+                // Every equality asked for is a term of the search (else it is filtered row by row
+                // along a longer walk): all of them, or the order number, which needs no other.
+                let wanted: Vec<&str> = if filter.order_no.is_some() {
+                    vec!["order_no=?"]
+                } else {
+                    [(filter.status.is_some(), "status=?"), (filter.payout_type.is_some(), "payout_type=?"), (filter.operator_id.is_some(), "operator_id=?")]
+                        .into_iter()
+                        .filter_map(|(on, term)| on.then_some(term))
+                        .collect()
+                };
+                for term in wanted {
+                    assert!(search.contains(term), "{filter:?}: {term} is not searched: {search}");
+                }
+                assert!(!plan.iter().any(|d| d.starts_with("SCAN p")), "{filter:?} scans: {all}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 64 * 5);
     }
 
     /// "Counted" is defined once, by payout-core: a database whose `payout_statuses` say otherwise

@@ -138,8 +138,8 @@ async fn a_shop_starts_from_an_empty_store_with_an_operators_command_and_a_one_t
     assert!(ok && shops[0]["status"] == "suspended" && shops[0]["main_username"] == "wang.admin", "{shops}");
 
     // The operator resets the main account's password: its sessions end.
-    let (ok, out, _) = operator(&app.db, &["user", "reset-password", "WANG.ADMIN"]);
-    assert!(ok && out.contains("one-time password"), "{out}");
+    let (ok, out, err) = operator(&app.db, &["user", "reset-password", "WANG.ADMIN"]);
+    assert!(ok && out.contains("one-time password"), "{out}{err}");
     assert_eq!(admin.get("/api/session").await.status, 401, "the reset ended the session");
 }
 

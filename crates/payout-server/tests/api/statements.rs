@@ -38,7 +38,11 @@ async fn the_statements_totals_equal_the_records_of_that_day_and_its_csv_is_for_
         assert_eq!(total, sum, "{group} adds up");
     }
     assert!(s.body["by_reason"].as_array().unwrap().iter().any(|b| b["label_zh"] == "退货运费补偿"));
-    assert_eq!(s.body["payouts"].as_array().unwrap().len(), rows.len());
+    // The store's GROUP BY gives the very statement payout-core makes from the day's records.
+    let views: Vec<payout_core::api::PayoutView> = serde_json::from_value(records.body["items"].clone()).unwrap();
+    let from_rows = payout_core::statement::statement("2026-11-24".into(), &views);
+    assert_eq!(serde_json::to_value(&from_rows).unwrap(), s.body, "the statement of the records");
+    assert!(s.body.get("payouts").is_none(), "the day's payouts are the records page's, a page at a time");
 
     let res = admin.http.get(format!("{}/api/statements/2026-11-24.csv", app.url)).send().await.unwrap();
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
@@ -47,6 +51,9 @@ async fn the_statements_totals_equal_the_records_of_that_day_and_its_csv_is_for_
     assert!(csv.contains("分组,项目,笔数,金额（元）,成功笔数,成功金额（元）"));
     assert!(csv.contains("合计,合计,"));
     assert!(csv.contains("2026-11-24 10:00:00"), "times as YYYY-MM-DD HH:MM:SS in UTC+8");
+    for r in rows {
+        assert!(csv.contains(&format!("\n{},", r["id"])), "the CSV lists payout {}", r["id"]);
+    }
 
     let other_day = admin.get("/api/statements/2026-11-23").await;
     assert_eq!(other_day.body["total"]["count"], 0);
@@ -195,4 +202,34 @@ async fn the_approval_threshold_and_reason_switch_are_payout_settings() {
             .status,
         403
     );
+}
+
+#[tokio::test]
+async fn a_statement_lists_reasons_and_operators_where_they_first_appeared_that_day() {
+    let app = spawn_app().await;
+    let admin = app.login("lin.admin").await;
+    let agent = app.login("lin.agent1").await;
+    let mut with_reason = draft(O1, "6");
+    with_reason["payout_type"] = json!("shipping");
+    with_reason["reason_id"] = admin.get("/api/reasons").await.body["items"][0]["id"].clone();
+    assert_eq!(agent.create(with_reason.clone()).await.status, 201);
+    app.clock.advance_secs(61);
+    assert_eq!(admin.create(draft(O2, "8")).await.status, 201);
+    app.clock.advance_secs(61);
+    with_reason["confirm_duplicate_shipping"] = json!(true); // R-F10
+    let again = agent.create(with_reason.clone()).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    app.settled().await;
+    let s = admin.get("/api/statements/2026-11-24").await.body;
+    let keys = |group: &str| -> Vec<String> {
+        s[group].as_array().unwrap().iter().map(|b| b["key"].as_str().unwrap().to_owned()).collect()
+    };
+    let at = |group: &str, key: &str| keys(group).iter().position(|k| k == key).unwrap();
+    let (agent_id, admin_id) = (
+        agent.get("/api/session").await.body["user"]["id"].to_string(),
+        admin.get("/api/session").await.body["user"]["id"].to_string(),
+    );
+    let reason = with_reason["reason_id"].to_string();
+    assert!(at("by_operator", &agent_id) < at("by_operator", &admin_id), "the agent paid before the admin: {s}");
+    assert!(at("by_reason", &reason) < at("by_reason", "none"), "the reason came before none: {s}");
 }
