@@ -252,7 +252,10 @@ pub struct PayoutFilter {
     pub operator_id: String,
     pub from: String,
     pub to: String,
+    /// The page's number, for the pager (with a cursor the server only echoes it).
     pub page: u32,
+    /// The `next_cursor` / `prev_cursor` this page was reached by: empty on the first page.
+    pub cursor: String,
 }
 
 impl PayoutFilter {
@@ -273,6 +276,9 @@ impl PayoutFilter {
         .collect();
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));
+            if !self.cursor.is_empty() {
+                pairs.push(("cursor", self.cursor.clone()));
+            }
         }
         pairs
     }
@@ -289,7 +295,7 @@ impl PayoutFilter {
 
     /// Where the CSV of all rows matching the filter (every page) downloads from.
     pub fn export_url(&self) -> String {
-        let filter = PayoutFilter { page: 0, ..self.clone() };
+        let filter = PayoutFilter { page: 0, cursor: String::new(), ..self.clone() };
         format!("/api/payouts/export.csv{}", filter.query_string())
     }
 }

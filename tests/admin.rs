@@ -63,7 +63,7 @@ async fn the_statement_leads_with_what_went_out_and_what_is_counted_and_keeps_re
         common::payout(4, PayoutType::Other, "12", Failed),
         common::payout(5, PayoutType::Other, "20", Processing),
     ];
-    let s = payout_core::statement::statement("2026-11-24".into(), payouts);
+    let s = payout_core::statement::statement("2026-11-24".into(), &payouts);
     common::fake_api(vec![common::answer(
         "GET",
         "/api/statements/2026-11-24",
@@ -84,6 +84,9 @@ async fn the_statement_leads_with_what_went_out_and_what_is_counted_and_keeps_re
     assert_eq!(fact("total-failed"), ("¥12.00".into(), "1 笔".into()));
     let totals = page.text("statement-totals");
     assert!(!totals.contains("¥490.00"), "no headline mixes rejected and awaiting into one sum: {totals}");
+    let records: web_sys::Element = page.find("statement-records");
+    assert_eq!(records.get_attribute("href").as_deref(), Some("/records?from=2026-11-24&to=2026-11-24"));
+    assert_eq!(page.text("statement-records"), "查看当日 5 笔打款明细 ›", "the day's payouts are the records'");
 }
 
 #[wasm_bindgen_test]

@@ -1,4 +1,5 @@
-//! Previous / next pages of a list, with "page 2 of 5 · 93 payouts".
+//! Previous / next pages of a list, with "page 2 of 5 · 93 payouts" (or "page 2 · 10,000+ payouts"
+//! when the server stopped counting).
 
 use leptos::prelude::*;
 
@@ -10,29 +11,41 @@ pub fn Pager(
     /// The page shown (1-based).
     page: u32,
     per_page: u32,
-    /// Rows over all pages.
+    /// Rows over all pages: exact, or where counting stopped.
     total: u64,
-    /// Asked to show another page.
-    #[prop(into)]
-    to_page: Callback<u32>,
+    #[prop(default = true)] total_exact: bool,
+    /// Whether there are pages before and after this one.
+    has_prev: bool,
+    has_next: bool,
+    #[prop(into)] on_prev: Callback<()>,
+    #[prop(into)] on_next: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let pages = total.div_ceil(u64::from(per_page.max(1))).max(1) as u32;
     let page = page.max(1);
+    let pages = total.div_ceil(u64::from(per_page.max(1))).max(1);
+    let count = payout_core::money::grouped_digits(&total.to_string());
     view! {
         <nav class="pager" aria-label=move || lang.get().pick("分页", "Pages")>
-            <button type="button" class="btn" data-testid="page-prev" disabled={page <= 1} on:click=move |_| to_page.run(page - 1)>
+            <button type="button" class="btn" data-testid="page-prev" disabled={!has_prev} on:click=move |_| on_prev.run(())>
                 {move || lang.get().pick("上一页", "Previous")}
             </button>
             <span class="pager__info" data-testid="page-info">
-                {move || match lang.get() {
-                    Lang::Zh => format!("第 {page} / {pages} 页 · 共 {total} 条"),
-                    Lang::En => format!("Page {page} of {pages} · {total} payouts"),
+                {move || match (lang.get(), total_exact) {
+                    (Lang::Zh, true) => format!("第 {page} / {pages} 页 · 共 {count} 条"),
+                    (Lang::En, true) => format!("Page {page} of {pages} · {count} payouts"),
+                    (Lang::Zh, false) => format!("第 {page} 页 · 共 {count}+ 条"),
+                    (Lang::En, false) => format!("Page {page} · {count}+ payouts"),
                 }}
             </span>
-            <button type="button" class="btn" data-testid="page-next" disabled={page >= pages} on:click=move |_| to_page.run(page + 1)>
+            <button type="button" class="btn" data-testid="page-next" disabled={!has_next} on:click=move |_| on_next.run(())>
                 {move || lang.get().pick("下一页", "Next")}
             </button>
         </nav>
     }
+}
+
+/// A list paged by number (small lists, counted exactly): the pager's arguments for page `page`.
+pub fn by_number(page: u32, per_page: u32, total: u64) -> (bool, bool) {
+    let pages = total.div_ceil(u64::from(per_page.max(1))).max(1);
+    (page > 1, u64::from(page) < pages)
 }

@@ -40,6 +40,7 @@ fn filter_from(query: &ParamsMap) -> PayoutFilter {
         from: get("from"),
         to: get("to"),
         page: get("page").parse().unwrap_or(1).max(1),
+        cursor: get("cursor"),
     }
 }
 
@@ -71,6 +72,7 @@ fn RecordsScreen() -> impl IntoView {
         from: from.get_untracked().trim().to_owned(),
         to: to.get_untracked().trim().to_owned(),
         page: 1,
+        cursor: String::new(),
     };
 
     let requery = Requery::provide();
@@ -108,9 +110,14 @@ fn RecordsScreen() -> impl IntoView {
         let go = go.clone();
         move |_| go(PayoutFilter::default())
     };
+    // Pages go by the cursors the list hands on (as fast on page 2,000 as on page 2); back to the
+    // first page is the plain list.
     let to_page = {
         let go = go.clone();
-        Callback::new(move |page: u32| go(PayoutFilter { page, ..filter.get_untracked() }))
+        Callback::new(move |(page, cursor): (u32, String)| {
+            let cursor = if page <= 1 { String::new() } else { cursor };
+            go(PayoutFilter { page: page.max(1), cursor, ..filter.get_untracked() })
+        })
     };
 
     // Dates are typed as YYYY-MM-DD in every language (the browser's date picker would follow the
@@ -253,8 +260,9 @@ fn RecordsScreen() -> impl IntoView {
 }
 
 #[component]
-fn RecordsTable(list: PayoutList, to_page: Callback<u32>) -> impl IntoView {
+fn RecordsTable(list: PayoutList, to_page: Callback<(u32, String)>) -> impl IntoView {
     let lang = use_lang();
+    let (prev, next) = (list.prev_cursor.clone(), list.next_cursor.clone());
     // A failed row offers "pay again", which opens the workbench's dialog pre-filled.
     let actions: RowActions = Arc::new(move |p: &PayoutView| {
         (p.status == PayoutStatus::Failed).then(|| {
@@ -276,6 +284,15 @@ fn RecordsTable(list: PayoutList, to_page: Callback<u32>) -> impl IntoView {
             with_order=true
             actions
         />
-        <Pager page=list.page per_page=list.per_page total=list.total to_page />
+        <Pager
+            page=list.page
+            per_page=list.per_page
+            total=list.total
+            total_exact=list.total_exact
+            has_prev=list.prev_cursor.is_some()
+            has_next=list.next_cursor.is_some()
+            on_prev=move |()| to_page.run((list.page.saturating_sub(1), prev.clone().unwrap_or_default()))
+            on_next=move |()| to_page.run((list.page + 1, next.clone().unwrap_or_default()))
+        />
     }
 }

@@ -146,7 +146,14 @@ test('the_statement_of_today_totals_equal_the_sum_of_its_rows_and_downloads_as_c
   const admin = await signedIn('lin.admin', '/statements');
   const totals = admin.getByTestId('statement-totals');
   await totals.waitFor();
-  const rows = await admin.$$eval('[data-testid=statement-row]', (r) => r.map((x) => ({ amount: x.dataset.amount, id: x.dataset.id, status: x.dataset.status })));
+  // The day's payouts are on the records page, filtered to the day (issue 22): follow the link.
+  const day = await admin.getByTestId('statement-date').inputValue();
+  await admin.getByTestId('statement-records').click();
+  await admin.waitForURL((u) => u.pathname === '/records' && u.searchParams.get('from') === day && u.searchParams.get('to') === day);
+  await admin.getByTestId('records-table').waitFor();
+  const rows = await admin.$$eval('[data-testid=record-row]', (r) => r.map((x) => ({ amount: x.dataset.amount, id: x.dataset.id, status: x.dataset.status })));
+  await admin.goBack();
+  await totals.waitFor();
   assert.ok(rows.length >= 3, `today's payouts: ${rows.length}`);
   const sum = rows.reduce((a, r) => a + fen(r.amount), 0);
   assert.equal(fen(await totals.getAttribute('data-amount')), sum);

@@ -13,7 +13,7 @@ use crate::api::{self, ApiError};
 use crate::components::dialog::Modal;
 use crate::components::feedback::{error_text, Empty, ErrorView, Gate, Loading};
 use crate::components::field::TextAreaField;
-use crate::components::pager::Pager;
+use crate::components::pager::{by_number, Pager};
 use crate::components::payout_table::{PayoutTable, RowActions};
 use crate::format::{self, ServerClock};
 use crate::i18n::{use_lang, Lang};
@@ -132,7 +132,15 @@ fn ApprovalsScreen() -> impl IntoView {
                                 expiry=clock.now()
                                 actions
                             />
-                            <Pager page=l.page per_page=l.per_page total=l.total to_page />
+                            <Pager
+                                page=l.page
+                                per_page=l.per_page
+                                total=l.total
+                                has_prev=by_number(l.page, l.per_page, l.total).0
+                                has_next=by_number(l.page, l.per_page, l.total).1
+                                on_prev=move |()| to_page.run(l.page.saturating_sub(1).max(1))
+                                on_next=move |()| to_page.run(l.page + 1)
+                            />
                         }
                         .into_any(),
                         Err(e) => view! { <ErrorView error=e on_retry=move || list.refetch() /> }.into_any(),

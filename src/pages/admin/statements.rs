@@ -1,7 +1,7 @@
 //! The daily statement (对账单, SPEC §11.5, main account) at `/statements?date=YYYY-MM-DD` (default:
 //! today in UTC+08:00): the day's totals, the same payouts grouped by status, type, reason, source
-//! account and operator (count, amount, and what of it succeeded), the payouts themselves and the
-//! CSV download. The server groups (`payout_core::statement`); this page only shows.
+//! account and operator (count, amount, and what of it succeeded), a link to that day's records and
+//! the CSV download. The server groups (`payout_core::statement`); this page only shows.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -12,7 +12,6 @@ use payout_core::Money;
 
 use crate::api;
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
-use crate::components::payout_table::PayoutTable;
 use crate::format;
 use crate::i18n::{use_lang, Lang};
 
@@ -129,7 +128,8 @@ fn StatementView(s: Statement) -> impl IntoView {
         |status: PayoutStatus| s.status(status).map(|b| (b.amount, b.count)).unwrap_or((Money::ZERO, 0));
     let (awaiting, failed, rejected) =
         (line(PayoutStatus::AwaitingApproval), line(PayoutStatus::Failed), line(PayoutStatus::Rejected));
-    if s.payouts.is_empty() {
+    let t_count = t.count;
+    if t.count == 0 {
         return view! { <Empty zh="这一天没有打款" en="No payouts on this day" /> }.into_any();
     }
     let groups = [
@@ -154,16 +154,21 @@ fn StatementView(s: Statement) -> impl IntoView {
                 .map(|(zh, en, key, buckets)| view! { <BucketTable zh en key buckets total=t.clone() /> })
                 .collect_view()}
         </div>
-        <h2 id="statement-payouts-title" class="card__title card__title--section">
-            {move || lang.get().pick("当日打款明细", "The day's payouts")}
-        </h2>
-        <PayoutTable
-            payouts=s.payouts
-            testid="statement-payouts"
-            row_testid="statement-row"
-            labelled_by="statement-payouts-title"
-            with_order=true
-        />
+        // The day's payouts themselves are the records page's, a page at a time: a busy day has
+        // more than one page should carry.
+        <p class="statement__records">
+            <a
+                class="btn"
+                data-testid="statement-records"
+                href=format!("/records?from={date}&to={date}", date = s.date)
+            >
+                {move || match lang.get() {
+                    Lang::Zh => format!("查看当日 {} 笔打款明细", t_count),
+                    Lang::En => format!("See the day's {} in the records", payouts(Lang::En, t_count)),
+                }}
+                <span aria-hidden="true">" ›"</span>
+            </a>
+        </p>
     }
     .into_any()
 }
