@@ -5,6 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 pub mod api;
+pub mod boot;
 pub mod components;
 pub mod format;
 pub mod i18n;

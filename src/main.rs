@@ -3,10 +3,8 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();
-    // index.html's skeleton stood in while the app loaded.
-    if let Some(skeleton) = leptos::prelude::document().get_element_by_id("boot-skeleton") {
-        skeleton.remove();
-    }
+    // index.html's skeleton or sign-in form stood in while the app loaded.
+    payout_console::boot::take_over();
     leptos::mount::mount_to_body(payout_console::App);
 }
 

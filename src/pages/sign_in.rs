@@ -2,7 +2,8 @@
 //! empty field is named in the form (and nothing is sent), a throttled sign-in says when to try
 //! again (the server's message names the wait). After signing in the person goes to `?next=` (the
 //! page they asked for), or to the start; a page of the other bundle (`crate::nav`) is loaded from
-//! the server.
+//! the server. What was typed into `index.html`'s form before the app loaded is carried on
+//! (`crate::boot`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -11,6 +12,7 @@ use payout_core::people::SecretText;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
+use crate::boot;
 use crate::components::field::TextField;
 use crate::components::lang_switch::LangSwitch;
 use crate::i18n::use_lang;
@@ -32,8 +34,11 @@ pub fn SignIn() -> impl IntoView {
         }
     });
 
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    // What was typed into index.html's form while the app loaded, and where the person was.
+    let typed = boot::typed();
+    let username = RwSignal::new(typed.username);
+    let password = RwSignal::new(typed.password);
+    Effect::new(move |_| boot::restore_focus(typed.focus));
     // An empty field is said in the form, beside that field; nothing is sent for it.
     let attempted = RwSignal::new(false);
     // A username is sent trimmed; a password exactly as typed.

@@ -21,8 +21,8 @@ function freePort() {
   });
 }
 
-/** Starts payout-server with demo data; returns { url, stop }. */
-export async function startServer(extraArgs = []) {
+/** Starts payout-server (with the demo data unless `demoData` is false); returns { url, db, stop }. */
+export async function startServer(extraArgs = [], { demoData = true } = {}) {
   const bin = process.env.PAYOUT_SERVER_BIN;
   if (!bin) throw new Error('PAYOUT_SERVER_BIN is not set (scripts/test.sh sets it)');
   const dir = mkdtempSync(join(tmpdir(), 'payout-e2e-'));
@@ -30,11 +30,13 @@ export async function startServer(extraArgs = []) {
   // The defaults below, unless `extraArgs` gives the same option (the server refuses one twice).
   const defaults = [['--rail-latency-ms', '300'], ['--rail-failure-percent', '0']]
     .filter(([flag]) => !extraArgs.includes(flag)).flat();
-  const args = ['--addr', `127.0.0.1:${port}`, '--db', join(dir, 'payout.sqlite'), '--demo-data',
+  const db = join(dir, 'payout.sqlite');
+  const args = ['--addr', `127.0.0.1:${port}`, '--db', db, ...(demoData ? ['--demo-data'] : []),
     '--dist', process.env.PAYOUT_DIST ?? join(root, 'dist'), ...defaults, ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Long enough for a loaded CI machine: a first start builds the store and hashes the demo passwords.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
@@ -46,6 +48,7 @@ export async function startServer(extraArgs = []) {
   }
   return {
     url,
+    db,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

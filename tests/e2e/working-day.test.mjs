@@ -220,20 +220,51 @@ test('quota_page_at_390px_keeps_the_switch_and_edit_on_screen', { timeout: 60_00
   }
 });
 
-test('before_the_app_has_loaded_the_page_shows_a_skeleton_which_the_app_replaces', { timeout: 60_000 }, async () => {
+test('before_the_app_has_loaded_a_signed_out_page_is_a_sign_in_form_the_app_takes_over_with_what_was_typed', { timeout: 60_000 }, async () => {
   const server = await startServer();
   try {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    let release;
-    const held = new Promise((r) => { release = r; });
-    await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
-    await page.goto(`${server.url}/payout`, { waitUntil: 'domcontentloaded' });
-    await page.locator('#boot-skeleton').waitFor();
-    release();
-    await page.getByTestId('username').waitFor();
-    assert.equal(await page.locator('#boot-skeleton').count(), 0, 'the app removed the skeleton');
-    await context.close();
+    for (const width of [390, 1280]) {
+      const context = await browser.newContext({ viewport: { width, height: width < 500 ? 844 : 900 } });
+      const page = await context.newPage();
+      let release;
+      const held = new Promise((r) => { release = r; });
+      await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+      // Signed out, a deep link paints the form at once; it can be filled while the wasm loads.
+      await page.goto(`${server.url}/payout?order=6920241100000000002`, { waitUntil: 'domcontentloaded' });
+      await page.locator('#boot-sign-in').waitFor();
+      assert.equal(await page.locator('#boot-skeleton').isVisible(), false, 'no skeleton signed out');
+      const card = await page.locator('#boot-sign-in .signin__card').boundingBox();
+      await page.locator('#boot-username').fill('lin.agent1');
+      await page.locator('#boot-password').fill('demo-pass-2026');
+      await page.locator('#boot-password').press('Enter'); // nothing to send it with yet
+      assert.equal(new URL(page.url()).search, '?order=6920241100000000002', 'the page form sent nothing');
+      release();
+      await page.getByTestId('username').waitFor();
+      assert.equal(await page.locator('#boot-sign-in').count(), 0, 'the app took the form over');
+      assert.equal(await page.getByTestId('username').inputValue(), 'lin.agent1');
+      assert.equal(await page.getByTestId('password').inputValue(), 'demo-pass-2026');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'password', 'the focus stays');
+      const after = await page.locator('.signin__card').boundingBox();
+      for (const k of ['x', 'y', 'width', 'height']) {
+        assert.ok(Math.abs(after[k] - card[k]) < 1, `${width} px: the card's ${k} ${card[k]} → ${after[k]}`);
+      }
+      // Enter in the app's form signs in and goes on to the page asked for.
+      await page.getByTestId('password').press('Enter');
+      await page.getByTestId('order-view').waitFor();
+
+      // Signed in, the same link paints the workbench's skeleton instead.
+      let releaseAgain;
+      const heldAgain = new Promise((r) => { releaseAgain = r; });
+      await page.unroute('**/*.wasm');
+      await page.route('**/*.wasm', async (route) => { await heldAgain; await route.continue(); });
+      await page.goto(`${server.url}/payout?order=6920241100000000002`, { waitUntil: 'domcontentloaded' });
+      await page.locator('#boot-skeleton').waitFor();
+      assert.equal(await page.locator('#boot-sign-in').isVisible(), false, 'no form signed in');
+      releaseAgain();
+      await page.getByTestId('order-view').waitFor();
+      assert.equal(await page.locator('#boot-skeleton').count(), 0, 'the app removed the skeleton');
+      await context.close();
+    }
   } finally {
     await server.stop();
   }

@@ -155,16 +155,27 @@ impl CookiePolicy {
 
     /// The raw session token the request carries, if any.
     pub fn token(self, headers: &HeaderMap) -> Option<String> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == self.name())
-            .map(|(_, v)| v.to_owned())
-            .filter(|v| !v.is_empty())
+        cookie(headers, self.name())
     }
+}
+
+/// Whether a request carries the marker cookie (under either name): whoever sent it may be signed
+/// in, so the page to send is the one that waits for the session, not the sign-in form.
+pub fn carries_marker(headers: &HeaderMap) -> bool {
+    [false, true].into_iter().any(|secure| cookie(headers, CookiePolicy { secure }.marker_name()).is_some())
+}
+
+/// A cookie's value by name (empty values are none).
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// Any valid session, also one signed in with a one-time password that must be changed: only the

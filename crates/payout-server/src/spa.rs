@@ -5,13 +5,23 @@
 //! `/payout?order=…` open the app on that screen and an agent never downloads the full bundle.
 //! Precompressed `.br` and `.gz` siblings written by `scripts/build.sh` are sent when the browser
 //! accepts them.
+//!
+//! The page itself paints before the wasm has loaded: a skeleton of the workbench, or a sign-in form
+//! a person can fill at once (`index.html`). Which one depends on whether the browser may hold a
+//! session, which only its marker cookie says, so the server marks the page of a request without
+//! one (`<html class="signed-out">`) and the page's CSS shows the form: no script decides it.
 
 use std::path::{Path, PathBuf};
 
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::http;
+use crate::{auth, http};
 
 /// The paths of the main account's screens, which only the full bundle holds. The same list as the
 /// admin tabs of the SPA's `src/nav.rs` (`tests/e2e/bundles.test.mjs` checks that every such tab
@@ -47,6 +57,43 @@ pub fn router<S: Clone + Send + Sync + 'static>(dist: &Path) -> Router<S> {
         .fold(Router::new(), |router, screen| router.route_service(screen, page(admin.clone())))
         .fallback_service(files)
         .layer(axum::middleware::from_fn(http::spa_cache))
+        .layer(axum::middleware::from_fn(mark_signed_out))
+}
+
+/// The class `index.html`'s CSS reads to show the sign-in form instead of the skeleton.
+const SIGNED_OUT: &str = r#"<html class="signed-out""#;
+
+/// Marks an HTML page asked for without the marker cookie as signed out. Both kinds of page vary
+/// with the cookie, and a signed-out one is never answered `304` (the browser's copy may be the
+/// other kind).
+async fn mark_signed_out(mut request: Request, next: Next) -> Response {
+    let signed_out = !auth::carries_marker(request.headers());
+    if signed_out {
+        request.headers_mut().remove(header::IF_MODIFIED_SINCE);
+        request.headers_mut().remove(header::IF_NONE_MATCH);
+    }
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.to_str().is_ok_and(|t| t.starts_with("text/html")));
+    if !html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts.headers.append(header::VARY, HeaderValue::from_static("cookie"));
+    if !signed_out || parts.status != StatusCode::OK || parts.headers.contains_key(header::CONTENT_ENCODING) {
+        return Response::from_parts(parts, body);
+    }
+    // An index page is a few KB; one bigger than this is not ours to rewrite.
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let page = String::from_utf8_lossy(&bytes).replacen("<html", SIGNED_OUT, 1);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::LAST_MODIFIED);
+    parts.headers.remove(header::ETAG);
+    Response::from_parts(parts, Body::from(page))
 }
 
 /// The text of each index page there is (the Content-Security-Policy allows their inline scripts).
@@ -125,6 +172,49 @@ mod tests {
         assert_eq!(encoding, "br");
         assert_eq!(cache, "public, max-age=31536000, immutable");
         assert_eq!(body, "brotli wasm");
+    }
+
+    /// GETs `path` with these request headers; returns the status, `Vary` and the body.
+    async fn get_with(dist: &Path, path: &str, headers: &[(&str, &str)]) -> (StatusCode, String, String) {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = router::<()>(dist).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let vary = response.headers().get("vary").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, vary, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn a_page_asked_for_without_the_marker_cookie_is_marked_signed_out_so_it_paints_the_form() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path().join("index.html"), br#"<!DOCTYPE html><html lang="zh-CN"><body>agents</body></html>"#);
+        write(dir.path().join("admin/index.html"), br#"<!DOCTYPE html><html lang="zh-CN"><body>full</body></html>"#);
+        write(dir.path().join("app-0123456789abcdef.css"), b"html{}");
+        let signed_out = r#"<html class="signed-out" lang="zh-CN">"#;
+        for path in ["/", "/sign-in", "/payout?order=6920241100000000002", "/quotas"] {
+            let (status, vary, body) = get_with(dir.path(), path, &[]).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(body.contains(signed_out), "{path}: {body}");
+            assert!(vary.to_ascii_lowercase().contains("cookie"), "{path}: the page varies with the cookie: {vary}");
+            // Even when the browser holds a copy (which may be the other kind of page).
+            let since = [("if-modified-since", "Sun, 06 Dec 2099 00:00:00 GMT")];
+            let (status, _, body) = get_with(dir.path(), path, &since).await;
+            assert_eq!(status, StatusCode::OK, "{path}: never 304 signed out");
+            assert!(body.contains(signed_out), "{path}");
+        }
+        for marker in ["payout_signed_in=1", "theme=x; __Host-payout_signed_in=1"] {
+            let (status, vary, body) = get_with(dir.path(), "/payout", &[("cookie", marker)]).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(body.contains(r#"<html lang="zh-CN">"#) && !body.contains("signed-out"), "{marker}: {body}");
+            assert!(vary.to_ascii_lowercase().contains("cookie"), "{vary}");
+        }
+        let (_, _, body) = get_with(dir.path(), "/payout", &[("cookie", "payout_signed_in=")]).await;
+        assert!(body.contains(signed_out), "an emptied marker is no marker");
+        let (_, _, css) = get_with(dir.path(), "/app-0123456789abcdef.css", &[]).await;
+        assert_eq!(css, "html{}", "only pages are marked");
     }
 
     #[tokio::test]
