@@ -6,16 +6,17 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The largest amount the type holds (just under one trillion yuan). Far above any real balance;
 /// it exists so that input can never overflow the arithmetic or the store's integer fen.
 pub const MAX_FEN: i64 = 99_999_999_999_999;
 
-/// A non-negative amount of yuan with exactly two decimals (fen precision).
+/// A non-negative amount of yuan with exactly two decimals, held as integer fen: every operation is
+/// integer arithmetic, so no decimal library is needed (nor shipped in the SPA's wasm).
+/// Invariant: `0..=MAX_FEN`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Money(Decimal);
+pub struct Money(i64);
 
 /// Why a piece of text is not an amount. Each variant knows its zh-CN and en message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -59,11 +60,13 @@ impl MoneyError {
 }
 
 impl Money {
-    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
+    pub const ZERO: Money = Money(0);
+    /// The largest amount there is ([`MAX_FEN`]).
+    const MAX: Money = Money(MAX_FEN);
 
     /// An amount from integer fen (1 yuan = 100 fen). `None` when negative or above [`MAX_FEN`].
     pub fn from_fen(fen: i64) -> Option<Money> {
-        (0..=MAX_FEN).contains(&fen).then(|| Money(Decimal::new(fen, 2)))
+        (0..=MAX_FEN).contains(&fen).then_some(Money(fen))
     }
 
     /// An amount of whole yuan. `None` when negative or too large.
@@ -73,16 +76,11 @@ impl Money {
 
     /// The amount in integer fen: how the store keeps money.
     pub fn to_fen(self) -> i64 {
-        // Invariant: scale is 2 and the value is within 0..=MAX_FEN, so the mantissa is the fen.
-        i64::try_from(self.0.mantissa()).unwrap_or(MAX_FEN)
-    }
-
-    pub fn as_decimal(self) -> Decimal {
         self.0
     }
 
     pub fn is_zero(self) -> bool {
-        self.0.is_zero()
+        self.0 == 0
     }
 
     pub fn checked_add(self, other: Money) -> Option<Money> {
@@ -101,7 +99,7 @@ impl Money {
 
     /// Sum that stays within the type: adding past [`MAX_FEN`] stops there.
     pub fn saturating_add(self, other: Money) -> Money {
-        self.checked_add(other).unwrap_or(Money(Decimal::new(MAX_FEN, 2)))
+        self.checked_add(other).unwrap_or(Money::MAX)
     }
 
     /// Parses what a person types (SPEC §5): digits with an optional point and at most two
@@ -138,7 +136,7 @@ impl Money {
         if frac.len() > 2 {
             return Err(MoneyError::TooManyDecimals);
         }
-        let too_large = MoneyError::TooLarge { max: Money(Decimal::new(MAX_FEN, 2)) };
+        let too_large = MoneyError::TooLarge { max: Money::MAX };
         let whole = whole.trim_start_matches('0');
         if whole.len() > 12 {
             return Err(too_large);
@@ -482,7 +480,13 @@ mod tests {
         #[test]
         fn accepted_amounts_have_at_most_two_decimals(s in "[0-9]{1,6}(\\.[0-9]{0,4})?") {
             match Money::parse(&s) {
-                Ok(m) => prop_assert_eq!(m.as_decimal().scale(), 2),
+                Ok(m) => {
+                    // The very value written, in fen, and shown back with exactly two decimals.
+                    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+                    let fen = whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}").parse::<i64>().unwrap();
+                    prop_assert_eq!(m.to_fen(), fen);
+                    prop_assert_eq!(m.to_string().split_once('.').map(|(_, f)| f.len()), Some(2));
+                }
                 Err(e) => prop_assert!(s.ends_with('.') || s.split('.').nth(1).is_some_and(|f| f.len() > 2), "{} {}", s, e),
             }
         }
