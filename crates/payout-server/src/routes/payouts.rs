@@ -16,7 +16,7 @@ use payout_core::time::parse_business_date;
 use payout_core::{check_draft, check_payout, Draft, PayoutType, Time};
 use serde::Deserialize;
 
-use super::csv::{csv_line, BOM};
+use super::csv::{csv_line, write_safe, BOM};
 use super::orders::order_not_found;
 use super::{check_len, idempotency_key, key_reused, paging, Fingerprint};
 use crate::auth::{Payer, PayoutActor, PayoutReader};
@@ -295,25 +295,32 @@ pub(crate) const CSV_HEADERS: [&str; 15] = [
     "内部备注",
 ];
 
-/// One payout as a record under [`CSV_HEADERS`].
-pub(crate) fn csv_record(p: &PayoutView) -> Vec<u8> {
-    csv_line(&[
-        &p.id.to_string(),
-        &p.created_at.to_business_datetime(),
-        &p.order_no,
-        p.payout_type.label_zh(),
-        p.reason_name_zh.as_deref().unwrap_or(""),
-        &p.amount.to_string(),
-        p.source_account.label_zh(),
-        &format!("{} ({})", p.operator.display_name, p.operator.username),
-        p.status.label_zh(),
-        p.failure_reason.as_deref().unwrap_or(""),
-        p.reject_reason.as_deref().unwrap_or(""),
-        p.decided_by.as_deref().unwrap_or(""),
-        p.linked_item_id.as_deref().unwrap_or(""),
-        p.buyer_message.as_deref().unwrap_or(""),
-        p.note.as_deref().unwrap_or(""),
-    ])
+/// Payouts as records under [`CSV_HEADERS`], one line each.
+pub(crate) fn csv_records(payouts: &[PayoutView]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(payouts.len() * 256));
+    for p in payouts {
+        write_safe(
+            &mut writer,
+            &[
+                &p.id.to_string(),
+                &p.created_at.to_business_datetime(),
+                &p.order_no,
+                p.payout_type.label_zh(),
+                p.reason_name_zh.as_deref().unwrap_or(""),
+                &p.amount.to_string(),
+                p.source_account.label_zh(),
+                &format!("{} ({})", p.operator.display_name, p.operator.username),
+                p.status.label_zh(),
+                p.failure_reason.as_deref().unwrap_or(""),
+                p.reject_reason.as_deref().unwrap_or(""),
+                p.decided_by.as_deref().unwrap_or(""),
+                p.linked_item_id.as_deref().unwrap_or(""),
+                p.buyer_message.as_deref().unwrap_or(""),
+                p.note.as_deref().unwrap_or(""),
+            ],
+        );
+    }
+    writer.into_inner().unwrap_or_default()
 }
 
 /// Every filtered row as CSV, streamed in batches: UTF-8 with a BOM (so spreadsheet apps read the
@@ -332,7 +339,7 @@ pub async fn payouts_export(
     head.extend(header_row);
     // One chunk per batch of rows: a chunk per row made the export a million small writes.
     let rows = state.store.payouts_stream(actor.shop_id, filter).map(|batch| match batch {
-        Ok(batch) => Ok(bytes::Bytes::from(batch.iter().flat_map(csv_record).collect::<Vec<u8>>())),
+        Ok(batch) => Ok(bytes::Bytes::from(csv_records(&batch))),
         Err(e) => {
             tracing::error!(error = %e, "export failed mid-stream");
             Err(std::io::Error::other("export failed"))

@@ -14,7 +14,7 @@ use payout_core::time::parse_business_date;
 use serde::Deserialize;
 
 use super::csv::{csv_line, BOM};
-use super::payouts::{csv_record, CSV_HEADERS};
+use super::payouts::{csv_records, CSV_HEADERS};
 use crate::auth::MainAccount;
 use crate::error::ApiError;
 use crate::json::{Path, Query};
@@ -117,9 +117,7 @@ fn statement_csv(s: &Statement, payouts: &[PayoutView]) -> Vec<u8> {
     }
     out.extend(b"\n");
     out.extend(csv_line(&CSV_HEADERS));
-    for p in payouts {
-        out.extend(csv_record(p));
-    }
+    out.extend(csv_records(payouts));
     out
 }
 
