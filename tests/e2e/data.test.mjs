@@ -49,7 +49,7 @@ async function signedIn(user, path = '/', { width = 1280 } = {}) {
 /** `text` encoded as GB18030, by Python's codec (not by the code under test). */
 function gb18030(text) {
   return execFileSync('python3', ['-c',
-    'import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode("utf-8").encode("gb18030"))'], { input: text });
+    'import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode("utf-8").encode("gb18030"))'], { input: text, maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** Yesterday, as the file writes times (China Standard Time). */

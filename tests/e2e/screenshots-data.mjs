@@ -90,7 +90,7 @@ try {
       await page.getByTestId('movements-custody').waitFor();
       await shot('settings-movements');
 
-      // The order page of order 1 (it has payouts), with a buyer and a notification given up.
+      // The order page of order 9 (one succeeded payout), with a buyer and a notification given up.
       await page.route('**/api/orders/*/payout-context', async (route) => {
         const res = await route.fetch();
         const body = await res.json();
@@ -106,7 +106,7 @@ try {
         }
         await route.fulfill({ response: res, json: body });
       });
-      await page.goto(`${server.url}/orders/6920241100000000001`);
+      await page.goto(`${server.url}/orders/6920241100000000009`);
       await page.getByTestId('history').waitFor().catch(() => {});
       await page.waitForTimeout(500);
       await shot('order-buyer-notify-failed');
