@@ -100,9 +100,9 @@ try {
       await page.route(/\/api\/payouts\/\d+$/, async (route) => {
         const res = await route.fetch();
         const body = await res.json();
-        if (body.payout?.status === 'succeeded') {
-          body.payout.buyer_notified_at = null;
-          body.payout.buyer_notification_failed_at = body.payout.updated_at;
+        if (body.status === 'succeeded') {
+          body.buyer_notified_at = null;
+          body.buyer_notification_failed_at = body.updated_at;
         }
         await route.fulfill({ response: res, json: body });
       });

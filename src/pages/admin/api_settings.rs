@@ -157,11 +157,16 @@ fn KeyTable(items: Vec<ApiKeyView>, confirming: RwSignal<Option<ApiKeyView>>) ->
                     <th scope="row" class="cell-name">{k.name.clone()}</th>
                     <td data-label=label("密钥前缀", "Prefix")><span class="mono">{format!("{}…", k.prefix)}</span></td>
                     <td data-label=label("权限范围", "Scopes")>
-                        {move || scopes.iter().map(|s| scope_label(lang.get(), *s)).collect::<Vec<_>>().join("、")}
+                        {move || {
+                            let l = lang.get();
+                            scopes.iter().map(|s| scope_label(l, *s)).collect::<Vec<_>>().join(l.pick("、", ", "))
+                        }}
                     </td>
                     <td class="cell-time" data-label=label("创建", "Created")>
-                        {format::time(k.created_at)}
-                        <span class="cell-sub">{k.created_by.clone()}</span>
+                        <span class="cell-stack">
+                            {format::time(k.created_at)}
+                            <span class="cell-sub">{k.created_by.clone()}</span>
+                        </span>
                     </td>
                     <td class="cell-time" data-label=label("最近使用", "Last used") data-testid="key-last-used">
                         {move || k.last_used_at.map(format::time).unwrap_or_else(|| lang.get().pick("从未使用", "Never").to_owned())}
@@ -475,7 +480,10 @@ fn Endpoint(e: EndpointView, editing: RwSignal<Option<Editing>>, changed: RwSign
                 />
             </div>
             <p class="endpoint__events">
-                {move || events.iter().map(|e| event_label(lang.get(), *e)).collect::<Vec<_>>().join("、")}
+                {move || {
+                    let l = lang.get();
+                    events.iter().map(|e| event_label(l, *e)).collect::<Vec<_>>().join(l.pick("、", ", "))
+                }}
             </p>
             <p class="muted endpoint__counts" data-testid="webhook-counts">
                 {move || match lang.get() {
@@ -600,9 +608,11 @@ fn DeliveryTable(items: Vec<DeliveryView>, resend: Action<i64, Result<DeliveryVi
                         }}
                     </td>
                     <td class="num" data-label=label("尝试次数", "Attempts") data-testid="delivery-attempts">{d.attempts}</td>
-                    <td class="cell-info" data-label=label("最后响应", "Last answer") data-testid="delivery-answer">
-                        {answer.unwrap_or_else(|| "—".into())}
-                        {body.map(|b| view! { <span class="cell-sub mono break">{b}</span> })}
+                    <td data-label=label("最后响应", "Last answer") data-testid="delivery-answer">
+                        <span class="cell-stack">
+                            {answer.unwrap_or_else(|| "—".into())}
+                            {body.map(|b| view! { <span class="cell-sub mono break">{b}</span> })}
+                        </span>
                     </td>
                     <td class="cell-time" data-label=label("下次尝试", "Next try")>
                         {d.next_attempt_at.map(format::time).unwrap_or_else(|| "—".into())}

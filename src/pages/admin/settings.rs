@@ -359,8 +359,10 @@ fn Movements(kind: AccountKind, movements: Vec<MovementView>) -> impl IntoView {
                     <td data-label=label("类型", "Kind")>{move || lang.get().pick(m.kind.label_zh(), m.kind.label_en())}</td>
                     <td class="num nowrap" data-label=label("金额", "Amount")>{format!("{sign}{}", format::money(m.amount))}</td>
                     <td data-label=label("流水号", "Reference")>
-                        <span class="mono break">{m.reference.clone()}</span>
-                        {m.note.clone().map(|n| view! { <span class="cell-sub">{n}</span> })}
+                        <span class="cell-stack">
+                            <span class="mono break">{m.reference.clone()}</span>
+                            {m.note.clone().map(|n| view! { <span class="cell-sub">{n}</span> })}
+                        </span>
                     </td>
                     <td data-label=label("上报方", "Reported by")>{m.actor.clone()}</td>
                 </tr>
