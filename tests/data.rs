@@ -24,7 +24,8 @@ fn js(code: &str) -> wasm_bindgen::JsValue {
 async fn the_order_summary_shows_the_buyer_as_the_server_masked_it() {
     let mut ctx = common::context(common::facts());
     ctx.order.buyer = Some("buy*******89".into());
-    let page = common::mount(move || view! { <OrderSummary current=Signal::derive(move || Some(ctx.clone())) /> });
+    let page =
+        common::mount(move || view! { <OrderSummary current=Signal::derive(move || Some(ctx.clone())) /> });
     tick().await;
     assert_eq!(page.text("order-buyer"), "buy*******89");
 }
@@ -85,7 +86,11 @@ mod admin {
     async fn the_import_shows_the_uploads_real_progress_then_the_report_with_each_rejected_line() {
         fake_xhr();
         common::fake_api(vec![]);
-        let page = common::at("/order-import", main_account(), || view! { <payout_console::pages::admin::OrderImport /> });
+        let page = common::at(
+            "/order-import",
+            main_account(),
+            || view! { <payout_console::pages::admin::OrderImport /> },
+        );
         common::settle_page().await;
         choose_file("主订单编号,订单实付金额\n");
         common::settle_page().await;
@@ -96,14 +101,22 @@ mod admin {
         common::settle_page().await;
         assert_eq!(js("return window.__xhrs.length").as_f64(), Some(1.0), "a double click sends one upload");
         let sent = js("const x = window.__xhrs[0]; return [x.method, x.url, x.headers['Content-Type'], String(x.body.size)].join(' ')");
-        assert_eq!(sent.as_string().unwrap(), "POST /api/orders/import text/csv 35", "the file itself, as CSV");
+        assert_eq!(
+            sent.as_string().unwrap(),
+            "POST /api/orders/import text/csv 35",
+            "the file itself, as CSV"
+        );
         assert!(submit.disabled(), "no second upload while this one runs");
 
         js("window.__xhrs[0].upload.onprogress(new ProgressEvent('progress', { lengthComputable: true, loaded: 14, total: 28 }))");
         common::settle_page().await;
         let progress: HtmlElement = page.find("import-progress");
         assert_eq!(progress.get_attribute("data-percent").as_deref(), Some("50"));
-        assert!(progress.text_content().unwrap().contains("已上传 50%"), "{}", progress.text_content().unwrap());
+        assert!(
+            progress.text_content().unwrap().contains("已上传 50%"),
+            "{}",
+            progress.text_content().unwrap()
+        );
 
         js("window.__xhrs[0].upload.onload(new ProgressEvent('load'))");
         common::settle_page().await;
@@ -119,7 +132,10 @@ mod admin {
         assert_eq!(page.text("import-rejected-count"), "未导入订单1");
         let row: HtmlElement = page.find("import-rejected-row");
         assert_eq!(row.get_attribute("data-line").as_deref(), Some("3"));
-        assert_eq!(row.text_content().unwrap(), "36920261200000000002订单实付金额订单实付金额：金额格式不正确");
+        assert_eq!(
+            row.text_content().unwrap(),
+            "36920261200000000002订单实付金额订单实付金额：金额格式不正确"
+        );
         assert!(!submit.disabled(), "another file may follow");
     }
 
@@ -127,7 +143,11 @@ mod admin {
     async fn a_file_the_server_refuses_says_why_and_that_nothing_was_imported() {
         fake_xhr();
         common::fake_api(vec![]);
-        let page = common::at("/order-import", main_account(), || view! { <payout_console::pages::admin::OrderImport /> });
+        let page = common::at(
+            "/order-import",
+            main_account(),
+            || view! { <payout_console::pages::admin::OrderImport /> },
+        );
         common::settle_page().await;
         choose_file("a,b\n");
         common::settle_page().await;
@@ -177,14 +197,24 @@ mod admin {
 
     #[wasm_bindgen_test]
     async fn a_new_key_is_shown_once_and_revoking_one_asks_first() {
-        let created = format!(r#"{{"id":5,"key":"AbCdEfGhSECRETSECRETSECRETSECRET12345678","api_key":{KEY}}}"#);
+        let created =
+            format!(r#"{{"id":5,"key":"AbCdEfGhSECRETSECRETSECRETSECRET12345678","api_key":{KEY}}}"#);
         common::fake_api(vec![
             common::answer("GET", "/api/api-keys", 200, format!(r#"{{"items":[{KEY}]}}"#)),
             common::answer("POST", "/api/api-keys", 201, created),
-            common::answer("DELETE", "/api/api-keys/5", 200, KEY.replace(r#""revoked_at":null"#, r#""revoked_at":"2026-11-25T11:00:00+08:00""#)),
+            common::answer(
+                "DELETE",
+                "/api/api-keys/5",
+                200,
+                KEY.replace(r#""revoked_at":null"#, r#""revoked_at":"2026-11-25T11:00:00+08:00""#),
+            ),
             common::answer("GET", "/api/webhooks", 200, r#"{"items":[]}"#.into()),
         ]);
-        let page = common::at("/api-settings", main_account(), || view! { <payout_console::pages::admin::ApiSettings /> });
+        let page = common::at(
+            "/api-settings",
+            main_account(),
+            || view! { <payout_console::pages::admin::ApiSettings /> },
+        );
         common::settle_page().await;
         let row: HtmlElement = page.find("key-row");
         assert!(row.text_content().unwrap().contains("AbCdEfGh…"));
@@ -209,7 +239,10 @@ mod admin {
         assert!(page.find_opt::<HtmlElement>("key-secret").is_none());
         page.find::<HtmlButtonElement>("key-add").click();
         common::settle_page().await;
-        assert!(page.find_opt::<HtmlElement>("key-secret").is_none(), "a new dialog does not show the old key");
+        assert!(
+            page.find_opt::<HtmlElement>("key-secret").is_none(),
+            "a new dialog does not show the old key"
+        );
         assert!(!page.root.inner_html().contains("SECRET"), "the key is nowhere on the page");
         js("document.querySelector('[data-testid=key-dialog] .modal__close').click()");
         common::settle_page().await;
@@ -233,7 +266,11 @@ mod admin {
             common::answer("GET", "/api/webhooks", 200, r#"{"items":[]}"#.into()),
             common::answer("POST", "/api/webhooks", 400, refused.into()),
         ]);
-        let page = common::at("/api-settings", main_account(), || view! { <payout_console::pages::admin::ApiSettings /> });
+        let page = common::at(
+            "/api-settings",
+            main_account(),
+            || view! { <payout_console::pages::admin::ApiSettings /> },
+        );
         common::settle_page().await;
         page.find::<HtmlButtonElement>("webhook-add").click();
         common::settle_page().await;
@@ -260,9 +297,18 @@ mod admin {
             common::answer("GET", "/api/api-keys", 200, r#"{"items":[]}"#.into()),
             common::answer("GET", "/api/webhooks/2/deliveries", 200, format!(r#"{{"items":[{delivery}]}}"#)),
             common::answer("GET", "/api/webhooks", 200, format!(r#"{{"items":[{ENDPOINT}]}}"#)),
-            common::answer("POST", "/api/webhook-deliveries/9/resend", 202, delivery.replace("failed", "pending")),
+            common::answer(
+                "POST",
+                "/api/webhook-deliveries/9/resend",
+                202,
+                delivery.replace("failed", "pending"),
+            ),
         ]);
-        let page = common::at("/api-settings", main_account(), || view! { <payout_console::pages::admin::ApiSettings /> });
+        let page = common::at(
+            "/api-settings",
+            main_account(),
+            || view! { <payout_console::pages::admin::ApiSettings /> },
+        );
         common::settle_page().await;
         assert!(page.text("webhook-counts").contains("投递失败 1"));
         page.find::<HtmlButtonElement>("webhook-log-toggle").click();
@@ -293,7 +339,11 @@ mod admin {
         common::settle_page().await;
         let custody: HtmlElement = page.find("movements-custody");
         assert_eq!(custody.query_selector_all("tbody tr").unwrap().length(), 1);
-        assert!(custody.text_content().unwrap().contains("入账+¥120.00ST-1结算platform"), "{}", custody.text_content().unwrap());
+        assert!(
+            custody.text_content().unwrap().contains("入账+¥120.00ST-1结算platform"),
+            "{}",
+            custody.text_content().unwrap()
+        );
         assert!(page.text("movements-aggregate").contains("冻结¥30.00ST-2"));
     }
 

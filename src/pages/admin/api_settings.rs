@@ -7,7 +7,9 @@
 //! goes when the dialog closes.
 
 use leptos::prelude::*;
-use payout_core::keys::{validate_key_request, ApiKeyCreate, ApiKeyCreated, ApiKeyView, Scope, MAX_KEY_NAME_CHARS};
+use payout_core::keys::{
+    validate_key_request, ApiKeyCreate, ApiKeyCreated, ApiKeyView, Scope, MAX_KEY_NAME_CHARS,
+};
 use payout_core::webhooks::{
     validate_endpoint, DeliveryStatus, DeliveryView, EndpointCreated, EndpointInput, EndpointView, EventType,
 };
@@ -553,13 +555,16 @@ fn Deliveries(id: i64, #[prop(into)] since: Signal<usize>) -> impl IntoView {
         api::webhook_deliveries(id)
     });
     Effect::new(move |_| {
-        let waiting = list
-            .get()
-            .is_some_and(|r| r.as_ref().is_ok_and(|l| l.items.iter().any(|d| d.status == DeliveryStatus::Pending)));
+        let waiting = list.get().is_some_and(|r| {
+            r.as_ref().is_ok_and(|l| l.items.iter().any(|d| d.status == DeliveryStatus::Pending))
+        });
         if waiting {
-            set_timeout(move || {
-                again.try_update(|n| *n += 1);
-            }, std::time::Duration::from_secs(2));
+            set_timeout(
+                move || {
+                    again.try_update(|n| *n += 1);
+                },
+                std::time::Duration::from_secs(2),
+            );
         }
     });
     let busy = resend.pending();
@@ -582,7 +587,11 @@ fn Deliveries(id: i64, #[prop(into)] since: Signal<usize>) -> impl IntoView {
 }
 
 #[component]
-fn DeliveryTable(items: Vec<DeliveryView>, resend: Action<i64, Result<DeliveryView, ApiError>>, busy: Memo<bool>) -> impl IntoView {
+fn DeliveryTable(
+    items: Vec<DeliveryView>,
+    resend: Action<i64, Result<DeliveryView, ApiError>>,
+    busy: Memo<bool>,
+) -> impl IntoView {
     let lang = use_lang();
     let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
     let rows = items
@@ -670,7 +679,11 @@ enum Saved {
 /// Add or edit an endpoint: its URL and events. The server's word on the URL (a scheme it does
 /// not take, an address it will not send to) is shown under the URL.
 #[component]
-fn EndpointForm(mode: Editing, #[prop(into)] on_close: Callback<()>, #[prop(into)] on_saved: Callback<()>) -> impl IntoView {
+fn EndpointForm(
+    mode: Editing,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_saved: Callback<()>,
+) -> impl IntoView {
     let lang = use_lang();
     let (start_url, start_events, active, id) = match &mode {
         Editing::Add => (String::new(), vec![EventType::Succeeded, EventType::Failed], true, None),
@@ -723,7 +736,8 @@ fn EndpointForm(mode: Editing, #[prop(into)] on_close: Callback<()>, #[prop(into
         }
     });
     let events_error = move || {
-        (tried.get() && events.with(Vec::is_empty)).then(|| lang.get().pick("请至少选择一个事件", "Choose at least one event"))
+        (tried.get() && events.with(Vec::is_empty))
+            .then(|| lang.get().pick("请至少选择一个事件", "Choose at least one event"))
     };
     let title = match id {
         None => ("添加网络钩子", "Add a webhook"),

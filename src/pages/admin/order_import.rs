@@ -39,7 +39,10 @@ pub fn OrderImport() -> impl IntoView {
 pub enum Phase {
     Idle,
     /// Bytes sent so far of the whole file.
-    Uploading { sent: f64, total: f64 },
+    Uploading {
+        sent: f64,
+        total: f64,
+    },
     /// Every byte is sent; the server is reading the file.
     Importing,
     Done(ImportReport),
@@ -189,7 +192,12 @@ fn ImportScreen() -> impl IntoView {
 /// The words for a file the server refused.
 fn file_error_text(e: &ApiError, lang: Lang) -> String {
     if e.status == 413 {
-        return lang.pick("文件超过 50 MB，请拆分后分别导入", "The file is larger than 50 MB; split it and import the parts").into();
+        return lang
+            .pick(
+                "文件超过 50 MB，请拆分后分别导入",
+                "The file is larger than 50 MB; split it and import the parts",
+            )
+            .into();
     }
     error_text(e, lang)
 }
