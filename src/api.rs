@@ -409,3 +409,82 @@ pub fn new_idempotency_key() -> String {
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
+
+// --- data in, events out (SPEC §12.3–§12.6) --------------------------------------------------
+
+/// The session's CSRF token, for a request that is not made with `gloo-net` (the order file's
+/// upload goes through `XMLHttpRequest` for its progress events).
+pub fn csrf_token() -> Option<String> {
+    CSRF.with(|c| c.borrow().clone())
+}
+
+/// The error an answer with `status` and `body` (the text of an error body, or anything else)
+/// stands for, for a request not made with `gloo-net`. A `401` ends the session as for every call.
+pub fn error_of(status: u16, body: &str) -> ApiError {
+    if status == 0 {
+        return ApiError::network();
+    }
+    if status == 401 {
+        forget_session_marker();
+        ON_UNAUTHORIZED.with(|h| {
+            if let Some(h) = h.borrow().as_ref() {
+                h()
+            }
+        });
+    }
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(body) => ApiError {
+            status,
+            code: body.error.code,
+            message_zh: body.error.message_zh,
+            message_en: body.error.message_en,
+            violations: body.error.violations.unwrap_or_default(),
+        },
+        Err(_) => ApiError::bad_response(status),
+    }
+}
+
+pub async fn api_keys() -> Result<payout_core::keys::ApiKeyList, ApiError> {
+    get(Request::get("/api/api-keys")).await
+}
+
+/// `POST /api/api-keys`: the answer holds the key, which is never shown again.
+pub async fn create_api_key(
+    input: &payout_core::keys::ApiKeyCreate,
+) -> Result<payout_core::keys::ApiKeyCreated, ApiError> {
+    send(Request::post("/api/api-keys"), input).await
+}
+
+pub async fn revoke_api_key(id: i64) -> Result<payout_core::keys::ApiKeyView, ApiError> {
+    json(answer(csrf(Request::delete(&format!("/api/api-keys/{id}"))).send().await, false).await?).await
+}
+
+pub async fn webhooks() -> Result<payout_core::webhooks::EndpointList, ApiError> {
+    get(Request::get("/api/webhooks")).await
+}
+
+/// `POST /api/webhooks`: the answer holds the signing secret, which is never shown again.
+pub async fn create_webhook(
+    input: &payout_core::webhooks::EndpointInput,
+) -> Result<payout_core::webhooks::EndpointCreated, ApiError> {
+    send(Request::post("/api/webhooks"), input).await
+}
+
+pub async fn update_webhook(
+    id: i64,
+    input: &payout_core::webhooks::EndpointInput,
+) -> Result<payout_core::webhooks::EndpointView, ApiError> {
+    send(Request::put(&format!("/api/webhooks/{id}")), input).await
+}
+
+pub async fn test_webhook(id: i64) -> Result<payout_core::webhooks::DeliveryView, ApiError> {
+    send(Request::post(&format!("/api/webhooks/{id}/test")), &serde_json::json!({})).await
+}
+
+pub async fn webhook_deliveries(id: i64) -> Result<payout_core::webhooks::DeliveryList, ApiError> {
+    get(Request::get(&format!("/api/webhooks/{id}/deliveries"))).await
+}
+
+pub async fn resend_delivery(id: i64) -> Result<payout_core::webhooks::DeliveryView, ApiError> {
+    send(Request::post(&format!("/api/webhook-deliveries/{id}/resend")), &serde_json::json!({})).await
+}

@@ -94,6 +94,8 @@ fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
         <Route path=path!("/reasons") view=Reasons />
         <Route path=path!("/statements") view=Statements />
         <Route path=path!("/overview") view=Overview />
+        <Route path=path!("/order-import") view=OrderImport />
+        <Route path=path!("/api-settings") view=ApiSettings />
         <Route path=path!("/*any") view=NotFoundPage />
     }
     .into_inner()

@@ -45,7 +45,7 @@ impl Tab {
 }
 
 /// Every tab, in the order shown.
-pub static TABS: [Tab; 8] = [
+pub static TABS: [Tab; 10] = [
     Tab::agent("/payout", "小额打款", "Payout", |p| p.payout),
     Tab::agent("/records", "打款记录", "Payout records", |p| p.payout),
     Tab::admin("/approvals", "审核", "Approvals", |p| p.manage_settings),
@@ -54,6 +54,8 @@ pub static TABS: [Tab; 8] = [
     Tab::admin("/settings", "打款设置", "Payout settings", |p| p.manage_settings),
     Tab::admin("/statements", "对账单", "Statements", |p| p.manage_settings),
     Tab::admin("/overview", "概览", "Overview", |p| p.manage_settings),
+    Tab::admin("/order-import", "订单导入", "Order import", |p| p.manage_settings),
+    Tab::admin("/api-settings", "API 设置", "API settings", |p| p.manage_settings),
 ];
 
 /// Whether the navigation of a session with `permissions` shows one of the main account's tabs.

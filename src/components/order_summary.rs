@@ -1,5 +1,5 @@
 //! The order as the workbench and the order page show it: source app, paid amount, time, payment
-//! method and its line items (a table that becomes cards at phone width).
+//! method, the buyer (masked) and its line items (a table that becomes cards at phone width).
 
 use leptos::prelude::*;
 use payout_core::api::PayoutContext;
@@ -47,6 +47,13 @@ pub fn OrderSummary(
                 <dt>{move || lang.get().pick("下单时间", "Ordered at")}</dt>
                 <dd>{move || order().map(|o| format::time(o.ordered_at))}</dd>
             </div>
+            {move || order().and_then(|o| o.buyer).map(|buyer| view! {
+                <div>
+                    <dt>{move || lang.get().pick("买家", "Buyer")}</dt>
+                    // Masked by the server (payout_core::orders::mask_buyer_ref): the whole reference never reaches the browser.
+                    <dd class="mono" data-testid="order-buyer">{buyer}</dd>
+                </div>
+            })}
             <div>
                 <dt>{move || lang.get().pick("支付方式", "Payment")}</dt>
                 <dd data-testid="order-payment">

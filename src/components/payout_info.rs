@@ -40,6 +40,7 @@ pub fn has_info(p: &PayoutView) -> bool {
         || p.reject_reason.is_some()
         || p.decided_at.is_some()
         || p.buyer_notified_at.is_some()
+        || p.buyer_notification_failed_at.is_some()
         || p.stuck
 }
 
@@ -93,6 +94,12 @@ pub fn PayoutInfo(p: PayoutView) -> impl IntoView {
             {decision}
             {rejection}
             {p.buyer_notified_at.map(|t| row("pinfo-notified", "买家已通知", "Buyer notified at", format::time(t)))}
+            {p.buyer_notification_failed_at.map(|t| view! {
+                <div class="pinfo__row pinfo__row--bad" data-testid="pinfo-notify-failed">
+                    <dt>{move || lang.get().pick("买家通知发送失败", "Buyer notification failed")}</dt>
+                    <dd>{format::time(t)}</dd>
+                </div>
+            })}
             </dl>
             {p.stuck.then(|| view! { <Stuck id /> })}
             <RequeryResult id />

@@ -127,6 +127,7 @@ fn still_changing(ctx: &PayoutContext) -> bool {
         !p.status.is_final()
             || (p.status == PayoutStatus::Succeeded
                 && p.buyer_notified_at.is_none()
+                && p.buyer_notification_failed_at.is_none()
                 && ctx.server_time.seconds_since(p.updated_at) < 120)
     })
 }

@@ -124,7 +124,7 @@ pub fn statement(date: String, payouts: &[PayoutView]) -> Statement {
 /// Groups the day's payouts into a statement. Every status, type and account has a line even when
 /// nothing fell in it, so statements of two days line up.
 pub fn statement_of_groups(date: String, mut groups: Vec<DayGroup>) -> Statement {
-    groups.sort_by(|a, b| a.first.cmp(&b.first));
+    groups.sort_by_key(|g| g.first);
     let mut total = Bucket::new("total".into(), "合计".into(), "Total".into());
     let mut by_status: Vec<Bucket> = PayoutStatus::ALL
         .iter()

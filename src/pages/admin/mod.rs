@@ -1,6 +1,8 @@
 //! The main account's screens (SPEC §6.5, §6.6 and §11), in the full bundle (`dist/admin/`) only:
 //! an agent never downloads them.
+pub mod api_settings;
 pub mod approvals;
+pub mod order_import;
 pub mod overview;
 pub mod quotas;
 pub mod reasons;
@@ -13,3 +15,5 @@ pub use quotas::Quotas;
 pub use reasons::Reasons;
 pub use settings::Settings;
 pub use statements::Statements;
+pub use api_settings::ApiSettings;
+pub use order_import::OrderImport;

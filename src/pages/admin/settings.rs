@@ -1,13 +1,15 @@
 //! Payout settings (打款设置, SPEC §6.6 and §11.2, main account): both source accounts with balance,
 //! frozen and available; the account payouts come from (aggregate not selectable for individual
 //! shops, with the reason); the approval threshold and whether a reason is required; and the
-//! custody account's enterprise-banking top-up.
+//! custody account's enterprise-banking top-up; under each account, the balance movements the
+//! platform reported (§12.5).
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
 use payout_core::approval::parse_threshold_field;
 use payout_core::top_up::parse_top_up;
-use payout_core::{Money, Policy};
+use payout_core::movements::{MovementKind, MovementView};
+use payout_core::{AccountKind, Money, Policy};
 
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
@@ -117,7 +119,10 @@ fn SettingsView(
     let accounts = s.accounts.clone();
     view! {
         <div class="accounts" data-testid="accounts">
-            {s.accounts.iter().cloned().map(|a| view! { <AccountCard a /> }).collect_view()}
+            {s.accounts.iter().cloned().map(|a| {
+                let movements: Vec<MovementView> = s.movements.iter().filter(|m| m.account == a.kind).cloned().collect();
+                view! { <AccountCard a movements /> }
+            }).collect_view()}
         </div>
         <form
             class="card"
@@ -197,7 +202,7 @@ fn SettingsView(
 }
 
 #[component]
-fn AccountCard(a: SourceAccountView) -> impl IntoView {
+fn AccountCard(a: SourceAccountView, movements: Vec<MovementView>) -> impl IntoView {
     let lang = use_lang();
     let row = move |zh: &'static str, en: &'static str, m: Money| {
         view! {
@@ -223,6 +228,7 @@ fn AccountCard(a: SourceAccountView) -> impl IntoView {
             } else {
                 view! { <p class="muted">{move || lang.get().pick("未开通", "Not opened")}</p> }.into_any()
             }}
+            <Movements kind=a.kind movements />
         </article>
     }
 }
@@ -322,4 +328,63 @@ fn TopUp(
             })}
         </form>
     }
+}
+
+/// The latest balance movements the platform reported for one account (SPEC §12.5), newest first.
+#[component]
+fn Movements(kind: AccountKind, movements: Vec<MovementView>) -> impl IntoView {
+    let lang = use_lang();
+    let label = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en);
+    let testid = format!("movements-{}", kind.as_str());
+    if movements.is_empty() {
+        return view! {
+            <p class="muted movements__empty" data-testid=testid>
+                {move || lang.get().pick("暂无平台上报的资金变动", "No balance movements reported yet")}
+            </p>
+        }
+        .into_any();
+    }
+    let rows = movements
+        .into_iter()
+        .map(|m| {
+            // What the movement did to the balance: money in or out; a freeze holds, an unfreeze frees.
+            let sign = match m.kind {
+                MovementKind::Credit => "+",
+                MovementKind::Debit => "−",
+                _ => "",
+            };
+            view! {
+                <tr data-testid="movement-row" data-kind=m.kind.as_str()>
+                    <td class="cell-time" data-label=label("时间", "Time")>{format::time(m.created_at)}</td>
+                    <td data-label=label("类型", "Kind")>{move || lang.get().pick(m.kind.label_zh(), m.kind.label_en())}</td>
+                    <td class="num nowrap" data-label=label("金额", "Amount")>{format!("{sign}{}", format::money(m.amount))}</td>
+                    <td data-label=label("流水号", "Reference")>
+                        <span class="cell-stack">
+                            <span class="mono break">{m.reference.clone()}</span>
+                            {m.note.clone().map(|n| view! { <span class="cell-sub">{n}</span> })}
+                        </span>
+                    </td>
+                    <td data-label=label("上报方", "Reported by")>{m.actor.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap movements">
+            <table class="table table--compact table--cards" data-testid=testid>
+                <caption class="table__caption">{label("最近资金变动", "Recent balance movements")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{label("时间", "Time")}</th>
+                        <th scope="col">{label("类型", "Kind")}</th>
+                        <th scope="col" class="num">{label("金额", "Amount")}</th>
+                        <th scope="col">{label("流水号", "Reference")}</th>
+                        <th scope="col">{label("上报方", "Reported by")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
