@@ -18,8 +18,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const AGENT: Permissions = Permissions { payout: true, manage_quotas: false, manage_settings: false };
 const MAIN: Permissions = Permissions { payout: true, manage_quotas: true, manage_settings: true };
-const ADMIN_SCREENS: [&str; 6] =
-    ["/approvals", "/quotas", "/reasons", "/settings", "/statements", "/overview"];
+const ADMIN_SCREENS: [&str; 7] =
+    ["/approvals", "/sub-accounts", "/quotas", "/reasons", "/settings", "/statements", "/overview"];
 
 async fn nav(permissions: Permissions) -> Mounted {
     let page = mount(move || view! { <Router><Nav permissions /></Router> });
@@ -45,7 +45,7 @@ async fn an_agent_sees_the_payout_and_records_tabs_which_route_client_side_in_ei
 }
 
 #[wasm_bindgen_test]
-async fn a_quota_manager_sees_the_quotas_tab_too_and_the_main_account_all_eight() {
+async fn a_quota_manager_sees_the_quotas_tab_too_and_the_main_account_all_nine() {
     let page = nav(Permissions { manage_quotas: true, ..AGENT }).await;
     let hrefs: Vec<String> = links(&page).into_iter().map(|(href, _)| href).collect();
     assert_eq!(hrefs, ["/payout", "/records", "/quotas"]);
@@ -54,7 +54,17 @@ async fn a_quota_manager_sees_the_quotas_tab_too_and_the_main_account_all_eight(
     let hrefs: Vec<String> = links(&page).into_iter().map(|(href, _)| href).collect();
     assert_eq!(
         hrefs,
-        ["/payout", "/records", "/approvals", "/quotas", "/reasons", "/settings", "/statements", "/overview"]
+        [
+            "/payout",
+            "/records",
+            "/approvals",
+            "/sub-accounts",
+            "/quotas",
+            "/reasons",
+            "/settings",
+            "/statements",
+            "/overview"
+        ]
     );
 }
 
@@ -73,7 +83,7 @@ async fn in_the_agents_bundle_the_main_accounts_tabs_are_whole_page_loads() {
 #[wasm_bindgen_test]
 async fn in_the_full_bundle_every_tab_routes_client_side() {
     let page = nav(MAIN).await;
-    assert_eq!(links(&page).len(), 8);
+    assert_eq!(links(&page).len(), 9);
     for (href, rel) in links(&page) {
         assert_eq!(rel, None, "{href}");
     }

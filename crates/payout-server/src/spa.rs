@@ -16,8 +16,8 @@ use crate::http;
 /// The paths of the main account's screens, which only the full bundle holds. The same list as the
 /// admin tabs of the SPA's `src/nav.rs` (`tests/e2e/bundles.test.mjs` checks that every such tab
 /// gets the full bundle).
-pub const ADMIN_SCREENS: [&str; 6] =
-    ["/quotas", "/settings", "/reasons", "/approvals", "/statements", "/overview"];
+pub const ADMIN_SCREENS: [&str; 7] =
+    ["/quotas", "/settings", "/reasons", "/approvals", "/statements", "/overview", "/sub-accounts"];
 
 /// The two index pages: the agents' and the full bundle's. A `dist/` built before the split has
 /// no `admin/`, but its one page holds every screen, so that page serves for both.
