@@ -6,6 +6,7 @@ pub mod quotas;
 pub mod reasons;
 pub mod settings;
 pub mod statements;
+pub mod sub_accounts;
 
 pub use approvals::Approvals;
 pub use overview::Overview;
@@ -13,3 +14,4 @@ pub use quotas::Quotas;
 pub use reasons::Reasons;
 pub use settings::Settings;
 pub use statements::Statements;
+pub use sub_accounts::SubAccounts;
