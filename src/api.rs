@@ -129,38 +129,35 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
         return Ok(res);
     }
     let status = res.status();
-    if status == 401 && !session_call {
-        forget_session_marker();
-        ON_UNAUTHORIZED.with(|h| {
-            if let Some(h) = h.borrow().as_ref() {
-                h()
-            }
-        });
-    }
-    match res.json::<ErrorBody>().await {
-        Ok(body) if status == 403 && body.error.code == "PASSWORD_CHANGE_REQUIRED" && !session_call => {
-            ON_PASSWORD_CHANGE_REQUIRED.with(|h| {
-                if let Some(h) = h.borrow().as_ref() {
-                    h()
-                }
-            });
-            Err(ApiError {
-                status,
-                code: body.error.code,
-                message_zh: body.error.message_zh,
-                message_en: body.error.message_en,
-                violations: vec![],
-            })
-        }
-        Ok(body) => Err(ApiError {
+    let error = match res.json::<ErrorBody>().await {
+        Ok(body) => ApiError {
             status,
             code: body.error.code,
             message_zh: body.error.message_zh,
             message_en: body.error.message_en,
             violations: body.error.violations.unwrap_or_default(),
-        }),
-        Err(_) => Err(ApiError::bad_response(status)),
+        },
+        Err(_) => ApiError::bad_response(status),
+    };
+    // A wrong two-step code (turning it on or off) is a refused guess, not an ended session.
+    if status == 401 && !session_call && error.code != "TWO_FACTOR_INVALID" {
+        forget_session_marker();
+        call(&ON_UNAUTHORIZED);
     }
+    if status == 403 && !session_call && error.code == "PASSWORD_CHANGE_REQUIRED" {
+        call(&ON_PASSWORD_CHANGE_REQUIRED);
+    }
+    Err(error)
+}
+
+type Hook = std::thread::LocalKey<RefCell<Option<Box<dyn Fn()>>>>;
+
+fn call(hook: &'static Hook) {
+    hook.with(|h| {
+        if let Some(h) = h.borrow().as_ref() {
+            h()
+        }
+    });
 }
 
 async fn json<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {

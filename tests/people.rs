@@ -200,13 +200,17 @@ async fn turning_on_two_step_verification_draws_the_qr_in_the_page_and_shows_the
     assert_eq!(page.text("two-factor-code-error"), "请输入验证器应用中的 6 位数字");
     assert!(!requests().iter().any(|r| r.contains("confirm")), "five digits are not sent");
 
-    // A wrong code is said, and the person can try again.
+    // A wrong code is said, and the person can try again: its 401 does not end the session.
+    let signed_out = std::rc::Rc::new(std::cell::Cell::new(false));
+    let flag = signed_out.clone();
+    payout_console::api::on_unauthorized(move || flag.set(true));
     fake_api(vec![answer("POST", "/api/session/two-factor/confirm", 401, wrong)]);
     fill(&page, "two-factor-code", "123456");
     click(&page, "two-factor-confirm");
     settle_page().await;
     assert_eq!(page.text("two-factor-error"), "验证码不正确或已使用过");
     assert!(page.find_opt::<web_sys::Element>("two-factor-qr").is_some(), "still on the set-up");
+    assert!(!signed_out.get(), "a wrong code is not a signed-out session");
 
     fake_api(vec![answer("POST", "/api/session/two-factor/confirm", 200, json(&codes))]);
     fill(&page, "two-factor-code", "654321");
