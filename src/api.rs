@@ -14,6 +14,10 @@ use payout_core::api::{
     SettingsUpdate, TopUpRequest, TopUpView,
 };
 use payout_core::approval::RejectRequest;
+use payout_core::people::{
+    OneTimePassword, PasswordChange, RecoveryCodes, SubAccountCreate, SubAccountCreated, SubAccountList,
+    SubAccountUpdate, SubAccountView, TwoFactorConfirm, TwoFactorOff, TwoFactorSetup,
+};
 use payout_core::reasons::{Reason, ReasonInput, ReasonList};
 use payout_core::statement::{Overview, Statement};
 use payout_core::Violation;
@@ -93,11 +97,18 @@ impl std::error::Error for ApiError {}
 thread_local! {
     static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
     static ON_UNAUTHORIZED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+    static ON_PASSWORD_CHANGE_REQUIRED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
 }
 
 /// Called whenever an API call answers `401` (the session expired or was signed out elsewhere).
 pub fn on_unauthorized(f: impl Fn() + 'static) {
     ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+}
+
+/// Called whenever an API call answers `403 PASSWORD_CHANGE_REQUIRED` (the session was signed in
+/// with a one-time password: the app shows the change form).
+pub fn on_password_change_required(f: impl Fn() + 'static) {
+    ON_PASSWORD_CHANGE_REQUIRED.with(|h| *h.borrow_mut() = Some(Box::new(f)));
 }
 
 fn remember(session: &SessionInfo) {
@@ -118,24 +129,35 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
         return Ok(res);
     }
     let status = res.status();
-    if status == 401 && !session_call {
-        forget_session_marker();
-        ON_UNAUTHORIZED.with(|h| {
-            if let Some(h) = h.borrow().as_ref() {
-                h()
-            }
-        });
-    }
-    match res.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError {
+    let error = match res.json::<ErrorBody>().await {
+        Ok(body) => ApiError {
             status,
             code: body.error.code,
             message_zh: body.error.message_zh,
             message_en: body.error.message_en,
             violations: body.error.violations.unwrap_or_default(),
-        }),
-        Err(_) => Err(ApiError::bad_response(status)),
+        },
+        Err(_) => ApiError::bad_response(status),
+    };
+    // A wrong two-step code (turning it on or off) is a refused guess, not an ended session.
+    if status == 401 && !session_call && error.code != "TWO_FACTOR_INVALID" {
+        forget_session_marker();
+        call(&ON_UNAUTHORIZED);
     }
+    if status == 403 && !session_call && error.code == "PASSWORD_CHANGE_REQUIRED" {
+        call(&ON_PASSWORD_CHANGE_REQUIRED);
+    }
+    Err(error)
+}
+
+type Hook = std::thread::LocalKey<RefCell<Option<Box<dyn Fn()>>>>;
+
+fn call(hook: &'static Hook) {
+    hook.with(|h| {
+        if let Some(h) = h.borrow().as_ref() {
+            h()
+        }
+    });
 }
 
 async fn json<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
@@ -222,6 +244,52 @@ pub async fn sign_out() -> Result<(), ApiError> {
     result?;
     CSRF.with(|c| *c.borrow_mut() = None);
     Ok(())
+}
+
+/// `PUT /api/session/password`: the session as it is after the change (no longer required to
+/// change it).
+pub async fn change_password(change: &PasswordChange) -> Result<SessionInfo, ApiError> {
+    let info: SessionInfo = send(Request::put("/api/session/password"), change).await?;
+    remember(&info);
+    Ok(info)
+}
+
+/// `POST /api/session/two-factor`: a new secret and its QR code; not on until confirmed.
+pub async fn two_factor_begin() -> Result<TwoFactorSetup, ApiError> {
+    send(Request::post("/api/session/two-factor"), &serde_json::json!({})).await
+}
+
+/// `POST /api/session/two-factor/confirm`: on, and the 10 recovery codes (shown once).
+pub async fn two_factor_confirm(confirm: &TwoFactorConfirm) -> Result<RecoveryCodes, ApiError> {
+    send(Request::post("/api/session/two-factor/confirm"), confirm).await
+}
+
+/// `DELETE /api/session/two-factor` with the password and a code.
+pub async fn two_factor_off(off: &TwoFactorOff) -> Result<(), ApiError> {
+    let req = csrf(Request::delete("/api/session/two-factor")).json(off).map_err(|_| ApiError::network())?;
+    answer(req.send().await, false).await?;
+    Ok(())
+}
+
+// --- sub-accounts (SPEC §12.2) ---------------------------------------------------------------
+
+pub async fn sub_accounts() -> Result<SubAccountList, ApiError> {
+    get(Request::get("/api/sub-accounts")).await
+}
+
+/// `POST /api/sub-accounts`: the new account and its one-time password, shown once.
+pub async fn create_sub_account(create: &SubAccountCreate) -> Result<SubAccountCreated, ApiError> {
+    send(Request::post("/api/sub-accounts"), create).await
+}
+
+/// `PUT /api/sub-accounts/{id}`: rename, deactivate or reactivate.
+pub async fn update_sub_account(id: i64, update: &SubAccountUpdate) -> Result<SubAccountView, ApiError> {
+    send(Request::put(&format!("/api/sub-accounts/{id}")), update).await
+}
+
+/// `POST /api/sub-accounts/{id}/password-reset`: a new one-time password, shown once.
+pub async fn reset_sub_account_password(id: i64) -> Result<OneTimePassword, ApiError> {
+    send(Request::post(&format!("/api/sub-accounts/{id}/password-reset")), &serde_json::json!({})).await
 }
 
 // --- payouts ---------------------------------------------------------------------------------

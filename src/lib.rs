@@ -16,16 +16,18 @@ pub mod session;
 
 use leptos::prelude::*;
 use leptos_router::any_nested_route::IntoAnyNestedRoute;
-use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 use payout_core::Role;
 
+use crate::api::ApiError;
 use crate::components::feedback::ErrorView;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::payout_dialog::{pending, Submitter};
 use crate::i18n::{provide_lang, use_lang};
 use crate::nav::{GoTo, Nav};
+use crate::pages::account::{Account, ChangePasswordPage, TwoFactorRequired};
 use crate::pages::order_detail::OrderDetail;
 use crate::pages::records::Records;
 use crate::pages::sign_in::SignIn;
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/payout") view=Workbench />
                     <Route path=path!("/records") view=Records />
                     <Route path=path!("/orders/:order_no") view=OrderDetail />
+                    <Route path=path!("/account") view=Account />
                     <AdminAndUnknownRoutes />
                 </ParentRoute>
             </Routes>
@@ -90,6 +93,7 @@ fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     view! {
         <Route path=path!("/quotas") view=Quotas />
         <Route path=path!("/settings") view=Settings />
+        <Route path=path!("/sub-accounts") view=SubAccounts />
         <Route path=path!("/approvals") view=Approvals />
         <Route path=path!("/reasons") view=Reasons />
         <Route path=path!("/statements") view=Statements />
@@ -110,36 +114,77 @@ fn AdminAndUnknownRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     view! { <Route path=path!("/*any") view=NotFoundPage /> }.into_inner().into_any_nested_route()
 }
 
+/// What the shell shows: it changes only when the kind of session does, so a session refreshed
+/// after a change (two-step verification turned on, say) does not rebuild the screen under it.
+#[derive(Clone, Debug, PartialEq)]
+enum Mode {
+    Loading,
+    Failed(ApiError),
+    SignedOut,
+    /// Signed in with a one-time password: only the change form (SPEC §12.2).
+    MustChangePassword(i64),
+    SignedIn(i64),
+}
+
 /// The signed-in layout. Signed out (or the session expired), it sends the person to sign in with
-/// the page they asked for in `?next=`, so deep links survive.
+/// the page they asked for in `?next=`, so deep links survive. A session signed in with a one-time
+/// password sees only the form to choose a password of its own.
 #[component]
 fn Shell() -> impl IntoView {
     let session = crate::session::use_session();
     let location = use_location();
     let lang = use_lang();
-    move || match session.get() {
-        SessionState::Loading => view! { <BootSkeleton /> }.into_any(),
-        SessionState::Failed(e) => view! {
+    let mode = Memo::new(move |_| {
+        session.with(|s| match s {
+            SessionState::Loading => Mode::Loading,
+            SessionState::Failed(e) => Mode::Failed(e.clone()),
+            SessionState::SignedOut => Mode::SignedOut,
+            SessionState::SignedIn(info) if info.password_change_required => {
+                Mode::MustChangePassword(info.user.id)
+            }
+            SessionState::SignedIn(info) => Mode::SignedIn(info.user.id),
+        })
+    });
+    let header = move |full: bool| {
+        session.with_untracked(|s| match s {
+            SessionState::SignedIn(info) => Some(view! {
+                <Header
+                    shop=info.shop.name.clone()
+                    user=info.user.display_name.clone()
+                    main_account=info.user.role == Role::Main
+                    full
+                />
+            }),
+            _ => None,
+        })
+    };
+    move || match mode.get() {
+        Mode::Loading => view! { <BootSkeleton /> }.into_any(),
+        Mode::Failed(e) => view! {
             <div class="boot">
                 <ErrorView error=e on_retry=move || reload_session(session) />
             </div>
         }
         .into_any(),
-        SessionState::SignedOut => {
+        Mode::SignedOut => {
             let search = location.search.get_untracked();
             let sep = if search.is_empty() || search.starts_with('?') { "" } else { "?" };
             let here = format!("{}{sep}{search}", location.pathname.get_untracked());
             let path = format!("/sign-in?next={}", js_sys::encode_uri_component(&here));
             view! { <Redirect path /> }.into_any()
         }
-        SessionState::SignedIn(info) => view! {
-            <a class="skip-link" href="#main">{move || lang.get().pick("跳到主要内容", "Skip to content")}</a>
-            <Header
-                shop=info.shop.name.clone()
-                user=info.user.display_name.clone()
-                main_account=info.user.role == Role::Main
-            />
+        Mode::MustChangePassword(_) => view! {
+            {header(false)}
             <main id="main" class="app" tabindex="-1">
+                <ChangePasswordPage />
+            </main>
+        }
+        .into_any(),
+        Mode::SignedIn(_) => view! {
+            <a class="skip-link" href="#main">{move || lang.get().pick("跳到主要内容", "Skip to content")}</a>
+            {header(true)}
+            <main id="main" class="app" tabindex="-1">
+                <TwoFactorRequired />
                 <Outlet />
             </main>
         }
@@ -167,8 +212,10 @@ fn BootSkeleton() -> impl IntoView {
     }
 }
 
+/// The top bar; `full` adds the navigation and the way to the account's security (not while a
+/// one-time password must be changed first).
 #[component]
-fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
+fn Header(shop: String, user: String, main_account: bool, full: bool) -> impl IntoView {
     let lang = use_lang();
     let permissions = use_permissions();
     let session = crate::session::use_session();
@@ -197,6 +244,11 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
                         {move || if main_account { lang.get().pick("主账号", "Main account") } else { lang.get().pick("子账号", "Sub-account") }}
                     </span>
                 </span>
+                {full.then(|| view! {
+                    <A href="/account" attr:class="btn btn--ghost" attr:data-testid="account-link">
+                        {move || lang.get().pick("修改密码", "Change password")}
+                    </A>
+                })}
                 <LangSwitch />
                 <button
                     type="button"
@@ -211,7 +263,7 @@ fn Header(shop: String, user: String, main_account: bool) -> impl IntoView {
                 </button>
             </div>
         </header>
-        <Nav permissions />
+        {full.then(|| view! { <Nav permissions /> })}
     }
 }
 

@@ -45,10 +45,11 @@ impl Tab {
 }
 
 /// Every tab, in the order shown.
-pub static TABS: [Tab; 10] = [
+pub static TABS: [Tab; 11] = [
     Tab::agent("/payout", "小额打款", "Payout", |p| p.payout),
     Tab::agent("/records", "打款记录", "Payout records", |p| p.payout),
     Tab::admin("/approvals", "审核", "Approvals", |p| p.manage_settings),
+    Tab::admin("/sub-accounts", "子账号管理", "Sub-accounts", |p| p.manage_settings),
     Tab::admin("/quotas", "客服打款配额", "Agent quotas", |p| p.manage_quotas),
     Tab::admin("/reasons", "打款原因", "Reasons", |p| p.manage_settings),
     Tab::admin("/settings", "打款设置", "Payout settings", |p| p.manage_settings),

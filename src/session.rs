@@ -22,6 +22,9 @@ pub fn provide_session() -> RwSignal<SessionState> {
     let session = RwSignal::new(SessionState::Loading);
     provide_context(session);
     api::on_unauthorized(move || session.set(SessionState::SignedOut));
+    // A session that must change its one-time password (signed in on another tab, say): ask again,
+    // and the shell shows the change form.
+    api::on_password_change_required(move || reload_session(session));
     reload_session(session);
     session
 }
@@ -41,6 +44,25 @@ pub fn reload_session(session: RwSignal<SessionState>) {
             Err(e) => SessionState::Failed(e),
         });
     });
+}
+
+/// Asks the server again who is signed in, without showing the loading state (after a change
+/// that the session's answer reflects: a password changed, two-step verification on or off).
+pub fn refresh_session(session: RwSignal<SessionState>) {
+    spawn_local(async move {
+        if let Ok(Some(info)) = api::session().await {
+            session.try_set(SessionState::SignedIn(info));
+        }
+    });
+}
+
+/// The signed-in person's session (`None` when signed out).
+pub fn use_session_info() -> Signal<Option<SessionInfo>> {
+    let session = use_session();
+    Signal::derive(move || match session.get() {
+        SessionState::SignedIn(info) => Some(info),
+        _ => None,
+    })
 }
 
 pub fn use_session() -> RwSignal<SessionState> {

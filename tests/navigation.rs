@@ -18,8 +18,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const AGENT: Permissions = Permissions { payout: true, manage_quotas: false, manage_settings: false };
 const MAIN: Permissions = Permissions { payout: true, manage_quotas: true, manage_settings: true };
-const ADMIN_SCREENS: [&str; 8] = [
+const ADMIN_SCREENS: [&str; 9] = [
     "/approvals",
+    "/sub-accounts",
     "/quotas",
     "/reasons",
     "/settings",
@@ -53,7 +54,7 @@ async fn an_agent_sees_the_payout_and_records_tabs_which_route_client_side_in_ei
 }
 
 #[wasm_bindgen_test]
-async fn a_quota_manager_sees_the_quotas_tab_too_and_the_main_account_all_ten() {
+async fn a_quota_manager_sees_the_quotas_tab_too_and_the_main_account_all_eleven() {
     let page = nav(Permissions { manage_quotas: true, ..AGENT }).await;
     let hrefs: Vec<String> = links(&page).into_iter().map(|(href, _)| href).collect();
     assert_eq!(hrefs, ["/payout", "/records", "/quotas"]);
@@ -66,6 +67,7 @@ async fn a_quota_manager_sees_the_quotas_tab_too_and_the_main_account_all_ten() 
             "/payout",
             "/records",
             "/approvals",
+            "/sub-accounts",
             "/quotas",
             "/reasons",
             "/settings",
@@ -92,7 +94,7 @@ async fn in_the_agents_bundle_the_main_accounts_tabs_are_whole_page_loads() {
 #[wasm_bindgen_test]
 async fn in_the_full_bundle_every_tab_routes_client_side() {
     let page = nav(MAIN).await;
-    assert_eq!(links(&page).len(), 10);
+    assert_eq!(links(&page).len(), 11);
     for (href, rel) in links(&page) {
         assert_eq!(rel, None, "{href}");
     }

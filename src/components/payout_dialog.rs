@@ -791,7 +791,15 @@ pub fn PayoutDialog(
                                 } else {
                                     e.message(l).to_owned()
                                 };
-                                view! { <p class="notice notice--error">{text}</p> }
+                                // The shop requires two-step verification of this payer: the way
+                                // to its set-up (SPEC §12.2).
+                                let lead = (e.code == "TWO_FACTOR_REQUIRED_TO_PAY").then(|| view! {
+                                    " "
+                                    <leptos_router::components::A href="/account#two-factor" attr:class="link" attr:data-testid="two-factor-setup-link">
+                                        {l.pick("去开启两步验证", "Turn on two-step verification")}
+                                    </leptos_router::components::A>
+                                });
+                                view! { <p class="notice notice--error">{text}{lead}</p> }
                             })
                     }}
                 </div>

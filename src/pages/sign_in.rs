@@ -1,4 +1,5 @@
-//! Sign in (SPEC §6.1): username and password; wrong credentials give one generic message, an
+//! Sign in (SPEC §6.1): username and password, and the two-step verification code once the server
+//! says the account has it on (`401 TWO_FACTOR_REQUIRED`); wrong credentials give one generic message, an
 //! empty field is named in the form (and nothing is sent), a throttled sign-in says when to try
 //! again (the server's message names the wait). After signing in the person goes to `?next=` (the
 //! page they asked for), or to the start; a page of the other bundle (`crate::nav`) is loaded from
@@ -18,6 +19,15 @@ use crate::components::lang_switch::LangSwitch;
 use crate::i18n::use_lang;
 use crate::nav::use_go;
 use crate::session::{safe_next, use_session, SessionState};
+
+/// Moves the focus to the field `id` (after the view has drawn it).
+fn focus(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(el) = document().get_element_by_id(id) {
+            let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
+    });
+}
 
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -39,6 +49,9 @@ pub fn SignIn() -> impl IntoView {
     let username = RwSignal::new(typed.username);
     let password = RwSignal::new(typed.password);
     Effect::new(move |_| boot::restore_focus(typed.focus));
+    // The second factor: asked for once the server says this account has it on (SPEC §12.2).
+    let code = RwSignal::new(String::new());
+    let needs_code = RwSignal::new(false);
     // An empty field is said in the form, beside that field; nothing is sent for it.
     let attempted = RwSignal::new(false);
     // A username is sent trimmed; a password exactly as typed.
@@ -58,12 +71,33 @@ pub fn SignIn() -> impl IntoView {
         missing(|u| u.with(|u| u.trim().is_empty()), username, "请输入账号", "Enter your username");
     let password_errors =
         missing(|p| p.with(String::is_empty), password, "请输入密码", "Enter your password");
+    // Said only once the person tried to sign in with the code field shown (it appears empty).
+    let code_attempted = RwSignal::new(false);
+    let code_errors = Signal::derive(move || {
+        if code_attempted.get() && code.with(|c| c.trim().is_empty()) {
+            vec![lang.get().pick("请输入验证码", "Enter the code").to_owned()]
+        } else {
+            vec![]
+        }
+    });
     let sign_in = Action::new_local(move |login: &LoginRequest| {
         let login = login.clone();
         async move {
-            let info = api::sign_in(&login).await?;
-            session.set(SessionState::SignedIn(info));
-            Ok::<(), ApiError>(())
+            match api::sign_in(&login).await {
+                Ok(info) => {
+                    session.set(SessionState::SignedIn(info));
+                    Ok(())
+                }
+                Err(e) => {
+                    if matches!(e.code.as_str(), "TWO_FACTOR_REQUIRED" | "TWO_FACTOR_INVALID") {
+                        needs_code.try_set(true);
+                        code_attempted.try_set(false);
+                        code.try_set(String::new());
+                        focus("code");
+                    }
+                    Err::<(), ApiError>(e)
+                }
+            }
         }
     });
     let pending = sign_in.pending();
@@ -82,15 +116,27 @@ pub fn SignIn() -> impl IntoView {
                     ev.prevent_default();
                     attempted.set(true);
                     let (user, pass) = (username.get_untracked().trim().to_owned(), password.get_untracked());
-                    let empty = if user.is_empty() { Some("username") } else if pass.is_empty() { Some("password") } else { None };
+                    let second = code.get_untracked().trim().to_owned();
+                    code_attempted.set(needs_code.get_untracked());
+                    let empty = if user.is_empty() {
+                        Some("username")
+                    } else if pass.is_empty() {
+                        Some("password")
+                    } else if needs_code.get_untracked() && second.is_empty() {
+                        Some("code")
+                    } else {
+                        None
+                    };
                     if let Some(id) = empty {
                         sign_in.value().set(None);
-                        if let Some(el) = document().get_element_by_id(id) {
-                            let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
-                        }
+                        focus(id);
                         return;
                     }
-                    sign_in.dispatch(LoginRequest { username: user, password: SecretText(pass), code: None });
+                    if pending.get_untracked() {
+                        return;
+                    }
+                    let code = needs_code.get_untracked().then_some(SecretText(second));
+                    sign_in.dispatch(LoginRequest { username: user, password: SecretText(pass), code });
                 }
             >
                 <h1 id="signin-title">{move || lang.get().pick("登录商家后台", "Sign in to the merchant console")}</h1>
@@ -110,6 +156,17 @@ pub fn SignIn() -> impl IntoView {
                     kind="password"
                     autocomplete="current-password"
                 />
+                <Show when=move || needs_code.get()>
+                    <TextField
+                        id="code"
+                        label=Signal::derive(move || lang.get().pick("两步验证码", "Verification code").to_owned())
+                        value=code
+                        errors=code_errors
+                        autocomplete="one-time-code"
+                        placeholder=Signal::derive(move || lang.get().pick("6 位动态码或恢复码", "6-digit code or a recovery code").to_owned())
+                        maxlength=16
+                    />
+                </Show>
                 <p class="field__error" role="alert" data-testid="signin-error">
                     {move || error().map(|e| e.message(lang.get()).to_owned())}
                 </p>

@@ -194,14 +194,16 @@ pub fn fake_api(answers: Vec<Answer>) {
     js_sys::Function::new_with_args(
         "answers",
         "window.__requests = [];
+         window.__bodies = [];
          window.fetch = async (input, init) => {
            const req = input instanceof Request ? input : new Request(input, init);
            const url = new URL(req.url);
            const path = url.pathname + url.search;
            window.__requests.push(req.method + ' ' + path);
+           window.__bodies.push(req.method + ' ' + path + ' ' + await req.clone().text());
            const a = answers.find((a) => a.method === req.method && path.startsWith(a.path));
            if (!a) return new Response('{}', { status: 404, headers: { 'content-type': 'application/json' } });
-           return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json', ...a.headers } });
+           return new Response(a.status === 204 ? null : a.body, { status: a.status, headers: { 'content-type': 'application/json', ...a.headers } });
          };",
     )
     .call1(&JsValue::NULL, &list)
@@ -211,6 +213,12 @@ pub fn fake_api(answers: Vec<Answer>) {
 /// Every request the fake answered, as `METHOD path`.
 pub fn requests() -> Vec<String> {
     let r = js_sys::Reflect::get(&window(), &"__requests".into()).unwrap();
+    js_sys::Array::from(&r).iter().filter_map(|v| v.as_string()).collect()
+}
+
+/// Every request the fake answered, as `METHOD path body` (the body empty when there was none).
+pub fn bodies() -> Vec<String> {
+    let r = js_sys::Reflect::get(&window(), &"__bodies".into()).unwrap();
     js_sys::Array::from(&r).iter().filter_map(|v| v.as_string()).collect()
 }
 

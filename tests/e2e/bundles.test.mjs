@@ -180,7 +180,7 @@ test('every_main_account_tab_gets_the_full_bundles_page_whose_wasm_is_brotli_and
   const tabs = await navTabs(page);
   await page.context().close();
   const external = tabs.filter((t) => t.rel === 'external').map((t) => t.href);
-  assert.equal(external.length, 8, `${JSON.stringify(tabs)}`);
+  assert.equal(external.length, 9, `${JSON.stringify(tabs)}`);
 
   const loader = async (at) => {
     const html = await (await fetch(`${server.url}${at}`)).text();

@@ -26,7 +26,7 @@ use crate::{auth, http};
 /// The paths of the main account's screens, which only the full bundle holds. The same list as the
 /// admin tabs of the SPA's `src/nav.rs` (`tests/e2e/bundles.test.mjs` checks that every such tab
 /// gets the full bundle).
-pub const ADMIN_SCREENS: [&str; 8] = [
+pub const ADMIN_SCREENS: [&str; 9] = [
     "/quotas",
     "/settings",
     "/reasons",
@@ -35,6 +35,7 @@ pub const ADMIN_SCREENS: [&str; 8] = [
     "/overview",
     "/order-import",
     "/api-settings",
+    "/sub-accounts",
 ];
 
 /// The two index pages: the agents' and the full bundle's. A `dist/` built before the split has

@@ -8,6 +8,7 @@ pub mod quotas;
 pub mod reasons;
 pub mod settings;
 pub mod statements;
+pub mod sub_accounts;
 
 pub use approvals::Approvals;
 pub use overview::Overview;
@@ -17,3 +18,4 @@ pub use settings::Settings;
 pub use statements::Statements;
 pub use api_settings::ApiSettings;
 pub use order_import::OrderImport;
+pub use sub_accounts::SubAccounts;

@@ -2,7 +2,7 @@
 //! frozen and available; the account payouts come from (aggregate not selectable for individual
 //! shops, with the reason); the approval threshold and whether a reason is required; and the
 //! custody account's enterprise-banking top-up; under each account, the balance movements the
-//! platform reported (§12.5).
+//! platform reported (§12.5); whether those who pay must use two-step verification (§12.2).
 
 use leptos::prelude::*;
 use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
@@ -57,6 +57,7 @@ struct Saved {
     source: String,
     threshold: Option<Money>,
     require_reason: bool,
+    require_two_factor: bool,
 }
 
 impl Saved {
@@ -65,6 +66,7 @@ impl Saved {
             source: s.selected_source_account.as_str().to_owned(),
             threshold: s.approval_threshold,
             require_reason: s.require_reason,
+            require_two_factor: s.require_two_factor,
         }
     }
 }
@@ -80,6 +82,7 @@ fn SettingsView(
     let selected = RwSignal::new(s.selected_source_account.as_str().to_owned());
     let threshold_text = RwSignal::new(s.approval_threshold.map(|m| m.to_string()).unwrap_or_default());
     let require_reason = RwSignal::new(s.require_reason);
+    let require_two_factor = RwSignal::new(s.require_two_factor);
     // The settings carry no policy: the default one bounds the threshold here (the server checks
     // its own).
     let policy = Policy::default();
@@ -95,6 +98,7 @@ fn SettingsView(
             source: selected.get(),
             threshold: threshold.get().ok()?,
             require_reason: require_reason.get(),
+            require_two_factor: require_two_factor.get(),
         })
     };
     let result = RwSignal::new(None::<Result<(), ApiError>>);
@@ -105,7 +109,8 @@ fn SettingsView(
             approval_threshold: (wanted.threshold != old.threshold)
                 .then(|| wanted.threshold.map(|m| m.to_string())),
             require_reason: (wanted.require_reason != old.require_reason).then_some(wanted.require_reason),
-            require_two_factor: None,
+            require_two_factor: (wanted.require_two_factor != old.require_two_factor)
+                .then_some(wanted.require_two_factor),
         };
         async move {
             let r = api::update_settings(&update).await;
@@ -176,6 +181,24 @@ fn SettingsView(
                     />
                     <p class="field__hint">
                         {move || lang.get().pick("开启后，每笔打款都要选择一个打款原因", "When on, every payout must name one of the shop's reasons")}
+                    </p>
+                </div>
+                <div class="field">
+                    <span class="field__label">{move || lang.get().pick("打款须开启两步验证", "Require two-step verification to pay")}</span>
+                    <Switch
+                        testid="require-two-factor"
+                        checked=require_two_factor
+                        label=Signal::derive(move || lang.get().pick("打款须开启两步验证", "Require two-step verification to pay").to_owned())
+                        on_toggle=move || require_two_factor.update(|r| *r = !*r)
+                    />
+                    <p class="field__hint">
+                        {move || {
+                            lang.get()
+                                .pick(
+                                    "开启后，有打款岗位的账号须先在“账号安全”中开启两步验证，才能打款和审核",
+                                    "When on, accounts with payout permission must turn on two-step verification (Account security) before they pay or approve",
+                                )
+                        }}
                     </p>
                 </div>
             </div>
