@@ -82,11 +82,9 @@ fn SubAccountsScreen() -> impl IntoView {
             <p class="muted">
                 {move || lang.get().pick(
                     "新建的子账号没有打款岗位和配额，请在",
-                    "A new sub-account has no payout permission and no quota: grant them on",
+                    "A new sub-account has no payout permission and no quota: grant them on ",
                 )}
-                " "
                 <A href="/quotas" attr:class="link">{move || lang.get().pick("客服打款配额", "Agent quotas")}</A>
-                " "
                 {move || lang.get().pick(
                     "中授予。子账号不能删除，停用后立即退出登录，其打款记录保留姓名。",
                     ". Sub-accounts are never deleted: a deactivated one is signed out at once, and its payouts keep its name.",
