@@ -86,7 +86,11 @@ async fn the_statement_leads_with_what_went_out_and_what_is_counted_and_keeps_re
     assert!(!totals.contains("¥490.00"), "no headline mixes rejected and awaiting into one sum: {totals}");
     let records: web_sys::Element = page.find("statement-records");
     assert_eq!(records.get_attribute("href").as_deref(), Some("/records?from=2026-11-24&to=2026-11-24"));
-    assert_eq!(page.text("statement-records"), "查看当日 5 笔打款明细 ›", "the day's payouts are the records'");
+    assert_eq!(
+        page.text("statement-records"),
+        "查看当日 5 笔打款明细 ›",
+        "the day's payouts are the records'"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -101,11 +101,11 @@ test('a_shop_starts_from_an_empty_store_pays_its_first_orders_and_its_systems_he
 
   // Money to pay from, and an approval threshold of ¥100.00.
   await admin.goto(`${server.url}/settings`);
-  await admin.getByTestId('topup-amount').fill('1000');
+  await admin.getByTestId('topup-amount-input').fill('1000');
   await admin.getByTestId('topup-reference').fill('BANK-20261206-0001');
   await admin.getByTestId('topup-submit').click();
   await admin.getByTestId('account-custody').filter({ hasText: '¥1,000.00' }).waitFor(LONG);
-  await admin.getByTestId('threshold').fill('100');
+  await admin.getByTestId('threshold-input').fill('100');
   await admin.getByTestId('settings-save').click();
   await admin.getByTestId('settings-result').filter({ hasText: '已保存' }).waitFor();
 

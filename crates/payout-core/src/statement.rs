@@ -107,7 +107,10 @@ impl DayGroup {
             status: p.status,
             payout_type: p.payout_type,
             source_account: p.source_account,
-            reason: p.reason_id.zip(p.reason_name_zh.clone()).map(|(id, zh)| (id, zh, p.reason_name_en.clone())),
+            reason: p
+                .reason_id
+                .zip(p.reason_name_zh.clone())
+                .map(|(id, zh)| (id, zh, p.reason_name_en.clone())),
             operator: p.operator.clone(),
             count: 1,
             amount: p.amount,

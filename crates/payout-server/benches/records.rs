@@ -58,7 +58,13 @@ async fn fill_sqlite(path: &str, payouts: i64, now: i64) {
          FROM p JOIN orders o ON o.shop_id = 1 AND o.order_no = printf('R%018d', p.i / 4)"
     );
     let step = 365 * DAY_MS / payouts;
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(payouts).bind(now).bind(step).execute(&mut conn).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(payouts)
+        .bind(now)
+        .bind(step)
+        .execute(&mut conn)
+        .await
+        .unwrap();
     sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
@@ -86,7 +92,13 @@ async fn fill_postgres(url: &str, payouts: i64, now: i64) {
          JOIN orders o ON o.shop_id = 1 AND o.order_no = 'R' || lpad((p.i / 4)::text, 18, '0')"
     );
     let step = 365 * DAY_MS / payouts;
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(payouts).bind(now).bind(step).execute(&mut conn).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(payouts)
+        .bind(now)
+        .bind(step)
+        .execute(&mut conn)
+        .await
+        .unwrap();
     sqlx::query("VACUUM (ANALYZE)").execute(&mut conn).await.unwrap();
     let _ = sqlx::query("CHECKPOINT").execute(&mut conn).await;
     conn.close().await.unwrap();
@@ -126,8 +138,11 @@ fn rows(body: &serde_json::Value) -> String {
 
 #[tokio::main]
 async fn main() {
-    let payouts: i64 =
-        std::env::args().skip_while(|a| a != "--payouts").nth(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let payouts: i64 = std::env::args()
+        .skip_while(|a| a != "--payouts")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
     let store = Store::from_args("bench_records").await;
     let now = jiff::Timestamp::now().as_millisecond();
     // Migrations and the demo shop first, by the server itself; then the history beside it.
@@ -138,7 +153,11 @@ async fn main() {
         [_, url] => fill_postgres(url, payouts, now).await,
         _ => unreachable!(),
     }
-    println!("{}: {payouts} payouts of one shop over 365 days written in {:.0} s", store.label, filling.elapsed().as_secs_f64());
+    println!(
+        "{}: {payouts} payouts of one shop over 365 days written in {:.0} s",
+        store.label,
+        filling.elapsed().as_secs_f64()
+    );
 
     let server = Server::start(&store.args, &[]).await;
     let url = server.url.clone();
@@ -159,7 +178,10 @@ async fn main() {
         ("status=failed", "/api/payouts?status=failed".to_owned()),
         ("page 1", "/api/payouts".to_owned()),
         ("status=processing (10 rows)", "/api/payouts?status=processing".to_owned()),
-        ("type + operator + status, no match", "/api/payouts?status=rejected&payout_type=shipping&operator_id=2".to_owned()),
+        (
+            "type + operator + status, no match",
+            "/api/payouts?status=rejected&payout_type=shipping&operator_id=2".to_owned(),
+        ),
         ("type + operator", "/api/payouts?payout_type=other&operator_id=3".to_owned()),
         ("status + one day", format!("/api/payouts?status=failed&from={busy}&to={busy}")),
     ];
@@ -168,12 +190,19 @@ async fn main() {
         println!("  records, {name}: {} ({})", ms(took), rows(&body));
     }
     // Page 2,000: by the cursor each page hands on, or by the page number where there is none.
-    let first: serde_json::Value = http.get(format!("{url}/api/payouts")).send().await.unwrap().json().await.unwrap();
+    let first: serde_json::Value =
+        http.get(format!("{url}/api/payouts")).send().await.unwrap().json().await.unwrap();
     let deep = if first.get("next_cursor").is_some() {
         let mut cursor = first["next_cursor"].as_str().unwrap().to_owned();
         for _ in 2..2_000 {
-            let page: serde_json::Value =
-                http.get(format!("{url}/api/payouts?cursor={cursor}")).send().await.unwrap().json().await.unwrap();
+            let page: serde_json::Value = http
+                .get(format!("{url}/api/payouts?cursor={cursor}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             cursor = page["next_cursor"].as_str().unwrap().to_owned();
         }
         format!("/api/payouts?cursor={cursor}")

@@ -199,15 +199,24 @@ mod tests {
     #[tokio::test]
     async fn a_page_asked_for_without_the_marker_cookie_is_marked_signed_out_so_it_paints_the_form() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path().join("index.html"), br#"<!DOCTYPE html><html lang="zh-CN"><body>agents</body></html>"#);
-        write(dir.path().join("admin/index.html"), br#"<!DOCTYPE html><html lang="zh-CN"><body>full</body></html>"#);
+        write(
+            dir.path().join("index.html"),
+            br#"<!DOCTYPE html><html lang="zh-CN"><body>agents</body></html>"#,
+        );
+        write(
+            dir.path().join("admin/index.html"),
+            br#"<!DOCTYPE html><html lang="zh-CN"><body>full</body></html>"#,
+        );
         write(dir.path().join("app-0123456789abcdef.css"), b"html{}");
         let signed_out = r#"<html class="signed-out" lang="zh-CN">"#;
         for path in ["/", "/sign-in", "/payout?order=6920241100000000002", "/quotas"] {
             let (status, vary, body) = get_with(dir.path(), path, &[]).await;
             assert_eq!(status, StatusCode::OK, "{path}");
             assert!(body.contains(signed_out), "{path}: {body}");
-            assert!(vary.to_ascii_lowercase().contains("cookie"), "{path}: the page varies with the cookie: {vary}");
+            assert!(
+                vary.to_ascii_lowercase().contains("cookie"),
+                "{path}: the page varies with the cookie: {vary}"
+            );
             // Even when the browser holds a copy (which may be the other kind of page).
             let since = [("if-modified-since", "Sun, 06 Dec 2099 00:00:00 GMT")];
             let (status, _, body) = get_with(dir.path(), path, &since).await;
@@ -217,7 +226,10 @@ mod tests {
         for marker in ["payout_signed_in=1", "theme=x; __Host-payout_signed_in=1"] {
             let (status, vary, body) = get_with(dir.path(), "/payout", &[("cookie", marker)]).await;
             assert_eq!(status, StatusCode::OK);
-            assert!(body.contains(r#"<html lang="zh-CN">"#) && !body.contains("signed-out"), "{marker}: {body}");
+            assert!(
+                body.contains(r#"<html lang="zh-CN">"#) && !body.contains("signed-out"),
+                "{marker}: {body}"
+            );
             assert!(vary.to_ascii_lowercase().contains("cookie"), "{vary}");
         }
         let (_, _, body) = get_with(dir.path(), "/payout", &[("cookie", "payout_signed_in=")]).await;

@@ -10,12 +10,12 @@ pub mod settings;
 pub mod statements;
 pub mod sub_accounts;
 
+pub use api_settings::ApiSettings;
 pub use approvals::Approvals;
+pub use order_import::OrderImport;
 pub use overview::Overview;
 pub use quotas::Quotas;
 pub use reasons::Reasons;
 pub use settings::Settings;
 pub use statements::Statements;
-pub use api_settings::ApiSettings;
-pub use order_import::OrderImport;
 pub use sub_accounts::SubAccounts;

@@ -7,8 +7,8 @@
 use leptos::prelude::*;
 use payout_core::api::{PayoutSettings, SettingsUpdate, SourceAccountView, TopUpRequest, TopUpView};
 use payout_core::approval::parse_threshold_field;
-use payout_core::top_up::parse_top_up;
 use payout_core::movements::{MovementKind, MovementView};
+use payout_core::top_up::parse_top_up;
 use payout_core::{AccountKind, Money, Policy};
 
 use crate::api::{self, ApiError};

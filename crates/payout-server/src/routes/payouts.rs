@@ -160,7 +160,13 @@ fn cursor_text(direction: char, key: RowKey) -> String {
 }
 
 fn parse_cursor(text: &str) -> Result<Seek, ApiError> {
-    let bad = || ApiError::invalid_query("cursor", "翻页位置无效，请从第一页重新开始", "not a cursor this list gave; start again from the first page");
+    let bad = || {
+        ApiError::invalid_query(
+            "cursor",
+            "翻页位置无效，请从第一页重新开始",
+            "not a cursor this list gave; start again from the first page",
+        )
+    };
     let mut chars = text.chars();
     let direction = chars.next().ok_or_else(bad)?;
     let (millis, id) = chars.as_str().split_once('.').ok_or_else(bad)?;

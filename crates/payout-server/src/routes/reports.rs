@@ -9,7 +9,9 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use payout_core::api::ErrorBody;
 use payout_core::api::PayoutView;
-use payout_core::statement::{day_series, statement, statement_of_groups, AgentUsage, Bucket, Overview, Statement};
+use payout_core::statement::{
+    day_series, statement, statement_of_groups, AgentUsage, Bucket, Overview, Statement,
+};
 use payout_core::time::parse_business_date;
 use serde::Deserialize;
 

@@ -16,8 +16,8 @@ use super::audit::{INSERT_AUDIT, INSERT_EVENT};
 use super::idempotency::{record_json, Key, KeyRow, Recorded, Seen, INSERT_KEY, RECORD_FORMAT, SELECT_KEY};
 use super::reasons::{ReasonRow, SELECT_REASONS};
 use super::rows::{
-    business_date, counted, money, named, payout_columns, payout_views, row, select_payouts, time, AccountRow,
-    EventRow, OperatorRow, PayoutRow,
+    business_date, counted, money, named, payout_columns, payout_views, row, select_payouts, time,
+    AccountRow, EventRow, OperatorRow, PayoutRow,
 };
 use super::statements::{args, Statements};
 use super::webhooks::emit;

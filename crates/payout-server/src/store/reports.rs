@@ -70,7 +70,11 @@ impl GroupRow {
             payout_type: named(&self.payout_type, PayoutType::parse)?,
             source_account: named(&self.source_account, AccountKind::parse)?,
             reason: self.reason_id.zip(self.reason_name_zh).map(|(id, zh)| (id, zh, self.reason_name_en)),
-            operator: OperatorRef { id: self.operator_id, username: self.username, display_name: self.display_name },
+            operator: OperatorRef {
+                id: self.operator_id,
+                username: self.username,
+                display_name: self.display_name,
+            },
             count: u64::try_from(self.payouts).unwrap_or(0),
             amount: money(self.sum_fen)?,
             first: (time(self.first_at), self.first_id),

@@ -166,26 +166,34 @@ mod tests {
                 queries.push(walk.sql().as_str().to_owned());
             }
             for sql in queries {
-                let plan: Vec<String> =
-                    sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
-                        .fetch_all(&store.pool)
-                        .await
-                        .unwrap_or_else(|e| panic!("{filter:?}: {e}\n{sql}"))
-                        .into_iter()
-                        .map(|r| r.3)
-                        .collect();
+                let plan: Vec<String> = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(
+                    format!("EXPLAIN QUERY PLAN {sql}"),
+                ))
+                .fetch_all(&store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{filter:?}: {e}\n{sql}"))
+                .into_iter()
+                .map(|r| r.3)
+                .collect();
                 let all = plan.join(" | ");
                 assert!(!all.contains("TEMP B-TREE"), "{filter:?} sorts: {all}\n{sql}");
-                let search = plan.iter().find(|d| d.starts_with("SEARCH p USING")).unwrap_or_else(|| panic!("{filter:?} does not search an index: {all}"));
+                let search = plan
+                    .iter()
+                    .find(|d| d.starts_with("SEARCH p USING"))
+                    .unwrap_or_else(|| panic!("{filter:?} does not search an index: {all}"));
                 // Every equality asked for is a term of the search (else it is filtered row by row
                 // along a longer walk): all of them, or the order number, which needs no other.
                 let wanted: Vec<&str> = if filter.order_no.is_some() {
                     vec!["order_no=?"]
                 } else {
-                    [(filter.status.is_some(), "status=?"), (filter.payout_type.is_some(), "payout_type=?"), (filter.operator_id.is_some(), "operator_id=?")]
-                        .into_iter()
-                        .filter_map(|(on, term)| on.then_some(term))
-                        .collect()
+                    [
+                        (filter.status.is_some(), "status=?"),
+                        (filter.payout_type.is_some(), "payout_type=?"),
+                        (filter.operator_id.is_some(), "operator_id=?"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, term)| on.then_some(term))
+                    .collect()
                 };
                 for term in wanted {
                     assert!(search.contains(term), "{filter:?}: {term} is not searched: {search}");

@@ -56,7 +56,10 @@ impl Server {
         let file = std::fs::File::create(log).expect("create the log file");
         Server::launch(db, args, || {
             let mut command = Command::new(binary());
-            command.env("RUST_LOG", filter).stdout(file.try_clone().unwrap()).stderr(file.try_clone().unwrap());
+            command
+                .env("RUST_LOG", filter)
+                .stdout(file.try_clone().unwrap())
+                .stderr(file.try_clone().unwrap());
             command
         })
         .await

@@ -167,13 +167,19 @@ async fn records_walk_by_cursor_through_every_page_and_back_as_the_pages_by_numb
         }
         assert_eq!(by_cursor, by_number, "{query}: the same pages either way");
         let all: Vec<i64> = by_cursor.concat();
-        let total = admin.get(&format!("/api/payouts?per_page=10{query}")).await.body["total"].as_u64().unwrap();
+        let total =
+            admin.get(&format!("/api/payouts?per_page=10{query}")).await.body["total"].as_u64().unwrap();
         assert_eq!(all.len() as u64, total, "{query}: every row once");
         // Back from the last page by prev_cursor: the same pages, newest last.
         let mut cursor = format!("n{}", {
-            let last = admin.get(&format!("/api/payouts?per_page=10{query}&page={}", by_cursor.len())).await.body;
+            let last =
+                admin.get(&format!("/api/payouts?per_page=10{query}&page={}", by_cursor.len())).await.body;
             let first = &last["items"][0];
-            format!("{}.{}", payout_core::Time::parse(first["created_at"].as_str().unwrap()).unwrap().unix_millis(), first["id"])
+            format!(
+                "{}.{}",
+                payout_core::Time::parse(first["created_at"].as_str().unwrap()).unwrap().unix_millis(),
+                first["id"]
+            )
         });
         let mut back = vec![by_cursor.last().unwrap().clone()];
         loop {
@@ -189,9 +195,15 @@ async fn records_walk_by_cursor_through_every_page_and_back_as_the_pages_by_numb
     }
     // A payout made while someone is on page 2 neither repeats nor skips a row on the next pages.
     let first = admin.get("/api/payouts?per_page=10").await.body;
-    let second = admin.get(&format!("/api/payouts?per_page=10&cursor={}", first["next_cursor"].as_str().unwrap())).await.body;
+    let second = admin
+        .get(&format!("/api/payouts?per_page=10&cursor={}", first["next_cursor"].as_str().unwrap()))
+        .await
+        .body;
     assert_eq!(admin.create(draft(O2, "1")).await.status, 201);
-    let third = admin.get(&format!("/api/payouts?per_page=10&cursor={}", second["next_cursor"].as_str().unwrap())).await.body;
+    let third = admin
+        .get(&format!("/api/payouts?per_page=10&cursor={}", second["next_cursor"].as_str().unwrap()))
+        .await
+        .body;
     let before = walk_forward(&admin, "").await.concat();
     let seen: Vec<i64> = [ids(&first), ids(&second), ids(&third)].concat();
     assert_eq!(seen[..], before[1..=30], "the walk went on where it was, the new payout only at the top");
@@ -214,13 +226,32 @@ async fn the_count_stops_at_ten_thousand_and_says_so() {
 async fn a_cursor_the_list_did_not_give_is_refused() {
     let app = spawn_app().await;
     let admin = app.login("lin.admin").await;
-    for bad in ["x", "o", "o12", "o1.2.3", "q1.2", "o-1.2", "o1.-2", "o99999999999999999999.1", "o１.2", "o1.2 "] {
+    for bad in
+        ["x", "o", "o12", "o1.2.3", "q1.2", "o-1.2", "o1.-2", "o99999999999999999999.1", "o１.2", "o1.2 "]
+    {
         let answer = admin.get(&format!("/api/payouts?cursor={}", urlencoding(bad))).await;
-        assert_eq!((answer.status.as_u16(), answer.error_code()), (400, "INVALID_QUERY"), "{bad:?}: {}", answer.body);
-        assert!(answer.body["error"]["message_en"].as_str().unwrap().contains("Invalid cursor"), "{bad:?}: {}", answer.body);
+        assert_eq!(
+            (answer.status.as_u16(), answer.error_code()),
+            (400, "INVALID_QUERY"),
+            "{bad:?}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body["error"]["message_en"].as_str().unwrap().contains("Invalid cursor"),
+            "{bad:?}: {}",
+            answer.body
+        );
     }
 }
 
 fn urlencoding(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

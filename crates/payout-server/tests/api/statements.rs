@@ -39,7 +39,8 @@ async fn the_statements_totals_equal_the_records_of_that_day_and_its_csv_is_for_
     }
     assert!(s.body["by_reason"].as_array().unwrap().iter().any(|b| b["label_zh"] == "退货运费补偿"));
     // The store's GROUP BY gives the very statement payout-core makes from the day's records.
-    let views: Vec<payout_core::api::PayoutView> = serde_json::from_value(records.body["items"].clone()).unwrap();
+    let views: Vec<payout_core::api::PayoutView> =
+        serde_json::from_value(records.body["items"].clone()).unwrap();
     let from_rows = payout_core::statement::statement("2026-11-24".into(), &views);
     assert_eq!(serde_json::to_value(&from_rows).unwrap(), s.body, "the statement of the records");
     assert!(s.body.get("payouts").is_none(), "the day's payouts are the records page's, a page at a time");
@@ -230,6 +231,9 @@ async fn a_statement_lists_reasons_and_operators_where_they_first_appeared_that_
         admin.get("/api/session").await.body["user"]["id"].to_string(),
     );
     let reason = with_reason["reason_id"].to_string();
-    assert!(at("by_operator", &agent_id) < at("by_operator", &admin_id), "the agent paid before the admin: {s}");
+    assert!(
+        at("by_operator", &agent_id) < at("by_operator", &admin_id),
+        "the agent paid before the admin: {s}"
+    );
     assert!(at("by_reason", &reason) < at("by_reason", "none"), "the reason came before none: {s}");
 }

@@ -193,7 +193,8 @@ async fn every_payout_event_reaches_the_receiver_once_signed_with_its_secret() {
     eventually(Duration::from_secs(10), "every delivery logged as delivered with 200", || async {
         let log = admin.get(&deliveries).await.body;
         let items = log["items"].as_array().unwrap().clone();
-        items.len() >= expect.len() && items.iter().all(|d| d["status"] == "delivered" && d["last_status"] == 200)
+        items.len() >= expect.len()
+            && items.iter().all(|d| d["status"] == "delivered" && d["last_status"] == 200)
     })
     .await;
     let log = admin.get(&deliveries).await.body;
