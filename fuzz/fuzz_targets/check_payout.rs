@@ -246,7 +246,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         "R-E: {}",
         ctx()
     );
-    assert_eq!(facts.shop.status, "active", "R-E6: {}", ctx());
+    assert_eq!(facts.shop.status, ShopStatus::Active, "R-E6: {}", ctx());
 
     // The source account: R-F6, R-F7, R-F8 (available = balance − frozen − reserved).
     let kind = AccountKind::parse(&draft.source_account).expect("R-F6: an accepted draft names an account");

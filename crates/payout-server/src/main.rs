@@ -42,7 +42,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let done = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(config)) => serve(*config).await,
@@ -77,4 +80,26 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::error!("server stopped: {e:#}");
         e.to_string()
     })
+}
+
+/// A command line clap refused, said in one line on standard error (exit 2), so scripts and
+/// operators read it like every other error of the subcommands; `--help` and `--version` print as
+/// clap prints them.
+fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind::{DisplayHelp, DisplayHelpOnMissingArgumentOrSubcommand, DisplayVersion};
+    if matches!(e.kind(), DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand) {
+        e.exit();
+    }
+    eprintln!("{}", one_line(&e.render().to_string()));
+    std::process::ExitCode::from(2)
+}
+
+/// clap's message without its usage lines, joined into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

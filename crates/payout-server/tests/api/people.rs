@@ -79,6 +79,14 @@ async fn a_shop_starts_from_an_empty_store_with_an_operators_command_and_a_one_t
     assert!(!ok && err.trim().lines().count() == 1 && err.contains("taken"), "{err}");
     let (ok, _, err) = operator(&app.db, &["shop", "set-status", "--shop", "999", "suspended"]);
     assert!(!ok && err.contains("no shop 999"), "{err}");
+    for bad_flag in [
+        &["shop", "create", "--name", "x", "--qualification", "bogus", "--main-username", "x.admin"][..],
+        &["shop", "lst"][..],
+        &["shop", "set-status", "--shop", "1"][..],
+    ] {
+        let (ok, _, err) = operator(&app.db, bad_flag);
+        assert!(!ok && err.trim().lines().count() == 1 && err.starts_with("error: "), "{bad_flag:?}: {err}");
+    }
 
     // The main account signs in with the one-time password and can only change it.
     let (admin, signed_in) = Client::sign_in(&app.url, "wang.admin", &otp, None).await;
