@@ -50,9 +50,15 @@ async fn main() -> std::process::ExitCode {
         None => serve(cli.serve).await,
         Some(Command::Serve(config)) => serve(*config).await,
         // The operators' commands print their result, not logs.
-        Some(Command::Shop(command)) => operator::shop(command).await.map_err(|e| e.to_string()),
-        Some(Command::User(command)) => operator::user(command).await.map_err(|e| e.to_string()),
-        Some(Command::Orders(command)) => operator::orders(command).await.map_err(|e| e.to_string()),
+        Some(Command::Shop(command)) => {
+            operator::retrying(|| operator::shop(command.clone())).await.map_err(|e| e.to_string())
+        }
+        Some(Command::User(command)) => {
+            operator::retrying(|| operator::user(command.clone())).await.map_err(|e| e.to_string())
+        }
+        Some(Command::Orders(command)) => {
+            operator::retrying(|| operator::orders(command.clone())).await.map_err(|e| e.to_string())
+        }
     };
     match done {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -16,7 +16,7 @@ use crate::secrets::{self, ONE_TIME_PASSWORD_HOURS};
 use crate::store::{self, By, Created, NewPassword, NewShop, Store};
 
 /// Operators' commands about shops.
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Debug, Subcommand)]
 pub enum ShopCommand {
     /// Creates an active shop with both accounts at 0.00, the default reasons and its main account,
     /// and prints the main account's one-time password (valid 72 hours).
@@ -55,7 +55,7 @@ pub enum ShopCommand {
 }
 
 /// Operators' commands about accounts.
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Debug, Subcommand)]
 pub enum UserCommand {
     /// Gives a user a new one-time password (valid 72 hours); their sessions end and two-step
     /// verification is turned off.
@@ -67,7 +67,7 @@ pub enum UserCommand {
 }
 
 /// Operators' commands about orders.
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Debug, Subcommand)]
 pub enum OrdersCommand {
     /// Imports the platform's order file (CSV, UTF-8 or GB18030) into a shop and prints the report:
     /// the counts and each refused order with its line, column and reason.
@@ -82,7 +82,7 @@ pub enum OrdersCommand {
 }
 
 /// Where the store is and how to print.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct Output {
     #[command(flatten)]
     store: StoreArgs,
@@ -111,6 +111,28 @@ pub struct Failed(String);
 impl From<store::StoreError> for Failed {
     fn from(e: store::StoreError) -> Self {
         Failed(format!("store: {e}"))
+    }
+}
+
+/// Runs a command again when SQLite said "database is locked" without waiting, as it does in a few
+/// cases between processes (a server recovering or checkpointing its WAL while the command opens
+/// the file or begins its write), despite the 30 s busy timeout. The refused transaction changed
+/// nothing, and every command prints only after its last write, so the command is simply tried
+/// again, five times at most.
+pub async fn retrying<F, Fut>(mut command: F) -> Result<(), Failed>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failed>>,
+{
+    let mut attempt = 1;
+    loop {
+        match command().await {
+            Err(Failed(message)) if message.contains("database is locked") && attempt < 5 => {
+                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                attempt += 1;
+            }
+            done => return done,
+        }
     }
 }
 
