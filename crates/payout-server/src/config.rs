@@ -81,10 +81,10 @@ pub struct Config {
     /// Sign-in requests one client address may burst before the flood guard answers 429. Sized
     /// so that a whole office behind one address signing in at once never meets it: it bounds
     /// floods, while failed guesses are limited by the throttle, which counts only those.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_burst: u32,
     /// Milliseconds until one more sign-in request is allowed to a client address at its limit.
-    #[arg(long, default_value_t = 1_000)]
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub sign_in_replenish_ms: u64,
     /// Password hashes computed at once (argon2id takes 19 MiB each); default: one per core.
     #[arg(long)]

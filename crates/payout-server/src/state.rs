@@ -90,8 +90,8 @@ impl AppState {
             dist: config.dist.clone(),
             http: HttpOptions {
                 request_timeout: Config::millis(config.request_timeout_ms),
-                sign_in_burst: config.sign_in_burst.max(1),
-                sign_in_replenish: Config::millis(config.sign_in_replenish_ms.max(1)),
+                sign_in_burst: config.sign_in_burst,
+                sign_in_replenish: Config::millis(config.sign_in_replenish_ms),
                 secure: config.secure_cookies,
             },
             allow_insecure_webhooks: config.allow_insecure_webhooks,
