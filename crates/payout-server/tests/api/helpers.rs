@@ -205,6 +205,11 @@ impl Answer {
     }
 }
 
+/// How long a test waits for the background workers (settlement, notifications, webhooks,
+/// housekeeping) to do something they will do. Only a failing test waits this long, so it is
+/// generous: CI runners are shared and slow, and a 5 s wait for a webhook once failed there.
+pub const WORKERS: Duration = Duration::from_secs(30);
+
 /// Checks `condition` every 20 ms until it holds; panics naming `what` once `deadline` has passed.
 /// Tests wait with this, never with a fixed sleep: a sleep fails on a busy machine, and a negative
 /// assertion after one passes when nothing has run yet. Before asserting that something did *not*

@@ -82,7 +82,7 @@ async fn the_buyer_is_notified_once_through_retries_and_the_order_page_says_when
 
 /// Waits until the payout is `processing` (handed to the rail).
 async fn until_processing(admin: &Client, id: i64) {
-    eventually(Duration::from_secs(5), "the payout is handed to the rail", || async {
+    eventually(WORKERS, "the payout is handed to the rail", || async {
         admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "processing"
     })
     .await;
@@ -121,7 +121,7 @@ async fn a_payout_processing_over_30_minutes_is_stuck_and_the_main_account_asks_
     // The rail finishes; once the query's claim has ended the worker asks and records it, once.
     tokio::time::sleep(Duration::from_millis(3_000)).await;
     app.clock.advance_secs(11);
-    eventually(Duration::from_secs(10), "the worker records the rail's answer", || async {
+    eventually(WORKERS, "the worker records the rail's answer", || async {
         admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "succeeded"
     })
     .await;
@@ -165,7 +165,7 @@ async fn a_rail_slower_than_the_timeout_gets_status_queries_not_a_second_transfe
         spawn_with(Spawn { rail_latency_ms: 1_500, rail_timeout_ms: Some(300), ..Spawn::default() }).await;
     let admin = app.login("lin.admin").await;
     let id = admin.create(draft(O2, "8")).await.body["id"].as_i64().unwrap();
-    eventually(Duration::from_secs(15), "the slow rail's payout settles", || async {
+    eventually(WORKERS, "the slow rail's payout settles", || async {
         admin.get(&format!("/api/payouts/{id}")).await.body["status"] == "succeeded"
     })
     .await;

@@ -165,7 +165,7 @@ async fn every_payout_event_reaches_the_receiver_once_signed_with_its_secret() {
         (big, "payout.awaiting_approval"),
         (big, "payout.rejected"),
     ];
-    eventually(Duration::from_secs(10), "every event delivered", || async {
+    eventually(WORKERS, "every event delivered", || async {
         receiver.at("/ok").len() >= expect.len()
     })
     .await;
@@ -190,7 +190,7 @@ async fn every_payout_event_reaches_the_receiver_once_signed_with_its_secret() {
     );
     // The receiver answers before the worker records the answer, so the log catches up a moment later.
     let deliveries = format!("/api/webhooks/{id}/deliveries");
-    eventually(Duration::from_secs(10), "every delivery logged as delivered with 200", || async {
+    eventually(WORKERS, "every delivery logged as delivered with 200", || async {
         let log = admin.get(&deliveries).await.body;
         let items = log["items"].as_array().unwrap().clone();
         items.len() >= expect.len()
@@ -201,7 +201,7 @@ async fn every_payout_event_reaches_the_receiver_once_signed_with_its_secret() {
     // A test event, and a resend with the same webhook-id.
     let test = admin.post(&format!("/api/webhooks/{id}/test"), json!({})).await;
     assert_eq!(test.status, 202);
-    eventually(Duration::from_secs(10), "the test event", || async {
+    eventually(WORKERS, "the test event", || async {
         receiver.at("/ok").iter().any(|r| r.body.contains("webhook.test"))
     })
     .await;
@@ -209,7 +209,7 @@ async fn every_payout_event_reaches_the_receiver_once_signed_with_its_secret() {
     let resent = admin.post(&format!("/api/webhook-deliveries/{}/resend", first["id"]), json!({})).await;
     assert_eq!(resent.status, 202, "{}", resent.body);
     let event_id = first["event_id"].as_str().unwrap().to_owned();
-    eventually(Duration::from_secs(10), "the resend", || async {
+    eventually(WORKERS, "the resend", || async {
         receiver.at("/ok").iter().filter(|r| r.id == event_id).count() == 2
     })
     .await;
@@ -229,7 +229,7 @@ async fn a_failing_receiver_is_retried_on_the_schedule_then_failed_and_a_slow_on
         assert_eq!(admin.create(draft(order, "1")).await.status, 201);
     }
     // The slow (30 s) and silent endpoints hold none of the others: all three reach /ok and /big at once.
-    eventually(Duration::from_secs(5), "the healthy endpoints get their events", || async {
+    eventually(WORKERS, "the healthy endpoints get their events", || async {
         receiver.at("/ok").len() == 3 && receiver.at("/big").len() == 3
     })
     .await;
@@ -241,7 +241,7 @@ async fn a_failing_receiver_is_retried_on_the_schedule_then_failed_and_a_slow_on
     // A 500 answer: retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h later, then failed.
     for (attempt, pause) in [(1, 5), (2, 300), (3, 1_800), (4, 7_200), (5, 18_000), (6, 36_000), (7, 36_000)]
     {
-        eventually(Duration::from_secs(10), "the attempt is recorded", || async {
+        eventually(WORKERS, "the attempt is recorded", || async {
             log(failing).await["items"]
                 .as_array()
                 .unwrap()
@@ -258,7 +258,7 @@ async fn a_failing_receiver_is_retried_on_the_schedule_then_failed_and_a_slow_on
         );
         app.clock.advance_secs(pause);
     }
-    eventually(Duration::from_secs(10), "given up after the eighth attempt", || async {
+    eventually(WORKERS, "given up after the eighth attempt", || async {
         log(failing).await["items"]
             .as_array()
             .unwrap()
@@ -280,7 +280,7 @@ async fn a_failing_receiver_is_retried_on_the_schedule_then_failed_and_a_slow_on
         .all(|d| d["status"] == "delivered" && d["last_response"].as_str().unwrap().len() <= 1024));
     // The slow and the silent receivers are cut off at 10 s, recorded, and left to their retries.
     for endpoint in [slow, never] {
-        eventually(Duration::from_secs(20), "the timeout is recorded", || async {
+        eventually(WORKERS, "the timeout is recorded", || async {
             log(endpoint).await["items"].as_array().unwrap().iter().all(|d| {
                 d["status"] == "pending" && d["last_error"].as_str().is_some_and(|e| e.contains("timed out"))
             })
@@ -306,12 +306,12 @@ async fn d12_a_buyer_notification_undelivered_for_a_day_is_given_up_and_shown() 
     let id = admin.create(draft(O2, "3")).await.body["id"].as_i64().unwrap();
     app.settled().await;
     let pending = "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND failed_at IS NULL";
-    eventually(Duration::from_secs(5), "a notification is being retried", || async {
+    eventually(WORKERS, "a notification is being retried", || async {
         app.scalar(pending).await == 1
     })
     .await;
     app.clock.advance_secs(24 * 3600 + 1);
-    eventually(Duration::from_secs(5), "given up", || async { app.scalar(pending).await == 0 }).await;
+    eventually(WORKERS, "given up", || async { app.scalar(pending).await == 0 }).await;
     let admin = app.login("lin.admin").await; // the first session has expired with the day
     let detail = admin.get(&format!("/api/payouts/{id}")).await.body;
     assert!(detail["buyer_notification_failed_at"].is_string(), "{detail}");
@@ -351,7 +351,7 @@ async fn an_address_that_turns_private_after_registration_is_refused_at_delivery
     let admin = app.login("lin.admin").await;
     let id = app.scalar("SELECT MAX(id) FROM webhook_endpoints").await;
     assert_eq!(admin.create(draft(O2, "2")).await.status, 201);
-    eventually(Duration::from_secs(10), "the attempt is refused", || async {
+    eventually(WORKERS, "the attempt is refused", || async {
         let log = admin.get(&format!("/api/webhooks/{id}/deliveries")).await.body;
         log["items"][0]["last_error"].as_str().is_some_and(|e| e.contains("127.0.0.1") || e.contains("::1"))
     })
@@ -390,7 +390,7 @@ async fn the_metrics_address_shows_the_figures_and_json_logs_carry_the_request_i
     assert_eq!(paid.status(), 201);
     let body =
         || async { reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap() };
-    eventually(Duration::from_secs(15), "the figures", || async {
+    eventually(WORKERS, "the figures", || async {
         let text = body().await;
         text.contains(r#"http_requests_total{route="/api/payouts",method="POST",status="201"} 1"#)
             && text.contains("payouts_created_total")
@@ -428,7 +428,7 @@ async fn finished_outbox_rows_are_pruned_after_seven_days_and_pending_ones_kept(
         async move { app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await }
     };
     let delivered = "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'delivered'";
-    eventually(Duration::from_secs(5), "one delivered, one retrying", || async {
+    eventually(WORKERS, "one delivered, one retrying", || async {
         app.scalar(delivered).await == 1
             && app.scalar("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NOT NULL").await == 1
     })
@@ -442,7 +442,7 @@ async fn finished_outbox_rows_are_pruned_after_seven_days_and_pending_ones_kept(
     );
     // Past seven days: the delivered rows go; the retrying delivery and its event stay.
     app.clock.advance_secs(86_400 + 60);
-    eventually(Duration::from_secs(5), "pruned", || async {
+    eventually(WORKERS, "pruned", || async {
         count("notifications").await == 0 && app.scalar(delivered).await == 0
     })
     .await;
@@ -475,7 +475,7 @@ async fn a_stuck_payout_and_a_failed_one_are_each_reported_once() {
         let receiver = &receiver;
         move || receiver.at("/ok").iter().filter(|r| r.body.contains(&format!(r#""type":"{t}""#))).count()
     };
-    eventually(Duration::from_secs(5), "payout.stuck", || async { of_type("payout.stuck")() == 1 }).await;
+    eventually(WORKERS, "payout.stuck", || async { of_type("payout.stuck")() == 1 }).await;
     app.settled().await;
     tokio::time::sleep(Duration::from_millis(300)).await; // more housekeeping rounds: no second report
     assert_eq!(of_type("payout.stuck")(), 1);
@@ -487,7 +487,7 @@ async fn a_stuck_payout_and_a_failed_one_are_each_reported_once() {
     register(&admin, &format!("{}/ok", receiver.url), &["payout.stuck", "payout.failed"]).await;
     let id = admin.create(draft(O2, "8")).await.body["id"].as_i64().unwrap();
     failing.settled().await;
-    eventually(Duration::from_secs(5), "payout.failed", || async { of_type("payout.failed")() == 1 }).await;
+    eventually(WORKERS, "payout.failed", || async { of_type("payout.failed")() == 1 }).await;
     let failed = receiver.at("/ok").into_iter().find(|r| r.body.contains("payout.failed")).unwrap();
     let body: Value = serde_json::from_str(&failed.body).unwrap();
     assert_eq!(
