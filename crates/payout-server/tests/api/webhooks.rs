@@ -165,10 +165,7 @@ async fn every_payout_event_reaches_the_receiver_once_signed_with_its_secret() {
         (big, "payout.awaiting_approval"),
         (big, "payout.rejected"),
     ];
-    eventually(WORKERS, "every event delivered", || async {
-        receiver.at("/ok").len() >= expect.len()
-    })
-    .await;
+    eventually(WORKERS, "every event delivered", || async { receiver.at("/ok").len() >= expect.len() }).await;
     let got = receiver.at("/ok");
     for (payout, event) in expect {
         let matching: Vec<&Received> = got
@@ -306,10 +303,7 @@ async fn d12_a_buyer_notification_undelivered_for_a_day_is_given_up_and_shown() 
     let id = admin.create(draft(O2, "3")).await.body["id"].as_i64().unwrap();
     app.settled().await;
     let pending = "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND failed_at IS NULL";
-    eventually(WORKERS, "a notification is being retried", || async {
-        app.scalar(pending).await == 1
-    })
-    .await;
+    eventually(WORKERS, "a notification is being retried", || async { app.scalar(pending).await == 1 }).await;
     app.clock.advance_secs(24 * 3600 + 1);
     eventually(WORKERS, "given up", || async { app.scalar(pending).await == 0 }).await;
     let admin = app.login("lin.admin").await; // the first session has expired with the day
