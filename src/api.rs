@@ -129,7 +129,7 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
         return Ok(res);
     }
     let status = res.status();
-    let error = match res.json::<ErrorBody>().await {
+    let error = match json::<ErrorBody>(res).await {
         Ok(body) => ApiError {
             status,
             code: body.error.code,
@@ -137,7 +137,7 @@ async fn answer(res: Result<Response, gloo_net::Error>, session_call: bool) -> R
             message_en: body.error.message_en,
             violations: body.error.violations.unwrap_or_default(),
         },
-        Err(_) => ApiError::bad_response(status),
+        Err(e) => e,
     };
     // A wrong two-step code (turning it on or off) is a refused guess, not an ended session.
     if status == 401 && !session_call && error.code != "TWO_FACTOR_INVALID" {
@@ -160,17 +160,46 @@ fn call(hook: &'static Hook) {
     });
 }
 
+/// The answer's body as `T`: parsed by the browser (`Response.json()`), read by `serde-wasm-bindgen`.
 async fn json<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
     let status = res.status();
-    res.json::<T>().await.map_err(|_| ApiError::bad_response(status))
+    let bad = |_| ApiError::bad_response(status);
+    let promise = web_sys::Response::from(res).json().map_err(bad)?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(bad)?;
+    serde_wasm_bindgen::from_value(value).map_err(|_| ApiError::bad_response(status))
 }
+
+// JSON goes through the browser's own `JSON.parse` / `JSON.stringify`, and `serde-wasm-bindgen`
+// moves it between JavaScript values and Rust types: the wasm carries no JSON parser or printer
+// of its own (issue 22: serde_json's reader and writer per API type were ≈ 11 % of the wasm).
+
+/// `text` (JSON) as `T`; `None` if it is not JSON or not a `T`.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+}
+
+/// `value` as JSON text, as serde_json would write it (objects for maps, numbers for integers).
+pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// A request with `body` as its JSON body.
+fn with_json<B: Serialize>(req: RequestBuilder, body: &B) -> Result<gloo_net::http::Request, ApiError> {
+    let text = to_json(body).ok_or_else(ApiError::network)?;
+    req.header("Content-Type", "application/json").body(text).map_err(|_| ApiError::network())
+}
+
+/// The body of a `POST` that carries nothing: `{}`.
+#[derive(Serialize)]
+struct Empty {}
 
 async fn get<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, ApiError> {
     json(answer(req.send().await, false).await?).await
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(req: RequestBuilder, body: &B) -> Result<T, ApiError> {
-    let req = csrf(req).json(body).map_err(|_| ApiError::network())?;
+    let req = with_json(csrf(req), body)?;
     json(answer(req.send().await, false).await?).await
 }
 
@@ -229,7 +258,7 @@ pub async fn session() -> Result<Option<SessionInfo>, ApiError> {
 }
 
 pub async fn sign_in(login: &LoginRequest) -> Result<SessionInfo, ApiError> {
-    let req = Request::post("/api/session").json(login).map_err(|_| ApiError::network())?;
+    let req = with_json(Request::post("/api/session"), login)?;
     let info: SessionInfo = json(answer(req.send().await, true).await?).await?;
     remember(&info);
     Ok(info)
@@ -256,7 +285,7 @@ pub async fn change_password(change: &PasswordChange) -> Result<SessionInfo, Api
 
 /// `POST /api/session/two-factor`: a new secret and its QR code; not on until confirmed.
 pub async fn two_factor_begin() -> Result<TwoFactorSetup, ApiError> {
-    send(Request::post("/api/session/two-factor"), &serde_json::json!({})).await
+    send(Request::post("/api/session/two-factor"), &Empty {}).await
 }
 
 /// `POST /api/session/two-factor/confirm`: on, and the 10 recovery codes (shown once).
@@ -266,7 +295,7 @@ pub async fn two_factor_confirm(confirm: &TwoFactorConfirm) -> Result<RecoveryCo
 
 /// `DELETE /api/session/two-factor` with the password and a code.
 pub async fn two_factor_off(off: &TwoFactorOff) -> Result<(), ApiError> {
-    let req = csrf(Request::delete("/api/session/two-factor")).json(off).map_err(|_| ApiError::network())?;
+    let req = with_json(csrf(Request::delete("/api/session/two-factor")), off)?;
     answer(req.send().await, false).await?;
     Ok(())
 }
@@ -289,7 +318,7 @@ pub async fn update_sub_account(id: i64, update: &SubAccountUpdate) -> Result<Su
 
 /// `POST /api/sub-accounts/{id}/password-reset`: a new one-time password, shown once.
 pub async fn reset_sub_account_password(id: i64) -> Result<OneTimePassword, ApiError> {
-    send(Request::post(&format!("/api/sub-accounts/{id}/password-reset")), &serde_json::json!({})).await
+    send(Request::post(&format!("/api/sub-accounts/{id}/password-reset")), &Empty {}).await
 }
 
 // --- payouts ---------------------------------------------------------------------------------
@@ -441,14 +470,14 @@ pub async fn approvals(page: u32) -> Result<PayoutList, ApiError> {
 /// A decision on a payout awaiting approval: `None` approves, `Some(reason)` rejects.
 pub async fn decide(id: i64, reject: Option<&RejectRequest>) -> Result<PayoutView, ApiError> {
     match reject {
-        None => send(Request::post(&format!("/api/payouts/{id}/approve")), &serde_json::json!({})).await,
+        None => send(Request::post(&format!("/api/payouts/{id}/approve")), &Empty {}).await,
         Some(body) => send(Request::post(&format!("/api/payouts/{id}/reject")), body).await,
     }
 }
 
 /// `POST /api/payouts/{id}/status-query`: asks the payment rail again about a stuck payout.
 pub async fn status_query(id: i64) -> Result<PayoutView, ApiError> {
-    send(Request::post(&format!("/api/payouts/{id}/status-query")), &serde_json::json!({})).await
+    send(Request::post(&format!("/api/payouts/{id}/status-query")), &Empty {}).await
 }
 
 /// `GET /api/statements/{date}` (`YYYY-MM-DD`, a business day).
@@ -500,15 +529,15 @@ pub fn error_of(status: u16, body: &str) -> ApiError {
             }
         });
     }
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(body) => ApiError {
+    match from_json::<ErrorBody>(body) {
+        Some(body) => ApiError {
             status,
             code: body.error.code,
             message_zh: body.error.message_zh,
             message_en: body.error.message_en,
             violations: body.error.violations.unwrap_or_default(),
         },
-        Err(_) => ApiError::bad_response(status),
+        None => ApiError::bad_response(status),
     }
 }
 
@@ -546,7 +575,7 @@ pub async fn update_webhook(
 }
 
 pub async fn test_webhook(id: i64) -> Result<payout_core::webhooks::DeliveryView, ApiError> {
-    send(Request::post(&format!("/api/webhooks/{id}/test")), &serde_json::json!({})).await
+    send(Request::post(&format!("/api/webhooks/{id}/test")), &Empty {}).await
 }
 
 pub async fn webhook_deliveries(id: i64) -> Result<payout_core::webhooks::DeliveryList, ApiError> {
@@ -554,5 +583,5 @@ pub async fn webhook_deliveries(id: i64) -> Result<payout_core::webhooks::Delive
 }
 
 pub async fn resend_delivery(id: i64) -> Result<payout_core::webhooks::DeliveryView, ApiError> {
-    send(Request::post(&format!("/api/webhook-deliveries/{id}/resend")), &serde_json::json!({})).await
+    send(Request::post(&format!("/api/webhook-deliveries/{id}/resend")), &Empty {}).await
 }

@@ -77,7 +77,7 @@ pub mod pending {
     /// The submission `user_id` left unanswered in this tab, if any.
     pub fn load(user_id: i64) -> Option<Attempt> {
         let text = storage()?.get_item(KEY).ok()??;
-        let stored: Stored = serde_json::from_str(&text).ok()?;
+        let stored: Stored = crate::api::from_json(&text)?;
         (stored.user_id == user_id).then_some(stored.attempt)
     }
 
@@ -87,7 +87,7 @@ pub mod pending {
         match (user_id, attempt) {
             (Some(user_id), Some(attempt)) => {
                 let stored = Stored { user_id, attempt: attempt.clone() };
-                if let Ok(text) = serde_json::to_string(&stored) {
+                if let Some(text) = crate::api::to_json(&stored) {
                     let _ = storage.set_item(KEY, &text);
                 }
             }

@@ -274,9 +274,9 @@ fn upload(file: &File, phase: RwSignal<Phase>) -> Result<(), JsValue> {
         let status = answered.status().unwrap_or(0);
         let body = answered.response_text().ok().flatten().unwrap_or_default();
         let next = if status == 200 {
-            serde_json::from_str::<ImportReport>(&body)
+            api::from_json::<ImportReport>(&body)
                 .map(Phase::Done)
-                .unwrap_or_else(|_| Phase::Failed(api::error_of(502, "")))
+                .unwrap_or_else(|| Phase::Failed(api::error_of(502, "")))
         } else {
             Phase::Failed(api::error_of(status, &body))
         };
