@@ -22,6 +22,7 @@ use leptos_router::path;
 use payout_core::Role;
 
 use crate::api::ApiError;
+use crate::components::button::Button;
 use crate::components::feedback::ErrorView;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::payout_dialog::{pending, Submitter};
@@ -250,17 +251,15 @@ fn Header(shop: String, user: String, main_account: bool, full: bool) -> impl In
                     </A>
                 })}
                 <LangSwitch />
-                <button
-                    type="button"
-                    class="btn btn--ghost"
-                    data-testid="sign-out"
-                    disabled=move || sign_out.pending().get()
-                    on:click=move |_| {
+                <Button
+                    label=("退出登录", "Sign out")
+                    class="btn--ghost"
+                    testid="sign-out"
+                    pending=sign_out.pending()
+                    on_click=move || {
                         sign_out.dispatch(());
                     }
-                >
-                    {move || lang.get().pick("退出登录", "Sign out")}
-                </button>
+                />
             </div>
         </header>
         {full.then(|| view! { <Nav permissions /> })}

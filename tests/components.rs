@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use leptos::prelude::*;
 use leptos::task::tick;
+use payout_console::components::button::Button;
 use payout_console::components::lang_switch::LangSwitch;
 use payout_console::components::meter::MetersPanel;
 use payout_console::components::payout_dialog::{
@@ -867,4 +868,45 @@ async fn a_payout_shows_its_message_and_note_apart_its_rejection_and_a_stuck_one
         page.find_opt::<web_sys::Element>("status-query").is_none(),
         "only the main account may ask again"
     );
+}
+
+/// The one button of every screen: while its work is under way it is disabled, `aria-busy` and
+/// says what it is doing, and a click does nothing; otherwise a click runs its work once.
+#[wasm_bindgen_test]
+async fn a_button_is_disabled_and_says_so_while_its_work_is_under_way() {
+    let pending = RwSignal::new(false);
+    let clicks = RwSignal::new(0);
+    let page = mount(move || {
+        provide_lang().set(payout_console::i18n::Lang::Zh);
+        view! {
+            <Button
+                label=("保存", "Save")
+                busy=("保存中…", "Saving…")
+                pending
+                class="btn--primary"
+                testid="save"
+                on_click=move || clicks.update(|n| *n += 1)
+            />
+        }
+    });
+    tick().await;
+    let button: HtmlButtonElement = page.find("save");
+    assert_eq!((button.type_(), button.class_name()), ("button".to_owned(), "btn btn--primary".to_owned()));
+    assert_eq!(page.text("save"), "保存");
+    assert!(!button.disabled() && button.get_attribute("aria-busy").is_none());
+    button.click();
+    assert_eq!(clicks.get_untracked(), 1);
+
+    pending.set(true);
+    tick().await;
+    assert_eq!(page.text("save"), "保存中…");
+    assert!(button.disabled());
+    assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("true"));
+    button.click();
+    assert_eq!(clicks.get_untracked(), 1, "no second submission while the first is under way");
+
+    pending.set(false);
+    tick().await;
+    assert_eq!(page.text("save"), "保存");
+    assert!(!button.disabled() && button.get_attribute("aria-busy").is_none());
 }

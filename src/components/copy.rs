@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::components::button::Button;
 use crate::i18n::use_lang;
 
 /// Writes `text` to the clipboard (`navigator.clipboard.writeText`); `false` where the browser
@@ -45,17 +46,15 @@ pub fn CopyButton(
         }
     });
     view! {
-        <button
-            type="button"
-            class="btn btn--small"
-            data-testid=testid
-            disabled=move || copy.pending().get()
-            on:click=move |_| {
+        <Button
+            label=("复制", "Copy")
+            class="btn--small"
+            testid
+            pending=copy.pending()
+            on_click=move || {
                 copy.dispatch(text.get_untracked());
             }
-        >
-            {move || lang.get().pick("复制", "Copy")}
-        </button>
+        />
         <span class="copy__result" role="status" data-testid=format!("{testid}-result")>
             {move || match copied.get() {
                 Copied::Not => "",

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use payout_core::api::Permissions;
 
 use crate::api::ApiError;
+use crate::components::button::Button;
 use crate::i18n::{use_lang, Lang};
 use crate::session::use_permissions;
 
@@ -57,9 +58,7 @@ pub fn ErrorView(
         <div class="state state--error" role="alert" data-testid="error-view" data-code=code>
             <p class="state__title">{message}</p>
             {retry.then(|| view! {
-                <button type="button" class="btn" data-testid="retry" on:click=move |_| on_retry.run(())>
-                    {move || lang.get().pick("重试", "Retry")}
-                </button>
+                <Button label=("重试", "Retry") testid="retry" on_click=on_retry />
             })}
         </div>
     }

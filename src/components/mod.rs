@@ -1,6 +1,7 @@
 //! Reusable widgets (two of them only for the main account's screens, in the full bundle).
 pub mod account_choice;
 pub mod amount_field;
+pub mod button;
 pub mod copy;
 #[cfg(feature = "admin")] // the overview's
 pub mod day_chart;

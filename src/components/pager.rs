@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::button::Button;
 use crate::i18n::{use_lang, Lang};
 
 /// The pager under a paged list.
@@ -26,9 +27,7 @@ pub fn Pager(
     let count = payout_core::money::grouped_digits(&total.to_string());
     view! {
         <nav class="pager" aria-label=move || lang.get().pick("分页", "Pages")>
-            <button type="button" class="btn" data-testid="page-prev" disabled={!has_prev} on:click=move |_| on_prev.run(())>
-                {move || lang.get().pick("上一页", "Previous")}
-            </button>
+            <Button label=("上一页", "Previous") testid="page-prev" disabled=!has_prev on_click=on_prev />
             <span class="pager__info" data-testid="page-info">
                 {move || match (lang.get(), total_exact) {
                     (Lang::Zh, true) => format!("第 {page} / {pages} 页 · 共 {count} 条"),
@@ -37,9 +36,7 @@ pub fn Pager(
                     (Lang::En, false) => format!("Page {page} · {count}+ payouts"),
                 }}
             </span>
-            <button type="button" class="btn" data-testid="page-next" disabled={!has_next} on:click=move |_| on_next.run(())>
-                {move || lang.get().pick("下一页", "Next")}
-            </button>
+            <Button label=("下一页", "Next") testid="page-next" disabled=!has_next on_click=on_next />
         </nav>
     }
 }

@@ -24,6 +24,7 @@ use payout_core::{check_draft, meters, AccountKind, Field, Money, PayoutType, Po
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::{parse_amount, AmountField};
+use crate::components::button::Button;
 use crate::components::dialog::Modal;
 use crate::components::feedback::{ProcessingWarning, StuckWarning};
 use crate::components::field::{SelectField, TextAreaField};
@@ -806,9 +807,7 @@ pub fn PayoutDialog(
 
                 <div class="form__actions">
                     <p class="form__why" id="submit-why" data-testid="submit-why" aria-live="polite">{why}</p>
-                    <button type="button" class="btn" data-testid="cancel-payout" on:click=move |_| on_close.run(())>
-                        {move || lang.get().pick("取消", "Cancel")}
-                    </button>
+                    <Button label=("取消", "Cancel") testid="cancel-payout" on_click=on_close />
                     <button
                         type="submit"
                         class="btn btn--primary"

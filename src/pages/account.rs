@@ -15,6 +15,7 @@ use payout_core::people::{
 };
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::copy::CopyButton;
 use crate::components::feedback::error_text;
 use crate::components::field::TextField;
@@ -183,9 +184,14 @@ pub fn ChangePassword(
             <TextField id="repeat-password" label=label("再次输入新密码", "New password again") value=repeat errors=repeat_errors kind="password" autocomplete="new-password" />
             <p class="field__error" role="alert" data-testid="password-error">{other_error}</p>
             <div class="form__actions form__actions--start">
-                <button type="submit" class="btn btn--primary" data-testid="password-submit" disabled=move || pending.get()>
-                    {move || if pending.get() { lang.get().pick("保存中…", "Saving…") } else { lang.get().pick("保存新密码", "Save the new password") }}
-                </button>
+                <Button
+                    label=("保存新密码", "Save the new password")
+                    busy=("保存中…", "Saving…")
+                    pending
+                    class="btn--primary"
+                    submit=true
+                    testid="password-submit"
+                />
                 <span role="status" data-testid="password-result">
                     {move || done.get().then(|| lang.get().pick("密码已修改。其他设备上的登录已退出。", "Password changed. You are signed out on other devices."))}
                 </span>
@@ -299,21 +305,28 @@ fn TwoFactor() -> impl IntoView {
                     <div class="form__actions form__actions--start">
                         {move || if on() {
                             view! {
-                                <button type="button" class="btn" data-testid="two-factor-off" on:click=move |_| { failure.set(None); step.set(Step::TurnOff); }>
-                                    {move || lang.get().pick("关闭两步验证", "Turn off")}
-                                </button>
+                                <Button
+                                    label=("关闭两步验证", "Turn off")
+                                    testid="two-factor-off"
+                                    on_click=move || {
+                                        failure.set(None);
+                                        step.set(Step::TurnOff);
+                                    }
+                                />
                             }.into_any()
                         } else {
                             view! {
-                                <button
-                                    type="button"
-                                    class="btn btn--primary"
-                                    data-testid="two-factor-begin"
-                                    disabled=move || begin.pending().get()
-                                    on:click=move |_| { turned_off.set(false); begin.dispatch(()); }
-                                >
-                                    {move || if begin.pending().get() { lang.get().pick("请稍候…", "One moment…") } else { lang.get().pick("开启两步验证", "Turn on") }}
-                                </button>
+                                <Button
+                                    label=("开启两步验证", "Turn on")
+                                    busy=("请稍候…", "One moment…")
+                                    pending=begin.pending()
+                                    class="btn--primary"
+                                    testid="two-factor-begin"
+                                    on_click=move || {
+                                        turned_off.set(false);
+                                        begin.dispatch(());
+                                    }
+                                />
                             }.into_any()
                         }}
                     </div>
@@ -411,12 +424,15 @@ fn Scan(
                 </li>
             </ol>
             <div class="form__actions form__actions--start">
-                <button type="submit" class="btn btn--primary" data-testid="two-factor-confirm" disabled=move || pending.get()>
-                    {move || if pending.get() { lang.get().pick("验证中…", "Checking…") } else { lang.get().pick("验证并开启", "Verify and turn on") }}
-                </button>
-                <button type="button" class="btn" data-testid="two-factor-cancel" on:click=move |_| on_cancel.run(())>
-                    {move || lang.get().pick("取消", "Cancel")}
-                </button>
+                <Button
+                    label=("验证并开启", "Verify and turn on")
+                    busy=("验证中…", "Checking…")
+                    pending
+                    class="btn--primary"
+                    submit=true
+                    testid="two-factor-confirm"
+                />
+                <Button label=("取消", "Cancel") testid="two-factor-cancel" on_click=on_cancel />
             </div>
         </form>
     }
@@ -448,9 +464,7 @@ fn Codes(codes: Vec<SecretText>, #[prop(into)] on_done: Callback<()>) -> impl In
             </ol>
             <div class="form__actions form__actions--start">
                 <CopyButton text=all testid="recovery-copy" />
-                <button type="button" class="btn btn--primary" data-testid="recovery-done" on:click=move |_| on_done.run(())>
-                    {move || lang.get().pick("我已保存", "I have saved them")}
-                </button>
+                <Button label=("我已保存", "I have saved them") class="btn--primary" testid="recovery-done" on_click=on_done />
             </div>
         </div>
     }
@@ -506,12 +520,15 @@ fn TurnOff(turn_off: Action<TwoFactorOff, ()>, #[prop(into)] on_cancel: Callback
                 maxlength=16
             />
             <div class="form__actions form__actions--start">
-                <button type="submit" class="btn btn--danger" data-testid="two-factor-off-submit" disabled=move || pending.get()>
-                    {move || if pending.get() { lang.get().pick("关闭中…", "Turning off…") } else { lang.get().pick("关闭两步验证", "Turn off") }}
-                </button>
-                <button type="button" class="btn" on:click=move |_| on_cancel.run(())>
-                    {move || lang.get().pick("取消", "Cancel")}
-                </button>
+                <Button
+                    label=("关闭两步验证", "Turn off")
+                    busy=("关闭中…", "Turning off…")
+                    pending
+                    class="btn--danger"
+                    submit=true
+                    testid="two-factor-off-submit"
+                />
+                <Button label=("取消", "Cancel") on_click=on_cancel />
             </div>
         </form>
     }

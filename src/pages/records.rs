@@ -13,6 +13,7 @@ use payout_core::api::{PayoutList, PayoutStatus, PayoutView};
 use payout_core::PayoutType;
 
 use crate::api::{self, PayoutFilter};
+use crate::components::button::Button;
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::components::field::{SelectField, TextField};
 use crate::components::pager::Pager;
@@ -233,9 +234,7 @@ fn RecordsScreen() -> impl IntoView {
                 <TextField id="filter-from" label=label("开始日期", "From") value=from errors=from_errors inputmode="numeric" placeholder=date_placeholder maxlength=10 />
                 <TextField id="filter-to" label=label("结束日期", "To") value=to errors=to_errors inputmode="numeric" placeholder=date_placeholder maxlength=10 />
                 <div class="filters__actions">
-                    <button type="submit" class="btn btn--primary" data-testid="filter-apply">
-                        {move || lang.get().pick("查询", "Search")}
-                    </button>
+                    <Button label=("查询", "Search") class="btn--primary" submit=true testid="filter-apply" />
                     <button type="button" class="btn" on:click=reset>
                         {move || lang.get().pick("重置", "Reset")}
                     </button>

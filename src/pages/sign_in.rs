@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::boot;
+use crate::components::button::Button;
 use crate::components::field::TextField;
 use crate::components::lang_switch::LangSwitch;
 use crate::i18n::use_lang;
@@ -170,9 +171,14 @@ pub fn SignIn() -> impl IntoView {
                 <p class="field__error" role="alert" data-testid="signin-error">
                     {move || error().map(|e| e.message(lang.get()).to_owned())}
                 </p>
-                <button type="submit" class="btn btn--primary btn--block" data-testid="signin-submit" disabled=move || pending.get()>
-                    {move || if pending.get() { lang.get().pick("登录中…", "Signing in…") } else { lang.get().pick("登录", "Sign in") }}
-                </button>
+                <Button
+                    label=("登录", "Sign in")
+                    busy=("登录中…", "Signing in…")
+                    pending
+                    class="btn--primary btn--block"
+                    submit=true
+                    testid="signin-submit"
+                />
             </form>
         </main>
     }

@@ -14,6 +14,7 @@ use payout_core::api::{PayoutContext, PayoutDraft, PayoutStatus, PayoutView};
 use payout_core::{check_draft, meters, Code, Meters, Money, Time};
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading, ProcessingWarning, StuckWarning};
 use crate::components::meter::MetersPanel;
 use crate::components::order_summary::OrderSummary;
@@ -204,9 +205,7 @@ fn WorkbenchScreen() -> impl IntoView {
                             search_error.set(false);
                         }
                     />
-                    <button type="submit" class="btn btn--primary" data-testid="order-search-submit">
-                        {move || lang.get().pick("查询", "Search")}
-                    </button>
+                    <Button label=("查询", "Search") class="btn--primary" submit=true testid="order-search-submit" />
                 </div>
                 <p id="order-search-error" class="field__error" data-testid="order-search-error" aria-live="polite">
                     {move || search_error.get().then(|| invalid_order_text(lang.get()))}
@@ -336,14 +335,12 @@ fn CreatedNotice(
                     .map(|r| view! { <span class="notice__reason" data-testid="notice-reject-reason">{move || format::reject_reason(lang.get(), &r)}</span> })
             }}
             <Show when=failed>
-                <button
-                    type="button"
-                    class="btn btn--small"
-                    data-testid="notice-pay-again"
-                    on:click=move |_| on_again.run(latest.get_untracked())
-                >
-                    {move || lang.get().pick("再次打款", "Pay again")}
-                </button>
+                <Button
+                    label=("再次打款", "Pay again")
+                    class="btn--small"
+                    testid="notice-pay-again"
+                    on_click=move || on_again.run(latest.get_untracked())
+                />
             </Show>
         </div>
     }
@@ -560,20 +557,17 @@ fn OrderPayouts(
     can_pay: Signal<bool>,
     on_again: Callback<Option<PayoutView>>,
 ) -> impl IntoView {
-    let lang = use_lang();
     let actions: RowActions = std::sync::Arc::new(move |p: &PayoutView| {
         (p.status == PayoutStatus::Failed).then(|| {
             let again = p.clone();
             view! {
-                <button
-                    type="button"
-                    class="btn btn--small"
-                    data-testid="pay-again"
-                    disabled=move || !can_pay.get()
-                    on:click=move |_| on_again.run(Some(again.clone()))
-                >
-                    {move || lang.get().pick("再次打款", "Pay again")}
-                </button>
+                <Button
+                    label=("再次打款", "Pay again")
+                    class="btn--small"
+                    testid="pay-again"
+                    disabled=Signal::derive(move || !can_pay.get())
+                    on_click=move || on_again.run(Some(again.clone()))
+                />
             }
             .into_any()
         })

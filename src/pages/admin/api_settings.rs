@@ -15,6 +15,7 @@ use payout_core::webhooks::{
 };
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::dialog::Modal;
 use crate::components::feedback::{error_text, Empty, ErrorView, Gate, Loading};
 use crate::components::field::TextField;
@@ -76,9 +77,7 @@ fn ApiKeys() -> impl IntoView {
         <section class="card" aria-labelledby="keys-title" data-testid="api-keys">
             <div class="card__header">
                 <h2 id="keys-title" class="card__title">{move || lang.get().pick("API 密钥", "API keys")}</h2>
-                <button type="button" class="btn btn--primary" data-testid="key-add" on:click=move |_| creating.set(true)>
-                    {move || lang.get().pick("新建密钥", "Create a key")}
-                </button>
+                <Button label=("新建密钥", "Create a key") class="btn--primary" testid="key-add" on_click=move || creating.set(true) />
             </div>
             <p class="muted">
                 {move || lang.get().pick(
@@ -120,22 +119,17 @@ fn ApiKeys() -> impl IntoView {
                             {move || revoke.value().get().and_then(Result::err).map(|e| error_text(&e, lang.get()))}
                         </p>
                         <div class="form__actions">
-                            <button type="button" class="btn" on:click=move |_| confirming.set(None)>
-                                {move || lang.get().pick("取消", "Cancel")}
-                            </button>
-                            <button
-                                type="button"
-                                class="btn btn--danger"
-                                data-testid="key-revoke-confirm"
-                                disabled=move || pending.get()
-                                on:click=move |_| {
-                                    if !pending.get_untracked() {
-                                        revoke.dispatch(id);
-                                    }
+                            <Button label=("取消", "Cancel") on_click=move || confirming.set(None) />
+                            <Button
+                                label=("确认撤销", "Revoke")
+                                busy=("撤销中…", "Revoking…")
+                                pending
+                                class="btn--danger"
+                                testid="key-revoke-confirm"
+                                on_click=move || {
+                                    revoke.dispatch(id);
                                 }
-                            >
-                                {move || if pending.get() { lang.get().pick("撤销中…", "Revoking…") } else { lang.get().pick("确认撤销", "Revoke") }}
-                            </button>
+                            />
                         </div>
                     </Modal>
                 }
@@ -182,9 +176,12 @@ fn KeyTable(items: Vec<ApiKeyView>, confirming: RwSignal<Option<ApiKeyView>>) ->
                             }
                             .into_any(),
                             None => view! {
-                                <button type="button" class="btn btn--small" data-testid="key-revoke" on:click=move |_| confirming.set(Some(key.clone()))>
-                                    {move || lang.get().pick("撤销", "Revoke")}
-                                </button>
+                                <Button
+                                    label=("撤销", "Revoke")
+                                    class="btn--small"
+                                    testid="key-revoke"
+                                    on_click=move || confirming.set(Some(key.clone()))
+                                />
                             }
                             .into_any(),
                         }}
@@ -291,10 +288,15 @@ fn CreateKey(#[prop(into)] on_close: Callback<()>, #[prop(into)] on_created: Cal
                         </fieldset>
                         <p class="field__error" role="alert" data-testid="key-error">{move || failure().map(|e| error_text(&e, lang.get()))}</p>
                         <div class="form__actions">
-                            <button type="button" class="btn" on:click=move |_| on_close.run(())>{move || lang.get().pick("取消", "Cancel")}</button>
-                            <button type="submit" class="btn btn--primary" data-testid="key-create" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                                {move || if pending.get() { lang.get().pick("创建中…", "Creating…") } else { lang.get().pick("创建", "Create") }}
-                            </button>
+                            <Button label=("取消", "Cancel") on_click=on_close />
+                            <Button
+                                label=("创建", "Create")
+                                busy=("创建中…", "Creating…")
+                                pending
+                                class="btn--primary"
+                                submit=true
+                                testid="key-create"
+                            />
                         </div>
                     </form>
                 }.into_any(),
@@ -356,9 +358,7 @@ fn ShownOnce(created: Secret, #[prop(into)] on_close: Callback<()>) -> impl Into
                 })}
             </p>
             <div class="form__actions">
-                <button type="button" class="btn btn--primary" data-testid="secret-done" on:click=move |_| on_close.run(())>
-                    {move || lang.get().pick("我已保存，关闭", "I have saved it; close")}
-                </button>
+                <Button label=("我已保存，关闭", "I have saved it; close") class="btn--primary" testid="secret-done" on_click=on_close />
             </div>
         </div>
     }
@@ -386,9 +386,12 @@ fn Webhooks() -> impl IntoView {
         <section class="card" aria-labelledby="webhooks-title" data-testid="webhooks">
             <div class="card__header">
                 <h2 id="webhooks-title" class="card__title">{move || lang.get().pick("网络钩子", "Webhooks")}</h2>
-                <button type="button" class="btn btn--primary" data-testid="webhook-add" on:click=move |_| editing.set(Some(Editing::Add))>
-                    {move || lang.get().pick("添加网络钩子", "Add a webhook")}
-                </button>
+                <Button
+                    label=("添加网络钩子", "Add a webhook")
+                    class="btn--primary"
+                    testid="webhook-add"
+                    on_click=move || editing.set(Some(Editing::Add))
+                />
             </div>
             <p class="muted">
                 {move || lang.get().pick(
@@ -494,23 +497,22 @@ fn Endpoint(e: EndpointView, editing: RwSignal<Option<Editing>>, changed: RwSign
                 }}
             </p>
             <div class="endpoint__actions">
-                <button type="button" class="btn btn--small" data-testid="webhook-edit" on:click=move |_| editing.set(Some(Editing::Edit(edit.clone())))>
-                    {move || lang.get().pick("编辑", "Edit")}
-                </button>
-                <button
-                    type="button"
-                    class="btn btn--small"
-                    data-testid="webhook-test"
-                    disabled=move || test_pending.get()
-                    aria-busy=move || test_pending.get().to_string()
-                    on:click=move |_| {
-                        if !test_pending.get_untracked() {
-                            test.dispatch(());
-                        }
+                <Button
+                    label=("编辑", "Edit")
+                    class="btn--small"
+                    testid="webhook-edit"
+                    on_click=move || editing.set(Some(Editing::Edit(edit.clone())))
+                />
+                <Button
+                    label=("发送测试事件", "Send a test event")
+                    busy=("发送中…", "Sending…")
+                    pending=test_pending
+                    class="btn--small"
+                    testid="webhook-test"
+                    on_click=move || {
+                        test.dispatch(());
                     }
-                >
-                    {move || if test_pending.get() { lang.get().pick("发送中…", "Sending…") } else { lang.get().pick("发送测试事件", "Send a test event") }}
-                </button>
+                />
                 <button
                     type="button"
                     class="btn btn--small btn--ghost"
@@ -629,19 +631,15 @@ fn DeliveryTable(
                     <td class="cell-time" data-label=label("创建", "Created")>{format::time(d.created_at)}</td>
                     <td class="cell-actions" data-label=label("操作", "Actions")>
                         {(d.status != DeliveryStatus::Pending).then(|| view! {
-                            <button
-                                type="button"
-                                class="btn btn--small"
-                                data-testid="delivery-resend"
-                                disabled=move || busy.get()
-                                on:click=move |_| {
-                                    if !busy.get_untracked() {
-                                        resend.dispatch(did);
-                                    }
+                            <Button
+                                label=("重新发送", "Resend")
+                                pending=busy
+                                class="btn--small"
+                                testid="delivery-resend"
+                                on_click=move || {
+                                    resend.dispatch(did);
                                 }
-                            >
-                                {move || lang.get().pick("重新发送", "Resend")}
-                            </button>
+                            />
                         })}
                     </td>
                 </tr>
@@ -784,10 +782,15 @@ fn EndpointForm(
                             <p class="field__error" data-testid="webhook-events-error">{events_error}</p>
                         </fieldset>
                         <div class="form__actions">
-                            <button type="button" class="btn" on:click=move |_| on_close.run(())>{move || lang.get().pick("取消", "Cancel")}</button>
-                            <button type="submit" class="btn btn--primary" data-testid="webhook-save" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                                {move || if pending.get() { lang.get().pick("保存中…", "Saving…") } else { lang.get().pick("保存", "Save") }}
-                            </button>
+                            <Button label=("取消", "Cancel") on_click=on_close />
+                            <Button
+                                label=("保存", "Save")
+                                busy=("保存中…", "Saving…")
+                                pending
+                                class="btn--primary"
+                                submit=true
+                                testid="webhook-save"
+                            />
                         </div>
                     </form>
                 }.into_any(),

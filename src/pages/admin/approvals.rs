@@ -10,6 +10,7 @@ use payout_core::api::{PayoutStatus, PayoutView};
 use payout_core::approval::{reject_reason, RejectRequest};
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::dialog::Modal;
 use crate::components::feedback::{error_text, Empty, ErrorView, Gate, Loading};
 use crate::components::field::TextAreaField;
@@ -76,24 +77,20 @@ fn ApprovalsScreen() -> impl IntoView {
         let busy = move || deciding.get().is_some();
         Some(
             view! {
-                <button
-                    type="button"
-                    class="btn btn--primary btn--small"
-                    data-testid="approve"
-                    disabled=busy
-                    on:click=move |_| send(Decision { payout: approve.clone(), reject: None })
-                >
-                    {move || lang.get().pick("通过", "Approve")}
-                </button>
-                <button
-                    type="button"
-                    class="btn btn--small"
-                    data-testid="reject"
-                    disabled=busy
-                    on:click=move |_| rejecting.set(Some(reject.clone()))
-                >
-                    {move || lang.get().pick("驳回", "Reject")}
-                </button>
+                <Button
+                    label=("通过", "Approve")
+                    class="btn--primary btn--small"
+                    testid="approve"
+                    disabled=Signal::derive(busy)
+                    on_click=move || send(Decision { payout: approve.clone(), reject: None })
+                />
+                <Button
+                    label=("驳回", "Reject")
+                    class="btn--small"
+                    testid="reject"
+                    disabled=Signal::derive(busy)
+                    on_click=move || rejecting.set(Some(reject.clone()))
+                />
             }
             .into_any(),
         )
@@ -252,17 +249,14 @@ fn RejectDialog(
                     max_chars=payout_core::reasons::MAX_TEXT_CHARS
                 />
                 <div class="form__actions">
-                    <button type="button" class="btn" on:click=move |_| on_close.run(())>
-                        {move || lang.get().pick("取消", "Cancel")}
-                    </button>
-                    <button
-                        type="submit"
-                        class="btn btn--danger"
-                        data-testid="confirm-reject"
-                        disabled=move || touched.get() && checked.with(Result::is_err)
-                    >
-                        {move || lang.get().pick("确认驳回", "Reject")}
-                    </button>
+                    <Button label=("取消", "Cancel") on_click=on_close />
+                    <Button
+                        label=("确认驳回", "Reject")
+                        class="btn--danger"
+                        submit=true
+                        testid="confirm-reject"
+                        disabled=Signal::derive(move || touched.get() && checked.with(Result::is_err))
+                    />
                 </div>
             </form>
         </Modal>

@@ -8,6 +8,7 @@ use payout_core::quota::validate_quota;
 use payout_core::{Policy, Role};
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::feedback::{Empty, ErrorView, Gate, Loading};
 use crate::components::switch::Switch;
 use crate::format;
@@ -311,18 +312,15 @@ fn QuotaRow(q: QuotaView, policy: Policy, viewer: Viewer) -> impl IntoView {
                         </button>
                     }
                 >
-                    <button
-                        type="button"
-                        class="btn btn--primary btn--small"
-                        data-testid="quota-save"
-                        disabled=move || pending.get() || problems.with(|p| !p.is_empty())
-                        on:click=move |_| submit()
-                    >
-                        {move || lang.get().pick("保存", "Save")}
-                    </button>
-                    <button type="button" class="btn btn--small" on:click=move |_| editing.set(false)>
-                        {move || lang.get().pick("取消", "Cancel")}
-                    </button>
+                    <Button
+                        label=("保存", "Save")
+                        pending
+                        disabled=Signal::derive(move || problems.with(|p| !p.is_empty()))
+                        class="btn--primary btn--small"
+                        testid="quota-save"
+                        on_click=move || submit()
+                    />
+                    <Button label=("取消", "Cancel") class="btn--small" on_click=move || editing.set(false) />
                 </Show>
                 <span class="muted cell-note" data-testid="quota-locked">{move || locked.get()}</span>
                 <span class="field__error" role="alert" data-testid="quota-error">

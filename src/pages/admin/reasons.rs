@@ -9,6 +9,7 @@ use payout_core::reasons::{
 };
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::dialog::Modal;
 use crate::components::feedback::{error_text, Empty, ErrorView, Gate, Loading};
 use crate::components::field::{SelectField, TextAreaField, TextField};
@@ -80,12 +81,15 @@ fn ReasonsScreen() -> impl IntoView {
         <section class="page" aria-labelledby="reasons-title">
             <div class="page__head">
                 <h1 id="reasons-title">{move || lang.get().pick("打款原因", "Payout reasons")}</h1>
-                <button type="button" class="btn btn--primary" data-testid="reason-add" on:click=move |_| {
-                    save.value().set(None);
-                    editing.set(Some(None));
-                }>
-                    {move || lang.get().pick("新增原因", "Add a reason")}
-                </button>
+                <Button
+                    label=("新增原因", "Add a reason")
+                    class="btn--primary"
+                    testid="reason-add"
+                    on_click=move || {
+                        save.value().set(None);
+                        editing.set(Some(None));
+                    }
+                />
             </div>
             <p class="muted">
                 {move || {
@@ -332,17 +336,15 @@ fn ReasonForm(
                     {move || failure.get().map(|e| view! { <p class="notice notice--error">{error_text(&e, lang.get())}</p> })}
                 </div>
                 <div class="form__actions">
-                    <button type="button" class="btn" on:click=move |_| on_close.run(())>
-                        {move || lang.get().pick("取消", "Cancel")}
-                    </button>
-                    <button
-                        type="submit"
-                        class="btn btn--primary"
-                        data-testid="reason-save"
-                        disabled=move || pending.get() || (attempted.get() && problems.with(|p| !p.is_empty()))
-                    >
-                        {move || lang.get().pick("保存", "Save")}
-                    </button>
+                    <Button label=("取消", "Cancel") on_click=on_close />
+                    <Button
+                        label=("保存", "Save")
+                        pending
+                        disabled=Signal::derive(move || attempted.get() && problems.with(|p| !p.is_empty()))
+                        class="btn--primary"
+                        submit=true
+                        testid="reason-save"
+                    />
                 </div>
             </form>
         </Modal>

@@ -14,6 +14,7 @@ use payout_core::{AccountKind, Money, Policy};
 use crate::api::{self, ApiError};
 use crate::components::account_choice::AccountChoice;
 use crate::components::amount_field::AmountField;
+use crate::components::button::Button;
 use crate::components::feedback::{ErrorView, Gate, Loading};
 use crate::components::field::TextField;
 use crate::components::switch::Switch;
@@ -203,14 +204,14 @@ fn SettingsView(
                 </div>
             </div>
             <div class="form__actions form__actions--start">
-                <button
-                    type="submit"
-                    class="btn btn--primary"
-                    data-testid="settings-save"
-                    disabled=move || pending.get() || form().is_none_or(|f| f == saved.get())
-                >
-                    {move || lang.get().pick("保存", "Save")}
-                </button>
+                <Button
+                    label=("保存", "Save")
+                    pending
+                    disabled=Signal::derive(move || form().is_none_or(|f| f == saved.get()))
+                    class="btn--primary"
+                    submit=true
+                    testid="settings-save"
+                />
                 <span role="status" data-testid="settings-result">
                     {move || match result.get() {
                         Some(Ok(())) => lang.get().pick("已保存", "Saved").to_owned(),
@@ -330,9 +331,14 @@ fn TopUp(
                 />
             </div>
             <div class="form__actions form__actions--start">
-                <button type="submit" class="btn btn--primary" data-testid="topup-submit" disabled=move || pending.get() || !valid()>
-                    {move || lang.get().pick("登记充值", "Record top-up")}
-                </button>
+                <Button
+                    label=("登记充值", "Record top-up")
+                    pending
+                    disabled=Signal::derive(move || !valid())
+                    class="btn--primary"
+                    submit=true
+                    testid="topup-submit"
+                />
                 <span role="status" data-testid="topup-result">
                     {move || match done.get() {
                         Some(Ok(t)) => format!("{} {}", lang.get().pick("已登记充值", "Top-up recorded:"), format::money(t.amount)),

@@ -14,6 +14,7 @@ use payout_core::people::{
 };
 
 use crate::api::{self, ApiError};
+use crate::components::button::Button;
 use crate::components::copy::CopyButton;
 use crate::components::dialog::Modal;
 use crate::components::feedback::{error_text, Empty, ErrorView, Gate, Loading};
@@ -75,9 +76,12 @@ fn SubAccountsScreen() -> impl IntoView {
         <section class="page" aria-labelledby="sub-accounts-title">
             <div class="page__head">
                 <h1 id="sub-accounts-title">{move || lang.get().pick("子账号管理", "Sub-accounts")}</h1>
-                <button type="button" class="btn btn--primary" data-testid="sub-account-create" on:click=move |_| dialog.set(Some(Dialog::Create))>
-                    {move || lang.get().pick("新建子账号", "New sub-account")}
-                </button>
+                <Button
+                    label=("新建子账号", "New sub-account")
+                    class="btn--primary"
+                    testid="sub-account-create"
+                    on_click=move || dialog.set(Some(Dialog::Create))
+                />
             </div>
             <p class="muted">
                 {move || lang.get().pick(
@@ -153,29 +157,39 @@ fn SubAccountTable(
                         }}
                     </td>
                     <td class="cell-actions" data-label=label("操作", "Actions")>
-                        <button type="button" class="btn btn--small" data-testid="sub-account-rename" on:click=move |_| dialog.set(Some(Dialog::Rename(for_rename.clone())))>
-                            {label("改名", "Rename")}
-                        </button>
-                        <button type="button" class="btn btn--small" data-testid="sub-account-reset" disabled=!active on:click=move |_| dialog.set(Some(Dialog::Reset(for_reset.clone())))>
-                            {label("重置密码", "Reset password")}
-                        </button>
+                        <Button
+                            label=("改名", "Rename")
+                            class="btn--small"
+                            testid="sub-account-rename"
+                            on_click=move || dialog.set(Some(Dialog::Rename(for_rename.clone())))
+                        />
+                        <Button
+                            label=("重置密码", "Reset password")
+                            class="btn--small"
+                            testid="sub-account-reset"
+                            disabled=!active
+                            on_click=move || dialog.set(Some(Dialog::Reset(for_reset.clone())))
+                        />
                         {if active {
                             view! {
-                                <button type="button" class="btn btn--small" data-testid="sub-account-deactivate" on:click=move |_| dialog.set(Some(Dialog::Deactivate(for_toggle.clone())))>
-                                    {label("停用", "Deactivate")}
-                                </button>
+                                <Button
+                                    label=("停用", "Deactivate")
+                                    class="btn--small"
+                                    testid="sub-account-deactivate"
+                                    on_click=move || dialog.set(Some(Dialog::Deactivate(for_toggle.clone())))
+                                />
                             }.into_any()
                         } else {
                             view! {
-                                <button
-                                    type="button"
-                                    class="btn btn--small"
-                                    data-testid="sub-account-reactivate"
-                                    disabled=move || reactivate.pending().get()
-                                    on:click=move |_| { reactivate.dispatch(id); }
-                                >
-                                    {label("启用", "Reactivate")}
-                                </button>
+                                <Button
+                                    label=("启用", "Reactivate")
+                                    pending=reactivate.pending()
+                                    class="btn--small"
+                                    testid="sub-account-reactivate"
+                                    on_click=move || {
+                                        reactivate.dispatch(id);
+                                    }
+                                />
                             }.into_any()
                         }}
                     </td>
@@ -251,9 +265,7 @@ fn Actions(
     let lang = use_lang();
     view! {
         <div class="form__actions">
-            <button type="button" class="btn" on:click=move |_| dialog.set(None)>
-                {move || lang.get().pick("取消", "Cancel")}
-            </button>
+            <Button label=("取消", "Cancel") on_click=move || dialog.set(None) />
             <button
                 type="submit"
                 class="btn"
@@ -557,9 +569,7 @@ fn PasswordOnce(
                 }}
             </p>
             <div class="form__actions">
-                <button type="button" class="btn btn--primary" data-testid="one-time-done" on:click=move |_| on_close.run(())>
-                    {move || lang.get().pick("我已记下，关闭", "I have it; close")}
-                </button>
+                <Button label=("我已记下，关闭", "I have it; close") class="btn--primary" testid="one-time-done" on_click=on_close />
             </div>
         </div>
     }
