@@ -16,6 +16,7 @@ use payout_core::webhooks::{
 
 use crate::api::{self, ApiError};
 use crate::components::button::Button;
+use crate::components::copy::CopyButton;
 use crate::components::dialog::Modal;
 use crate::components::feedback::{error_text, Empty, ErrorView, Gate, Loading};
 use crate::components::field::TextField;
@@ -322,18 +323,7 @@ fn ShownOnce(created: Secret, #[prop(into)] on_close: Callback<()>) -> impl Into
         Secret::Webhook(c) => (c.secret.expose().to_owned(), "webhook-secret"),
     };
     let is_key = matches!(created, Secret::Key(_));
-    let copied = RwSignal::new(None::<bool>);
-    let copy = {
-        let text = text.clone();
-        move |_| {
-            let text = text.clone();
-            leptos::task::spawn_local(async move {
-                let promise = window().navigator().clipboard().write_text(&text);
-                let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-                copied.try_set(Some(ok));
-            });
-        }
-    };
+    let copy = text.clone();
     view! {
         <div class="secret" data-testid="shown-once">
             <p class="notice notice--warn" role="alert">
@@ -348,15 +338,8 @@ fn ShownOnce(created: Secret, #[prop(into)] on_close: Callback<()>) -> impl Into
                     let input: web_sys::HtmlInputElement = event_target(&ev);
                     input.select();
                 } />
-                <button type="button" class="btn" data-testid="copy-secret" on:click=copy>{move || lang.get().pick("复制", "Copy")}</button>
+                <CopyButton text=copy testid="copy-secret" />
             </div>
-            <p class="field__hint" role="status" data-testid="copy-result">
-                {move || copied.get().map(|ok| if ok {
-                    lang.get().pick("已复制到剪贴板", "Copied to the clipboard")
-                } else {
-                    lang.get().pick("无法自动复制，请选中后手动复制", "Could not copy; select it and copy it by hand")
-                })}
-            </p>
             <div class="form__actions">
                 <Button label=("我已保存，关闭", "I have saved it; close") class="btn--primary" testid="secret-done" on_click=on_close />
             </div>
