@@ -40,6 +40,24 @@ const meta = `<meta name="payout-full-bundle" content="${files.join(' ')}">`;
 writeFileSync(`${dist}/index.html`, page.replace('</head>', `${meta}</head>`));
 console.log(`dist/index.html: ${meta}`);
 JS
+step "a signed-out page's loader starts the app after the sign-in form has painted"
+# The server drops the wasm's preload from a page asked for without a session (spa.rs); its loader
+# then waits for the first paint of the plain sign-in form before fetching the wasm, so that on a
+# slow network the form is on screen first and filled in while the app downloads (at most 1 s later
+# in a tab in the background, which paints nothing). A page with a
+# session (the skeleton) needs the app at once and starts it at once. The server allows the
+# rewritten inline script by its hash, as it did Trunk's.
+node --input-type=module - "$ROOT/dist/index.html" "$ROOT/dist/admin/index.html" <<'JS'
+import { readFileSync, writeFileSync } from 'node:fs';
+const init = 'const wasm = await init(';
+const wait = "if (document.documentElement.classList.contains('signed-out')) "
+  + 'await new Promise((painted) => { requestAnimationFrame(() => setTimeout(painted)); setTimeout(painted, 1000); });\n';
+for (const file of process.argv.slice(2)) {
+  const page = readFileSync(file, 'utf8');
+  if (page.split(init).length !== 2) throw new Error(`${file}: not one '${init}' in Trunk's loader`);
+  writeFileSync(file, page.replace(init, wait + init));
+}
+JS
 step "precompress the hashed files (dist/*.br, dist/*.gz, the same in dist/admin/)"
 node "$ROOT/scripts/compress-dist.mjs" "$ROOT/dist" "$ROOT/dist/admin"
 step "cargo build payout-server $*"

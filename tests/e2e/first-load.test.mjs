@@ -73,6 +73,28 @@ for (const width of [1280, 390]) {
   });
 }
 
+test('a_signed_out_page_paints_its_sign_in_form_before_the_wasm_is_asked_for', async () => {
+  // The form a person fills first does not share a slow network with the app: the server leaves
+  // out the wasm's preload and the loader asks for it after the first paint. Signed in, the
+  // skeleton needs the app at once: the wasm is preloaded.
+  const { context, page } = await watched(390);
+  const wasmRequested = () => page.evaluate(() => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
+    const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'))?.startTime;
+    return { paint, wasm };
+  });
+  const html = await (await page.request.get(`${server.url}${DEEP_LINK}`)).text();
+  assert.ok(html.includes('class="signed-out"') && !/rel="preload"[^>]*\.wasm/.test(html), 'no wasm preload signed out');
+  await page.goto(`${server.url}${DEEP_LINK}`);
+  await page.getByTestId('signin-submit').waitFor();
+  const signedOut = await wasmRequested();
+  assert.ok(signedOut.paint > 0 && signedOut.wasm > signedOut.paint, `form painted, then the wasm: ${JSON.stringify(signedOut)}`);
+  await signIn(page, 'lin.agent1');
+  const signedInHtml = await (await page.request.get(`${server.url}${DEEP_LINK}`)).text();
+  assert.ok(/rel="preload"[^>]*\.wasm/.test(signedInHtml), 'a signed-in page preloads the wasm');
+  await context.close();
+});
+
 test('a_session_that_ended_elsewhere_costs_one_401_then_the_marker_is_gone', async () => {
   const { context, page, api } = await watched(1280);
   await page.goto(`${server.url}/sign-in`);

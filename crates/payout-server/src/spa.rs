@@ -98,11 +98,25 @@ async fn mark_signed_out(mut request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let page = String::from_utf8_lossy(&bytes).replacen("<html", SIGNED_OUT, 1);
+    let page = without_wasm_preload(&String::from_utf8_lossy(&bytes)).replacen("<html", SIGNED_OUT, 1);
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::LAST_MODIFIED);
     parts.headers.remove(header::ETAG);
     Response::from_parts(parts, Body::from(page))
+}
+
+/// The page without its `<link rel="preload">` of the wasm. A signed-out page paints its plain
+/// sign-in form first, and its loader (scripts/build.sh) starts the app's download after that
+/// paint: on a slow network the page and its CSS then do not share the first second with the
+/// wasm, and a person types while it downloads.
+fn without_wasm_preload(page: &str) -> String {
+    let end = page.find(r#"type="application/wasm">"#).map(|at| at + r#"type="application/wasm">"#.len());
+    match end.and_then(|end| page[..end].rfind("<link").map(|start| (start, end))) {
+        Some((start, end)) if page[start..end].contains(r#"rel="preload""#) => {
+            format!("{}{}", &page[..start], &page[end..])
+        }
+        _ => page.to_owned(),
+    }
 }
 
 /// The text of each index page there is (the Content-Security-Policy allows their inline scripts).
@@ -236,6 +250,27 @@ mod tests {
         assert!(body.contains(signed_out), "an emptied marker is no marker");
         let (_, _, css) = get_with(dir.path(), "/app-0123456789abcdef.css", &[]).await;
         assert_eq!(css, "html{}", "only pages are marked");
+    }
+
+    #[tokio::test]
+    async fn a_signed_out_page_does_not_preload_the_wasm_before_its_form_has_painted() {
+        let dir = tempfile::tempdir().unwrap();
+        let preload = format!(
+            r#"<link rel="preload" href="/{WASM}" crossorigin="anonymous" as="fetch" type="application/wasm">"#
+        );
+        let module = r#"<link rel="modulepreload" href="/app.js">"#;
+        let page = format!(
+            r#"<!DOCTYPE html><html lang="zh-CN"><head>{module}{preload}</head><body>agents</body></html>"#
+        );
+        write(dir.path().join("index.html"), page.as_bytes());
+        let (_, _, signed_out) = get_with(dir.path(), "/sign-in", &[]).await;
+        assert!(signed_out.contains("signed-out") && !signed_out.contains(WASM), "{signed_out}");
+        assert!(
+            signed_out.contains(&format!("<head>{module}</head>")),
+            "only the wasm's link goes: {signed_out}"
+        );
+        let (_, _, signed_in) = get_with(dir.path(), "/payout", &[("cookie", "payout_signed_in=1")]).await;
+        assert_eq!(signed_in, page, "a signed-in page needs the app at once: it keeps the preload");
     }
 
     #[tokio::test]
