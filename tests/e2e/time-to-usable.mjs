@@ -10,8 +10,11 @@
 //     clicked at once, and clicked once the workbench's prefetch of the full bundle has finished
 //     (src/nav.rs; these two with the HTTP cache on, in a new, so empty, context, so that the
 //     prefetched files can be reused), with how long that prefetch took and what it downloaded.
+// Then Lighthouse 12 mobile on the signed-out /sign-in and /payout?order=…0002, `runs` times each
+// (lighthouse.mjs; skipped, saying how to install it, when Lighthouse is not installed).
 // Usage (after scripts/build.sh): PAYOUT_SERVER_BIN=… node time-to-usable.mjs [runs]
 import { startServer, launchBrowser } from './harness.mjs';
+import { lighthouseRuns, printLighthouse } from './lighthouse.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const ORDER = '6920241100000000002';
@@ -19,6 +22,7 @@ const server = await startServer();
 const browser = await launchBrowser();
 const rows = [];
 const adminRows = [];
+let lighthouse = null;
 
 /** A new context at 390 px on slow 4G with the CPU 4× slower, cache off (unless `cache`). */
 async function slowPhone({ cache = false } = {}) {
@@ -120,6 +124,7 @@ try {
     const { ms: tabToQuotasPrefetched, prefetch } = await clickQuotas(true);
     adminRows.push({ quotasSignInUsable, quotasUsable, tabToQuotas, tabToQuotasPrefetched, prefetch });
   }
+  lighthouse = await lighthouseRuns([`${server.url}/sign-in`, `${server.url}/payout?order=${ORDER}`], runs);
 } finally {
   await browser.close();
   await server.stop();
@@ -138,3 +143,4 @@ console.log(`  workbench → 客服打款配额 → quota table     ${ms(median(
 console.log(`  workbench, prefetch done (after ${ms(median(adminRows.map((r) => r.prefetch.ms)))}, `
   + `${median(adminRows.map((r) => r.prefetch.bytes))} B) → 客服打款配额 → quota table  `
   + `${ms(median(adminRows.map((r) => r.tabToQuotasPrefetched)))}`);
+printLighthouse(lighthouse);
