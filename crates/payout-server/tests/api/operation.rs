@@ -414,13 +414,13 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
     let twice: Vec<_> = calls.iter().filter(|(_, w)| w.len() > 1).collect();
     assert!(twice.is_empty(), "payouts sent to the rail more than once: {twice:?}");
 
-    // Round two: a slow rail (3 s), then `kill -9` of the server whose transfers are out. Each
+    // Round two: a slow rail (6 s, time enough for a loaded CI runner to hand all 40 over), then `kill -9` of the server whose transfers are out. Each
     // server logs its rail calls to its own file, so the log says which calls were the dead one's.
     drop(a);
     drop(b);
     let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));
     let with_log = |log: &Path| {
-        let mut args = args("3000");
+        let mut args = args("6000");
         let at = args.iter().position(|a| *a == "--rail-log").unwrap();
         args[at + 1] = Box::leak(log.to_str().unwrap().to_owned().into_boxed_str());
         args
@@ -439,9 +439,9 @@ async fn two_servers_send_each_payout_to_the_rail_once_and_take_over_only_a_dead
     }))
     .await;
     assert!(created.iter().all(|c| c.status == 201));
-    // Once all 40 are at the rail (it takes 3 s), so every transfer is out when one server dies.
+    // Once all 40 are at the rail (it takes 6 s), so every transfer is out when one server dies.
     let (a_log, b_log) = (&log_a, &log_b);
-    eventually(Duration::from_millis(2_500), "all 40 payouts are at the rail", || async move {
+    eventually(Duration::from_millis(5_500), "all 40 payouts are at the rail", || async move {
         rail_calls(a_log).into_keys().chain(rail_calls(b_log).into_keys()).collect::<HashSet<_>>().len() == 40
     })
     .await;

@@ -21,8 +21,9 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::fresh(dir.path()).await;
 
-    // The rail takes 5 s, so every payout is still processing when the server dies.
-    let mut server = start(&db, 5_000).await;
+    // The rail takes 8 s, so every payout is still processing when the server dies (time enough
+    // for a loaded CI runner to hand all five over).
+    let mut server = start(&db, 8_000).await;
     crate::helpers::reject_demo_approval(&server.url).await;
     let admin = Client::login(&server.url, "lin.admin").await;
     let mut acknowledged = vec![];
@@ -39,7 +40,7 @@ async fn a_killed_server_finishes_every_acknowledged_payout_exactly_once_after_r
     let ids = acknowledged.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let at_the_rail = format!("SELECT COUNT(*) FROM payouts WHERE id IN ({ids}) AND status = 'processing'");
     let (store, at_the_rail) = (&db, at_the_rail.as_str());
-    eventually(Duration::from_secs(4), "every acknowledged payout is processing", || async move {
+    eventually(Duration::from_secs(7), "every acknowledged payout is processing", || async move {
         store.scalar(at_the_rail).await == 5
     })
     .await;
