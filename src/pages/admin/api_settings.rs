@@ -325,7 +325,7 @@ fn ShownOnce(created: Secret, #[prop(into)] on_close: Callback<()>) -> impl Into
     let is_key = matches!(created, Secret::Key(_));
     let copy = text.clone();
     view! {
-        <div class="secret" data-testid="shown-once">
+        <div class="shown-once" data-testid="shown-once">
             <p class="notice notice--warn" role="alert">
                 {move || if is_key {
                     lang.get().pick("请立即复制并妥善保存密钥。关闭此窗口后将无法再次查看；遗失后只能撤销并新建。", "Copy the key now and keep it safe. It will not be shown again once this window closes; if lost, revoke it and create another.")
