@@ -96,6 +96,10 @@ pub async fn test_config(dir: &std::path::Path) -> Config {
     config.dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dist");
     config.rail_latency_ms = 10;
     config.rail_failure_percent = 0;
+    // No random failures of buyer notifications either: a failed one is retried at a time of the
+    // hand-moved clock, which a test that does not move it never reaches (one in ten runs of the
+    // outbox pruning test waited for a delivery that way). Tests of failures script them.
+    config.notifier_failure_percent = 0;
     config.settle_interval_ms = 20;
     // Tests sign in often from one address; the rate limit has its own test.
     config.sign_in_burst = 10_000;
