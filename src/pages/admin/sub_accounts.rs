@@ -443,7 +443,6 @@ fn DeactivateForm(
     dialog: RwSignal<Option<Dialog>>,
     #[prop(into)] done: Callback<()>,
 ) -> impl IntoView {
-    let lang = use_lang();
     let id = account.id;
     let deactivate = Action::new_local(move |_: &()| async move {
         let r =
@@ -454,30 +453,20 @@ fn DeactivateForm(
         }
         r.map(|_| ())
     });
-    let pending = Memo::new(move |_| deactivate.pending().get());
-    let who = format!("{}（{}）", account.display_name, account.username);
-    let who_en = format!("{} ({})", account.display_name, account.username);
+    let (who, who_en) = who(&account);
+    let text = (
+        format!("停用 {who} 后，其登录会立即退出，也无法再登录。打款记录和操作记录保留其姓名；可随时重新启用。"),
+        format!("Once {who_en} is deactivated, its sessions end at once and it cannot sign in. Its payouts and audit trail keep its name; you can reactivate it at any time."),
+    );
     view! {
-        <form
-            novalidate
-            on:submit=move |ev| {
-                ev.prevent_default();
-                if !pending.get_untracked() {
-                    deactivate.dispatch(());
-                }
-            }
-        >
-            <p data-testid="sub-account-deactivate-text">
-                {move || match lang.get() {
-                    crate::i18n::Lang::Zh => format!("停用 {who} 后，其登录会立即退出，也无法再登录。打款记录和操作记录保留其姓名；可随时重新启用。"),
-                    crate::i18n::Lang::En => format!("Once {who_en} is deactivated, its sessions end at once and it cannot sign in. Its payouts and audit trail keep its name; you can reactivate it at any time."),
-                }}
-            </p>
-            <p class="field__error" role="alert">
-                {move || deactivate.value().get().and_then(Result::err).map(|e| error_text(&e, lang.get()))}
-            </p>
-            <Actions submit=Signal::derive(move || lang.get().pick("停用", "Deactivate").to_owned()) pending dialog danger=true testid="sub-account-deactivate-submit" />
-        </form>
+        <ConfirmForm
+            action=deactivate
+            text
+            text_testid="sub-account-deactivate-text"
+            submit=("停用", "Deactivate")
+            dialog
+            testid="sub-account-deactivate-submit"
+        />
     }
 }
 
@@ -487,7 +476,6 @@ fn ResetForm(
     dialog: RwSignal<Option<Dialog>>,
     #[prop(into)] done: Callback<()>,
 ) -> impl IntoView {
-    let lang = use_lang();
     let id = account.id;
     let shown = account.clone();
     let reset = Action::new_local(move |_: &()| {
@@ -504,29 +492,51 @@ fn ResetForm(
             }
         }
     });
-    let pending = Memo::new(move |_| reset.pending().get());
-    let who = format!("{}（{}）", account.display_name, account.username);
-    let who_en = format!("{} ({})", account.display_name, account.username);
+    let (who, who_en) = who(&account);
+    let text = (
+        format!("为 {who} 生成新的一次性密码？其当前登录会立即退出，两步验证会被关闭，下次登录时须设置新密码。"),
+        format!("Give {who_en} a new one-time password? Its sessions end at once, two-step verification is turned off, and it must choose a password at its next sign-in."),
+    );
+    view! { <ConfirmForm action=reset text submit=("重置密码", "Reset the password") dialog testid="sub-account-reset-submit" /> }
+}
+
+/// An account as a dialog names it: `姓名（登录名）` and `Name (login)`.
+fn who(account: &SubAccountView) -> (String, String) {
+    (
+        format!("{}（{}）", account.display_name, account.username),
+        format!("{} ({})", account.display_name, account.username),
+    )
+}
+
+/// A question about one account (`text` in Chinese and English), the error of the last try and
+/// the dialog's buttons; submitting runs `action`, one at a time.
+#[component]
+fn ConfirmForm(
+    action: Action<(), Result<(), ApiError>>,
+    text: (String, String),
+    #[prop(optional)] text_testid: Option<&'static str>,
+    submit: (&'static str, &'static str),
+    dialog: RwSignal<Option<Dialog>>,
+    testid: &'static str,
+) -> impl IntoView {
+    let lang = use_lang();
+    let pending = Memo::new(move |_| action.pending().get());
+    let (zh, en) = text;
     view! {
         <form
             novalidate
             on:submit=move |ev| {
                 ev.prevent_default();
                 if !pending.get_untracked() {
-                    reset.dispatch(());
+                    action.dispatch(());
                 }
             }
         >
-            <p>
-                {move || match lang.get() {
-                    crate::i18n::Lang::Zh => format!("为 {who} 生成新的一次性密码？其当前登录会立即退出，两步验证会被关闭，下次登录时须设置新密码。"),
-                    crate::i18n::Lang::En => format!("Give {who_en} a new one-time password? Its sessions end at once, two-step verification is turned off, and it must choose a password at its next sign-in."),
-                }}
-            </p>
+            <p data-testid=text_testid>{move || lang.get().pick(&zh, &en).to_owned()}</p>
             <p class="field__error" role="alert">
-                {move || reset.value().get().and_then(Result::err).map(|e| error_text(&e, lang.get()))}
+                {move || action.value().get().and_then(Result::err).map(|e| error_text(&e, lang.get()))}
             </p>
-            <Actions submit=Signal::derive(move || lang.get().pick("重置密码", "Reset the password").to_owned()) pending dialog danger=true testid="sub-account-reset-submit" />
+            <Actions submit=Signal::derive(move || lang.get().pick(submit.0, submit.1).to_owned()) pending dialog danger=true testid />
         </form>
     }
 }
@@ -544,8 +554,7 @@ fn PasswordOnce(
     let expires = format::time(password.expires_at);
     let secret = password.one_time_password.0;
     let copy = secret.clone();
-    let who = format!("{}（{}）", account.display_name, account.username);
-    let who_en = format!("{} ({})", account.display_name, account.username);
+    let (who, who_en) = who(&account);
     view! {
         <div class="one-time" data-testid="one-time">
             <p>
